@@ -1,0 +1,167 @@
+import type { ConsumerGroup, EventDefinition, Topology } from '@clawfleet/contracts';
+import { topology as makeTopology } from '@clawfleet/contracts';
+import { Readiness } from '@clawfleet/platform';
+import {
+  BeforeApplicationShutdown,
+  DynamicModule,
+  Global,
+  Inject,
+  Injectable,
+  Module,
+  OnApplicationBootstrap,
+  OnApplicationShutdown,
+  OnModuleInit,
+  SetMetadata,
+} from '@nestjs/common';
+import { DiscoveryModule, DiscoveryService, MetadataScanner, Reflector } from '@nestjs/core';
+import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
+import type { NatsConnection } from '@nats-io/transport-node';
+import { PinoLogger } from 'nestjs-pino';
+import type { z } from 'zod';
+import { connectNats } from './connection';
+import { ConsumerRunner, type EventHandler } from './consumer';
+import { provision } from './provision';
+import { Publisher } from './publisher';
+
+export interface BusOptions {
+  readonly url: string;
+  readonly namespace: string;
+  /** Client name shown by the NATS server. */
+  readonly service: string;
+  /** Stream replicas: 1 locally, 3 on a JetStream cluster. */
+  readonly replicas?: number;
+  /** Messages handled at once per consumer by this process. */
+  readonly concurrency?: number;
+  readonly shutdownGraceMs?: number;
+}
+
+/** The bus as apps see it: a publisher and the topology. The connection is for the control plane. */
+export class Bus {
+  constructor(
+    readonly connection: NatsConnection,
+    readonly js: JetStreamClient,
+    readonly jsm: JetStreamManager,
+    readonly topology: Topology,
+    readonly publisher: Publisher,
+  ) {}
+}
+
+const HANDLER = Symbol('clawfleet:bus-handler');
+interface HandlerMeta {
+  group: ConsumerGroup;
+  type: string;
+}
+
+/** Marks a provider method as the handler of one event type on a consumer group's durable consumers. */
+export function OnEvent<T extends string, S extends z.ZodType>(
+  group: ConsumerGroup,
+  definition: EventDefinition<T, S>,
+): MethodDecorator {
+  return SetMetadata<symbol, HandlerMeta>(HANDLER, { group, type: definition.type });
+}
+
+const BUS_OPTIONS = Symbol('BUS_OPTIONS');
+
+@Injectable()
+class BusLifecycle implements OnModuleInit, OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown {
+  private runners: ConsumerRunner[] = [];
+  private handlers = new Map<ConsumerGroup, Map<string, EventHandler>>();
+  private provisioned = false;
+
+  constructor(
+    private readonly bus: Bus,
+    @Inject(BUS_OPTIONS) private readonly options: BusOptions,
+    private readonly discovery: DiscoveryService,
+    private readonly scanner: MetadataScanner,
+    private readonly reflector: Reflector,
+    private readonly readiness: Readiness,
+    private readonly logger: PinoLogger,
+  ) {
+    logger.setContext('bus');
+  }
+
+  async onModuleInit() {
+    this.handlers = this.discoverHandlers();
+    const groups = new Set(this.handlers.keys());
+    await provision(this.bus.jsm, this.bus.topology, {
+      replicas: this.options.replicas,
+      consumers: this.bus.topology.consumers.filter((c) => groups.has(c.group)),
+    });
+    this.provisioned = true;
+    this.readiness.register('nats', () => {
+      if (this.bus.connection.isClosed()) throw new Error('NATS connection closed');
+      if (!this.provisioned) throw new Error('streams not provisioned');
+    });
+  }
+
+  onApplicationBootstrap() {
+    for (const spec of this.bus.topology.consumers) {
+      const handlers = this.handlers.get(spec.group);
+      if (!handlers) continue;
+      const runner = new ConsumerRunner({
+        js: this.bus.js,
+        topology: this.bus.topology,
+        spec,
+        handlers,
+        publisher: this.bus.publisher,
+        logger: this.logger.logger,
+        concurrency: this.options.concurrency ?? 64,
+      });
+      runner.start();
+      this.runners.push(runner);
+    }
+  }
+
+  async beforeApplicationShutdown() {
+    const grace = this.options.shutdownGraceMs ?? 10_000;
+    await Promise.all(this.runners.map((r) => r.stop(grace)));
+  }
+
+  async onApplicationShutdown() {
+    await this.bus.connection.drain().catch(() => undefined);
+  }
+
+  private discoverHandlers(): Map<ConsumerGroup, Map<string, EventHandler>> {
+    const found = new Map<ConsumerGroup, Map<string, EventHandler>>();
+    for (const wrapper of this.discovery.getProviders()) {
+      const instance = wrapper.instance as Record<string, unknown> | undefined;
+      if (!instance || typeof instance !== 'object') continue;
+      const prototype = Object.getPrototypeOf(instance);
+      for (const name of this.scanner.getAllMethodNames(prototype)) {
+        const method = instance[name] as EventHandler;
+        const meta = this.reflector.get<HandlerMeta | undefined>(HANDLER, method);
+        if (!meta) continue;
+        const group = found.get(meta.group) ?? new Map<string, EventHandler>();
+        if (group.has(meta.type)) throw new Error(`two handlers for ${meta.type} on ${meta.group}`);
+        group.set(meta.type, method.bind(instance));
+        found.set(meta.group, group);
+      }
+    }
+    return found;
+  }
+}
+
+/** JetStream for NestJS: connection, provisioning, a publisher, and `@OnEvent` handlers consumed with explicit acks. */
+@Global()
+@Module({})
+export class BusModule {
+  static forRoot(options: BusOptions): DynamicModule {
+    return {
+      module: BusModule,
+      imports: [DiscoveryModule],
+      providers: [
+        { provide: BUS_OPTIONS, useValue: options },
+        {
+          provide: Bus,
+          useFactory: async () => {
+            const connection = await connectNats(options.url, options.service);
+            const js = jetstream(connection);
+            return new Bus(connection, js, await jetstreamManager(connection), makeTopology(options.namespace), new Publisher(js));
+          },
+        },
+        BusLifecycle,
+      ],
+      exports: [Bus],
+    };
+  }
+}

@@ -1,0 +1,50 @@
+import type { Envelope, EventDefinition } from '@clawfleet/contracts';
+import { TransientError, injectTraceContext } from '@clawfleet/platform';
+import type { JetStreamClient, PubAck } from '@nats-io/jetstream';
+import { headers as natsHeaders, type MsgHdrs } from '@nats-io/transport-node';
+import type { z } from 'zod';
+import { encodeEvent } from './codec';
+
+export const HEADER_EVENT_TYPE = 'Clawfleet-Event-Type';
+export const HEADER_TENANT = 'Clawfleet-Tenant';
+
+export interface RawMessage {
+  readonly subject: string;
+  readonly payload: Uint8Array;
+  /** Nats-Msg-Id: JetStream drops a second publish with the same id within the duplicate window. */
+  readonly msgId: string;
+  readonly headers?: Record<string, string>;
+}
+
+/** The narrow publishing port apps get: validated, deduplicated, traced. */
+export class Publisher {
+  constructor(private readonly js: JetStreamClient) {}
+
+  /** Validates against the contract and publishes; msgId defaults to the envelope id. */
+  async publish<T extends string, S extends z.ZodType>(
+    definition: EventDefinition<T, S>,
+    subject: string,
+    envelope: Envelope<T, z.infer<S>>,
+    options: { msgId?: string } = {},
+  ): Promise<PubAck> {
+    const payload = encodeEvent(definition, envelope);
+    return this.publishRaw({
+      subject,
+      payload,
+      msgId: options.msgId ?? envelope.id,
+      headers: { [HEADER_EVENT_TYPE]: envelope.type, [HEADER_TENANT]: envelope.tenantId },
+    });
+  }
+
+  /** Publishes bytes that were validated when they were written (the outbox relay). */
+  async publishRaw(message: RawMessage): Promise<PubAck> {
+    const hdrs: MsgHdrs = natsHeaders();
+    for (const [key, value] of Object.entries(message.headers ?? {})) hdrs.set(key, value);
+    if (!hdrs.has('traceparent')) injectTraceContext({ get: (k) => hdrs.get(k) || undefined, set: (k, v) => hdrs.set(k, v) });
+    try {
+      return await this.js.publish(message.subject, message.payload, { msgID: message.msgId, headers: hdrs, timeout: 5_000 });
+    } catch (error) {
+      throw new TransientError(`publish to ${message.subject} failed: ${(error as Error).message}`);
+    }
+  }
+}

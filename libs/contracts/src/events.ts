@@ -1,0 +1,181 @@
+import { z } from 'zod';
+import { defineEvent, EventOf } from './envelope';
+
+/** Longest user message accepted from any channel, in characters. */
+export const MAX_MESSAGE_CHARS = 32_000;
+/** Longest reply text one outbound message may carry, in characters; delivery splits per channel. */
+export const MAX_REPLY_CHARS = 200_000;
+
+export const Channel = z.enum(['http', 'cli', 'telegram', 'slack']);
+export type Channel = z.infer<typeof Channel>;
+
+/** A subject-safe identifier (no `.`, `*`, `>` or white space). */
+const Token = (what: string, max = 128) =>
+  z.string().regex(new RegExp(`^[A-Za-z0-9_:-]{1,${max}}$`), `${what} must be 1-${max} of [A-Za-z0-9_:-]`);
+
+export const ChatId = Token('chatId');
+
+/** Where a conversation happens: a chat (and thread) on one channel. */
+export const ChatRef = z.object({
+  channel: Channel,
+  chatId: ChatId,
+  threadId: Token('threadId').optional(),
+});
+export type ChatRef = z.infer<typeof ChatRef>;
+
+export const Sender = z.object({
+  id: z.string().min(1).max(128),
+  displayName: z.string().max(200).optional(),
+});
+export type Sender = z.infer<typeof Sender>;
+
+export const MessageText = z.string().min(1, 'text must not be empty').max(MAX_MESSAGE_CHARS, `text is longer than ${MAX_MESSAGE_CHARS} characters`);
+
+export const Usage = z.object({
+  inputTokens: z.number().int().nonnegative(),
+  outputTokens: z.number().int().nonnegative(),
+});
+export type Usage = z.infer<typeof Usage>;
+
+/** A user's message accepted by a channel. Stored in JetStream before the channel is answered. */
+export const InboundReceived = defineEvent(
+  'inbound.received',
+  1,
+  z.object({
+    chat: ChatRef,
+    /** The channel's own id of the message (Telegram update id, Slack event id, client key): dedup key. */
+    messageId: z.string().min(1).max(200),
+    sender: Sender,
+    text: MessageText,
+    receivedAt: z.iso.datetime({ offset: true }),
+  }),
+);
+export type InboundReceived = EventOf<typeof InboundReceived>;
+
+/** Ask session-runner to run a turn for one message of a session. */
+export const TurnRequested = defineEvent(
+  'turn.requested',
+  1,
+  z.object({
+    sessionId: z.uuid(),
+    agentId: z.string().min(1).max(100),
+    /** Derived from the inbound message, so a repeated message asks for the same turn. */
+    turnId: z.uuid(),
+    /** 1, 2, 3 ... per session, assigned by the router: the order turns are recorded in. */
+    seq: z.number().int().positive(),
+    chat: ChatRef,
+    message: z.object({ messageId: z.string().min(1).max(200), text: MessageText, sender: Sender }),
+    source: z.enum(['user', 'schedule', 'api']),
+  }),
+);
+export type TurnRequested = EventOf<typeof TurnRequested>;
+
+/** The outcome of a tool call that suspended its turn (a user's answer, a long job, a timeout). */
+export const ToolCompleted = defineEvent(
+  'tool.completed',
+  1,
+  z.object({
+    sessionId: z.uuid(),
+    turnId: z.uuid(),
+    toolCallId: z.string().min(1).max(200),
+    outcome: z.discriminatedUnion('status', [
+      z.object({ status: z.literal('ok'), content: z.string().max(MAX_REPLY_CHARS) }),
+      z.object({ status: z.literal('error'), message: z.string().max(10_000) }),
+      z.object({ status: z.literal('timeout') }),
+    ]),
+  }),
+);
+export type ToolCompleted = EventOf<typeof ToolCompleted>;
+
+/** A reply ready to be sent to a chat, exactly once and in `seq` order per session. */
+export const OutboundReady = defineEvent(
+  'outbound.ready',
+  1,
+  z.object({
+    outboundId: z.uuid(),
+    sessionId: z.uuid(),
+    turnId: z.uuid().nullable(),
+    /** 1, 2, 3 ... per session: delivery sends them in this order. */
+    seq: z.number().int().positive(),
+    chat: ChatRef,
+    text: z.string().min(1).max(MAX_REPLY_CHARS),
+    /** The channel message id this answers, when there is one. */
+    replyTo: z.string().max(200).optional(),
+    kind: z.enum(['reply', 'error', 'notice']),
+  }),
+);
+export type OutboundReady = EventOf<typeof OutboundReady>;
+
+export const TurnCompleted = defineEvent(
+  'turn.completed',
+  1,
+  z.object({
+    sessionId: z.uuid(),
+    turnId: z.uuid(),
+    agentId: z.string(),
+    usage: Usage,
+    modelCalls: z.number().int().nonnegative(),
+    toolCalls: z.number().int().nonnegative(),
+  }),
+);
+export type TurnCompleted = EventOf<typeof TurnCompleted>;
+
+export const TurnFailed = defineEvent(
+  'turn.failed',
+  1,
+  z.object({
+    sessionId: z.uuid(),
+    turnId: z.uuid(),
+    agentId: z.string(),
+    code: z.string().max(100),
+    reason: z.string().max(2_000),
+    retryable: z.boolean(),
+  }),
+);
+export type TurnFailed = EventOf<typeof TurnFailed>;
+
+export const DeliverySucceeded = defineEvent(
+  'delivery.succeeded',
+  1,
+  z.object({ outboundId: z.uuid(), sessionId: z.uuid(), chat: ChatRef, channelMessageIds: z.array(z.string()) }),
+);
+export type DeliverySucceeded = EventOf<typeof DeliverySucceeded>;
+
+export const DeliveryFailed = defineEvent(
+  'delivery.failed',
+  1,
+  z.object({ outboundId: z.uuid(), sessionId: z.uuid(), chat: ChatRef, reason: z.string().max(2_000) }),
+);
+export type DeliveryFailed = EventOf<typeof DeliveryFailed>;
+
+/** A reply posted to an HTTP/CLI chat's mailbox, which the gateway streams to clients (SSE). */
+export const HttpReplyPosted = defineEvent(
+  'http.reply.posted',
+  1,
+  z.object({
+    outboundId: z.uuid(),
+    sessionId: z.uuid(),
+    turnId: z.uuid().nullable(),
+    seq: z.number().int().positive(),
+    chat: ChatRef,
+    text: z.string().min(1).max(MAX_REPLY_CHARS),
+    replyTo: z.string().max(200).optional(),
+    kind: z.enum(['reply', 'error', 'notice']),
+  }),
+);
+export type HttpReplyPosted = EventOf<typeof HttpReplyPosted>;
+
+/** Every event on the bus, by type. */
+export const Events = {
+  [InboundReceived.type]: InboundReceived,
+  [TurnRequested.type]: TurnRequested,
+  [ToolCompleted.type]: ToolCompleted,
+  [OutboundReady.type]: OutboundReady,
+  [TurnCompleted.type]: TurnCompleted,
+  [TurnFailed.type]: TurnFailed,
+  [DeliverySucceeded.type]: DeliverySucceeded,
+  [DeliveryFailed.type]: DeliveryFailed,
+  [HttpReplyPosted.type]: HttpReplyPosted,
+} as const;
+export type EventType = keyof typeof Events;
+export type AnyEvent = EventOf<(typeof Events)[EventType]>;

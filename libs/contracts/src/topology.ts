@@ -1,0 +1,148 @@
+import type { Channel } from './events';
+
+/**
+ * Every stream and durable consumer of the platform, as data. `libs/bus` provisions it at start-up.
+ *
+ * A namespace prefixes every stream name and subject so that test runs and several installations
+ * can share one NATS server without their subjects overlapping. The default namespace is empty.
+ */
+
+/** Inbound messages are spread over this many partitions by chat; one router handles a partition at a time. */
+export const INBOUND_PARTITIONS = 8;
+
+export type StreamKey = 'INBOUND' | 'TURNS' | 'OUTBOUND' | 'EVENTS' | 'DLQ' | 'HTTP_MAILBOX';
+
+export interface StreamSpec {
+  readonly key: StreamKey;
+  readonly name: string;
+  readonly subjects: readonly string[];
+  readonly maxAgeMs: number;
+  readonly duplicateWindowMs: number;
+  readonly maxMsgsPerSubject?: number;
+  readonly description: string;
+}
+
+/** The service a durable consumer belongs to; every replica of that service pulls from it. */
+export type ConsumerGroup = 'router' | 'session-runner' | 'delivery';
+
+export interface ConsumerSpec {
+  readonly group: ConsumerGroup;
+  readonly stream: StreamKey;
+  readonly durable: string;
+  readonly filterSubject: string;
+  /** How many messages may be unacknowledged at once, across all replicas. 1 serializes the consumer. */
+  readonly maxAckPending: number;
+  readonly ackWaitMs: number;
+  readonly maxDeliver: number;
+  /** Redelivery delays after a nak, by attempt; the last one repeats. */
+  readonly backoffMs: readonly number[];
+}
+
+const MINUTE = 60_000;
+const DAY = 24 * 60 * MINUTE;
+
+/** FNV-1a, 32 bit: a stable, dependency-free hash for partitioning. */
+export function partitionOf(key: string, partitions: number): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < key.length; i++) {
+    hash ^= key.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193);
+  }
+  return (hash >>> 0) % partitions;
+}
+
+export function chatKey(chat: { channel: Channel; chatId: string; threadId?: string }): string {
+  return chat.threadId ? `${chat.channel}:${chat.chatId}:${chat.threadId}` : `${chat.channel}:${chat.chatId}`;
+}
+
+export function topology(namespace = '') {
+  if (namespace && !/^[a-z0-9_-]{1,40}$/.test(namespace)) throw new Error(`invalid bus namespace "${namespace}"`);
+  const s = (subject: string) => (namespace ? `${namespace}.${subject}` : subject);
+  const n = (name: string) => (namespace ? `${namespace}_${name}`.toUpperCase().replace(/-/g, '_') : name);
+
+  const subjects = {
+    inboundReceived: (channel: Channel, partition: number) => s(`inbound.received.${channel}.${partition}`),
+    turnRequested: (tenantId: string, sessionId: string) => s(`turn.requested.${tenantId}.${sessionId}`),
+    toolCompleted: (tenantId: string, sessionId: string) => s(`tool.completed.${tenantId}.${sessionId}`),
+    outboundReady: (channel: Channel) => s(`outbound.ready.${channel}`),
+    /** `events.turn.completed.<tenant>`, `events.delivery.failed.<tenant>`, ... */
+    event: (type: string, tenantId: string) => s(`events.${type}.${tenantId}`),
+    httpMailbox: (tenantId: string, chat: string) => s(`mailbox.http.${tenantId}.${chat}`),
+    /** The dead-letter subject of a message that was on `subject`. */
+    deadLetter: (subject: string) => s(`dlq.${namespace ? subject.slice(namespace.length + 1) : subject}`),
+  };
+
+  const stream = (
+    key: StreamKey,
+    subjectList: string[],
+    description: string,
+    extra: Partial<StreamSpec> = {},
+  ): StreamSpec => ({
+    key,
+    name: n(key),
+    subjects: subjectList.map(s),
+    maxAgeMs: 7 * DAY,
+    duplicateWindowMs: 5 * MINUTE,
+    description,
+    ...extra,
+  });
+
+  const streams: Record<StreamKey, StreamSpec> = {
+    INBOUND: stream('INBOUND', ['inbound.received.>'], 'Messages accepted by channels'),
+    TURNS: stream('TURNS', ['turn.requested.>', 'tool.completed.>'], 'Work for session-runner'),
+    OUTBOUND: stream('OUTBOUND', ['outbound.ready.>'], 'Replies to deliver'),
+    EVENTS: stream('EVENTS', ['events.>'], 'Facts for projections and metrics'),
+    DLQ: stream('DLQ', ['dlq.>'], 'Dead letters, with the reason in headers', { maxAgeMs: 30 * DAY }),
+    HTTP_MAILBOX: stream('HTTP_MAILBOX', ['mailbox.http.>'], 'Replies to HTTP/CLI chats, read over SSE', {
+      maxAgeMs: DAY,
+      maxMsgsPerSubject: 1_000,
+    }),
+  };
+
+  const consumerNames = {
+    router: (partition: number) => `router-p${partition}`,
+    sessionRunner: 'session-runner',
+    delivery: 'delivery',
+  };
+
+  const routerConsumers: ConsumerSpec[] = Array.from({ length: INBOUND_PARTITIONS }, (_, p) => ({
+    group: 'router',
+    stream: 'INBOUND',
+    durable: consumerNames.router(p),
+    filterSubject: s(`inbound.received.*.${p}`),
+    // Serial per partition, so a chat's messages are routed in the order they were accepted.
+    maxAckPending: 1,
+    ackWaitMs: 30_000,
+    maxDeliver: 20,
+    backoffMs: [100, 500, 2_000, 10_000],
+  }));
+
+  const consumers: ConsumerSpec[] = [
+    ...routerConsumers,
+    {
+      group: 'session-runner',
+      stream: 'TURNS',
+      durable: consumerNames.sessionRunner,
+      filterSubject: s('>'),
+      maxAckPending: 1_024,
+      ackWaitMs: 30_000,
+      // A turn request that arrives before its predecessor is naked until the predecessor is recorded.
+      maxDeliver: 50,
+      backoffMs: [20, 100, 500, 2_000, 10_000],
+    },
+    {
+      group: 'delivery',
+      stream: 'OUTBOUND',
+      durable: consumerNames.delivery,
+      filterSubject: s('outbound.ready.>'),
+      maxAckPending: 1_024,
+      ackWaitMs: 30_000,
+      maxDeliver: 50,
+      backoffMs: [20, 100, 500, 2_000, 10_000],
+    },
+  ];
+
+  return { namespace, subjects, streams, consumers, consumerNames };
+}
+
+export type Topology = ReturnType<typeof topology>;

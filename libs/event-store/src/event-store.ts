@@ -1,0 +1,174 @@
+import { ConflictError } from '@clawfleet/platform';
+import type { DataSource, EntityManager } from 'typeorm';
+import type { NewEvent, OutboxMessage, RecordedEvent, Snapshot } from './types';
+
+export const OUTBOX_CHANNEL = 'eventstore_outbox';
+
+interface EventRow {
+  stream_id: string;
+  tenant_id: string;
+  version: number;
+  global_position: string;
+  event_id: string;
+  type: string;
+  data: unknown;
+  metadata: Record<string, unknown>;
+  recorded_at: Date;
+}
+
+const toRecorded = (row: EventRow): RecordedEvent => ({
+  streamId: row.stream_id,
+  tenantId: row.tenant_id,
+  version: row.version,
+  globalPosition: BigInt(row.global_position),
+  id: row.event_id,
+  type: row.type,
+  data: row.data,
+  metadata: row.metadata,
+  recordedAt: row.recorded_at,
+});
+
+const COLUMNS = 'stream_id, tenant_id, version, global_position, event_id, type, data, metadata, recorded_at';
+
+// One statement, one round trip: claim the expected version, insert the events and the outbox
+// messages, and wake the relay. Nothing is written unless the stream was at the expected version.
+const appendSql = (newStream: boolean) => `
+  WITH s AS (
+    ${
+      newStream
+        ? `INSERT INTO eventstore.streams (stream_id, tenant_id, version) VALUES ($1, $2, $4)
+           ON CONFLICT (stream_id) DO NOTHING RETURNING version`
+        : `UPDATE eventstore.streams SET version = $4, updated_at = now()
+           WHERE stream_id = $1 AND tenant_id = $2 AND version = $3 RETURNING version`
+    }
+  ), e AS (
+    INSERT INTO eventstore.events (stream_id, tenant_id, version, event_id, type, data, metadata)
+    SELECT $1, $2, $3 + u.n, u.id, u.type, u.data, u.metadata
+    FROM unnest($5::uuid[], $6::text[], $7::jsonb[], $8::jsonb[]) WITH ORDINALITY AS u(id, type, data, metadata, n)
+    WHERE EXISTS (SELECT 1 FROM s)
+    RETURNING global_position
+  ), o AS (
+    INSERT INTO eventstore.outbox (message_id, subject, payload, headers)
+    SELECT u.message_id, u.subject, u.payload, u.headers
+    FROM unnest($9::text[], $10::text[], $11::text[], $12::jsonb[]) AS u(message_id, subject, payload, headers)
+    WHERE EXISTS (SELECT 1 FROM s)
+    RETURNING id
+  )
+  SELECT (SELECT version FROM s) AS version,
+         (SELECT max(global_position) FROM e) AS position,
+         CASE WHEN EXISTS (SELECT 1 FROM o) THEN pg_notify('${OUTBOX_CHANNEL}', '') END AS notified`;
+
+export interface AppendOptions {
+  readonly outbox?: readonly OutboxMessage[];
+  /** Run inside the caller's transaction, so its own writes commit with the events. */
+  readonly manager?: EntityManager;
+}
+
+/**
+ * The PostgreSQL event store: streams of events with optimistic concurrency, snapshots, a global
+ * log that never skips a late commit, and a transactional outbox. Every call is scoped by tenant.
+ */
+export class EventStore {
+  constructor(private readonly dataSource: DataSource) {}
+
+  /**
+   * Appends events if the stream is at `expectedVersion` (0 for a new stream); returns the new version.
+   * Throws ConflictError if another writer got there first or an event id was already recorded.
+   */
+  async append(
+    tenantId: string,
+    streamId: string,
+    expectedVersion: number,
+    events: readonly NewEvent[],
+    options: AppendOptions = {},
+  ): Promise<number> {
+    if (events.length === 0) return expectedVersion;
+    const outbox = options.outbox ?? [];
+    const newVersion = expectedVersion + events.length;
+    const params = [
+      streamId,
+      tenantId,
+      expectedVersion,
+      newVersion,
+      events.map((e) => e.id),
+      events.map((e) => e.type),
+      events.map((e) => JSON.stringify(e.data)),
+      events.map((e) => JSON.stringify(e.metadata ?? {})),
+      outbox.map((m) => m.messageId),
+      outbox.map((m) => m.subject),
+      outbox.map((m) => m.payload),
+      outbox.map((m) => JSON.stringify(m.headers ?? {})),
+    ];
+    const run = options.manager ?? this.dataSource;
+    let rows: Array<{ version: number | null }>;
+    try {
+      rows = await run.query(appendSql(expectedVersion === 0), params);
+    } catch (error) {
+      if ((error as { code?: string }).code === '23505') {
+        throw new ConflictError(`append to ${streamId} conflicts with a recorded event`, { streamId });
+      }
+      throw error;
+    }
+    if (rows[0]?.version == null) {
+      throw new ConflictError(`stream ${streamId} is not at version ${expectedVersion}`, { streamId, expectedVersion });
+    }
+    return newVersion;
+  }
+
+  /** The events of a stream after `afterVersion`, in order. Another tenant's stream reads as empty. */
+  async readStream(tenantId: string, streamId: string, afterVersion = 0, manager?: EntityManager): Promise<RecordedEvent[]> {
+    const rows: EventRow[] = await (manager ?? this.dataSource).query(
+      `SELECT ${COLUMNS} FROM eventstore.events
+       WHERE stream_id = $1 AND tenant_id = $2 AND version > $3 ORDER BY version`,
+      [streamId, tenantId, afterVersion],
+    );
+    return rows.map(toRecorded);
+  }
+
+  async streamVersion(tenantId: string, streamId: string): Promise<number> {
+    const rows: Array<{ version: number }> = await this.dataSource.query(
+      `SELECT version FROM eventstore.streams WHERE stream_id = $1 AND tenant_id = $2`,
+      [streamId, tenantId],
+    );
+    return rows[0]?.version ?? 0;
+  }
+
+  /**
+   * The global log after a position, for projections. Only events of transactions older than every
+   * transaction still running are returned, so a transaction that took a lower position and commits
+   * late is never skipped by a reader that has moved past it.
+   */
+  async readAll(afterPosition: bigint, limit = 500, tenantId?: string): Promise<RecordedEvent[]> {
+    const rows: EventRow[] = await this.dataSource.query(
+      `SELECT ${COLUMNS} FROM eventstore.events
+       WHERE global_position > $1
+         AND transaction_id < pg_snapshot_xmin(pg_current_snapshot())
+         AND ($3::text IS NULL OR tenant_id = $3)
+       ORDER BY global_position LIMIT $2`,
+      [afterPosition.toString(), limit, tenantId ?? null],
+    );
+    return rows.map(toRecorded);
+  }
+
+  async loadSnapshot<S>(tenantId: string, streamId: string, schemaVersion: number): Promise<Snapshot<S> | undefined> {
+    const rows: Array<{ version: number; schema_version: number; state: S }> = await this.dataSource.query(
+      `SELECT version, schema_version, state FROM eventstore.snapshots
+       WHERE stream_id = $1 AND tenant_id = $2 AND schema_version = $3`,
+      [streamId, tenantId, schemaVersion],
+    );
+    const row = rows[0];
+    return row && { version: row.version, schemaVersion: row.schema_version, state: row.state };
+  }
+
+  /** Keeps the newest snapshot only; an older one never replaces a newer one. */
+  async saveSnapshot<S>(tenantId: string, streamId: string, snapshot: Snapshot<S>): Promise<void> {
+    await this.dataSource.query(
+      `INSERT INTO eventstore.snapshots (stream_id, tenant_id, version, schema_version, state)
+       VALUES ($1, $2, $3, $4, $5)
+       ON CONFLICT (stream_id) DO UPDATE
+         SET version = EXCLUDED.version, schema_version = EXCLUDED.schema_version, state = EXCLUDED.state, taken_at = now()
+         WHERE snapshots.version < EXCLUDED.version OR snapshots.schema_version <> EXCLUDED.schema_version`,
+      [streamId, tenantId, snapshot.version, snapshot.schemaVersion, JSON.stringify(snapshot.state)],
+    );
+  }
+}

@@ -1,0 +1,10 @@
+export * from './types';
+export * from './event-store';
+export * from './aggregate';
+export * from './outbox-relay';
+export * from './outbox-message';
+export { EventStore1732100000000 } from './migrations/1732100000000-event-store';
+
+import { EventStore1732100000000 } from './migrations/1732100000000-event-store';
+/** Migrations of the event store, for the apps that use it. */
+export const eventStoreMigrations = [EventStore1732100000000];

@@ -1,0 +1,126 @@
+import type { Publisher } from '@clawfleet/bus';
+import { Client } from 'pg';
+import type { Logger } from 'pino';
+import { OUTBOX_CHANNEL } from './event-store';
+
+// Only one relay publishes at a time, so the bus sees messages in commit order.
+const RELAY_LOCK = 7_210_451_302;
+const encoder = new TextEncoder();
+
+interface OutboxRow {
+  id: string;
+  message_id: string;
+  subject: string;
+  payload: string;
+  headers: Record<string, string>;
+}
+
+export interface OutboxRelayOptions {
+  readonly databaseUrl: string;
+  readonly publisher: Publisher;
+  readonly logger: Logger;
+  /** Look for work this often even without a notification (a lost NOTIFY, a standby taking over). */
+  readonly pollMs?: number;
+  readonly batchSize?: number;
+}
+
+/**
+ * Publishes committed outbox messages to JetStream with Nats-Msg-Id = message id, then deletes them.
+ * A crash between publish and delete republishes; JetStream's duplicate window keeps one copy.
+ * Woken by NOTIFY from the appending transaction; one leader per database via an advisory lock.
+ */
+export class OutboxRelay {
+  private client?: Client;
+  private stopped = false;
+  private leader = false;
+  private draining?: Promise<void>;
+  private again = false;
+  private timer?: NodeJS.Timeout;
+
+  constructor(private readonly options: OutboxRelayOptions) {}
+
+  async start(): Promise<void> {
+    await this.connect();
+    this.schedule();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    await this.draining;
+    await this.client?.end().catch(() => undefined);
+  }
+
+  get isLeader(): boolean {
+    return this.leader;
+  }
+
+  private async connect(): Promise<void> {
+    const client = new Client({ connectionString: this.options.databaseUrl, application_name: 'outbox-relay' });
+    client.on('error', (error) => {
+      this.options.logger.warn({ err: error }, 'outbox relay connection lost');
+      this.leader = false;
+      this.client = undefined;
+    });
+    client.on('notification', () => this.wake());
+    await client.connect();
+    await client.query(`LISTEN ${OUTBOX_CHANNEL}`);
+    this.client = client;
+  }
+
+  private schedule(): void {
+    if (this.stopped) return;
+    this.timer = setTimeout(() => {
+      this.wake();
+      this.schedule();
+    }, this.options.pollMs ?? 1_000);
+  }
+
+  /** Coalesces wake-ups: at most one drain runs, and one more follows if woken meanwhile. */
+  private wake(): void {
+    if (this.stopped) return;
+    if (this.draining) {
+      this.again = true;
+      return;
+    }
+    this.draining = this.drain()
+      .catch((error) => this.options.logger.warn({ err: error }, 'outbox relay drain failed'))
+      .finally(() => {
+        this.draining = undefined;
+        if (this.again) {
+          this.again = false;
+          this.wake();
+        }
+      });
+  }
+
+  private async drain(): Promise<void> {
+    if (!this.client) await this.connect();
+    const client = this.client!;
+    if (!this.leader) {
+      const { rows } = await client.query('SELECT pg_try_advisory_lock($1) AS ok', [RELAY_LOCK]);
+      this.leader = rows[0].ok;
+      if (!this.leader) return;
+    }
+    for (;;) {
+      const { rows } = await client.query<OutboxRow>(
+        'SELECT id, message_id, subject, payload, headers FROM eventstore.outbox ORDER BY id LIMIT $1',
+        [this.options.batchSize ?? 256],
+      );
+      if (rows.length === 0) return;
+      // Published in one pipeline: JetStream stores them in the order they are sent.
+      await Promise.all(
+        rows.map((row) =>
+          this.options.publisher.publishRaw({
+            subject: row.subject,
+            payload: encoder.encode(row.payload),
+            msgId: row.message_id,
+            headers: row.headers,
+          }),
+        ),
+      );
+      await client.query('DELETE FROM eventstore.outbox WHERE id = ANY($1::bigint[])', [rows.map((r) => r.id)]);
+      if (this.stopped) return;
+    }
+  }
+}

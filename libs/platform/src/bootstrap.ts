@@ -1,0 +1,37 @@
+import 'reflect-metadata';
+import { NestFactory } from '@nestjs/core';
+import type { INestApplication } from '@nestjs/common';
+import { Logger, LoggerModule } from 'nestjs-pino';
+import { createLogger } from './logger';
+import { initTelemetry } from './telemetry';
+import { Readiness } from './health';
+
+/** The logging module every app imports: JSON lines with trace ids, secrets redacted. */
+export function loggingModule(service: string, level: string) {
+  return LoggerModule.forRoot({
+    pinoHttp: {
+      logger: createLogger(service, level),
+      autoLogging: { ignore: (req) => req.url === '/healthz' || req.url === '/readyz' },
+      customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : 'debug'),
+    },
+  });
+}
+
+/**
+ * Starts a service: telemetry, logger, shutdown hooks, HTTP (health and the app's own routes).
+ * On SIGTERM readiness turns 503 first, then Nest's shutdown hooks drain consumers and close clients.
+ */
+export async function bootstrapService(
+  module: unknown,
+  options: { port: number; configure?: (app: INestApplication) => void },
+): Promise<INestApplication> {
+  initTelemetry();
+  const app = await NestFactory.create(module as never, { bufferLogs: true });
+  app.useLogger(app.get(Logger));
+  app.enableShutdownHooks();
+  options.configure?.(app);
+  const readiness = app.get(Readiness);
+  for (const signal of ['SIGTERM', 'SIGINT'] as const) process.once(signal, () => readiness.startDraining());
+  await app.listen(options.port, process.env.HOST ?? '0.0.0.0');
+  return app;
+}
