@@ -225,7 +225,9 @@ export class ConsumerRunner {
         },
       });
       logger.warn({ consumer: spec.durable, subject: msg.subject, seq: msg.seq, reason }, 'message dead-lettered');
-      msg.term(reason.slice(0, 200));
+      // No reason on the term: nats-server before 2.10 ignores `+TERM <reason>` and would redeliver the
+      // message after ack_wait until max_deliver. The reason is in the dead letter's headers.
+      msg.term();
     } catch (error) {
       logger.error({ err: error, consumer: spec.durable, seq: msg.seq }, 'dead-lettering failed; will retry');
       msg.nak(1_000);

@@ -5,3 +5,4 @@ export * from './provision';
 export * from './publisher';
 export * from './consumer';
 export * from './bus.module';
+export * from './service';

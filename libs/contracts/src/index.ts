@@ -1,3 +1,4 @@
 export * from './envelope';
 export * from './events';
 export * from './topology';
+export * from './session-events';

@@ -1,10 +1,12 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import type { INestApplication } from '@nestjs/common';
+import { json } from 'express';
 import { Logger, LoggerModule } from 'nestjs-pino';
 import { createLogger } from './logger';
 import { initTelemetry } from './telemetry';
 import { Readiness } from './health';
+import { ProblemDetailsFilter } from './problem-details';
 
 /** The logging module every app imports: JSON lines with trace ids, secrets redacted. */
 export function loggingModule(service: string, level: string) {
@@ -23,15 +25,25 @@ export function loggingModule(service: string, level: string) {
  */
 export async function bootstrapService(
   module: unknown,
-  options: { port: number; configure?: (app: INestApplication) => void },
+  options: { port: number; jsonLimit?: string; configure?: (app: INestApplication) => void },
 ): Promise<INestApplication> {
   initTelemetry();
-  const app = await NestFactory.create(module as never, { bufferLogs: true });
+  const app = await NestFactory.create(module as never, { bufferLogs: true, bodyParser: false });
   app.useLogger(app.get(Logger));
+  app.use(json({ limit: options.jsonLimit ?? '100kb' }));
   app.enableShutdownHooks();
+  app.useGlobalFilters(new ProblemDetailsFilter());
   options.configure?.(app);
   const readiness = app.get(Readiness);
   for (const signal of ['SIGTERM', 'SIGINT'] as const) process.once(signal, () => readiness.startDraining());
   await app.listen(options.port, process.env.HOST ?? '0.0.0.0');
   return app;
+}
+
+/** Runs a service's main function; a failure at boot (bad config, no database) exits 1 with the reason. */
+export function runMain(main: () => Promise<unknown>): void {
+  main().catch((error: unknown) => {
+    process.stderr.write(`${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.exit(1);
+  });
 }

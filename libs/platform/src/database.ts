@@ -85,3 +85,16 @@ export class DatabaseModule {
     };
   }
 }
+
+/** The body of an app's `migrate` entry point (a Kubernetes Job, `npm run migrate`). */
+export async function migrateMain(service: string, migrations: readonly MigrationClass[]): Promise<void> {
+  const url = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/clawfleet';
+  const dataSource = createDataSource({ url, poolSize: 2, applicationName: `${service}-migrate`, migrations });
+  await dataSource.initialize();
+  try {
+    const applied = await migrate(dataSource);
+    process.stdout.write(`${service}: ${applied.length ? `applied ${applied.join(', ')}` : 'no pending migrations'}\n`);
+  } finally {
+    await dataSource.destroy();
+  }
+}

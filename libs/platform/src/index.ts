@@ -6,3 +6,4 @@ export * from './telemetry';
 export * from './health';
 export * from './database';
 export * from './bootstrap';
+export * from './problem-details';

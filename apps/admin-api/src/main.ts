@@ -1,0 +1,8 @@
+import { bootstrapService, parseConfig, runMain } from '@clawfleet/platform';
+import { AppModule } from './app.module';
+import { AdminConfig } from './config';
+
+runMain(async () => {
+  const config = parseConfig(AdminConfig);
+  await bootstrapService(AppModule.forRoot(config), { port: config.PORT });
+});

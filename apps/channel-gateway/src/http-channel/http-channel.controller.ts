@@ -1,0 +1,117 @@
+import { Bus, makeEnvelope } from '@clawfleet/bus';
+import {
+  ChatId,
+  chatKey,
+  HttpReplyPosted,
+  INBOUND_PARTITIONS,
+  InboundReceived,
+  MessageText,
+  partitionOf,
+  Sender,
+  type ChatRef,
+} from '@clawfleet/contracts';
+import { deriveId, uuidV7Ids, ValidationError } from '@clawfleet/platform';
+import { Body, Controller, Get, HttpCode, Inject, Param, Post, Req, Res } from '@nestjs/common';
+import { DeliverPolicy } from '@nats-io/jetstream';
+import type { Request, Response } from 'express';
+import { z } from 'zod';
+import { GATEWAY_CONFIG, type GatewayConfig } from '../config';
+
+const PostMessageBody = z.strictObject({
+  text: MessageText,
+  /** The client's idempotency key: posting the same messageId twice yields one turn. */
+  messageId: z
+    .string()
+    .regex(/^[A-Za-z0-9_:.-]{1,200}$/, 'messageId must be 1-200 of [A-Za-z0-9_:.-]')
+    .optional(),
+  sender: Sender.optional(),
+});
+
+function parseChatId(raw: string): string {
+  const result = ChatId.safeParse(raw);
+  if (!result.success) throw new ValidationError(`chatId "${raw.slice(0, 140)}": ${result.error.issues[0]?.message}`);
+  return result.data;
+}
+
+const SequenceHeader = z.coerce.number().int().nonnegative();
+const HEARTBEAT_MS = 15_000;
+
+/**
+ * The HTTP channel: clients (the terminal chat, tests, scripts) post messages and read the replies
+ * as Server-Sent Events. A post is answered only after `inbound.received` is stored in JetStream.
+ */
+@Controller('v1/chats/:chatId')
+export class HttpChannelController {
+  constructor(
+    private readonly bus: Bus,
+    @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
+  ) {}
+
+  @Post('messages')
+  @HttpCode(202)
+  async post(@Param('chatId') rawChatId: string, @Body() body: unknown) {
+    const chatId = parseChatId(rawChatId);
+    const input = PostMessageBody.parse(body ?? {});
+    const tenantId = this.config.HTTP_CHANNEL_TENANT;
+    const chat: ChatRef = { channel: 'http', chatId };
+    const messageId = input.messageId ?? uuidV7Ids.next();
+    const key = chatKey(chat);
+    const envelope = makeEnvelope(InboundReceived, {
+      // Derived from the message, so a repeated post is the same event and JetStream drops it.
+      id: deriveId('inbound', tenantId, key, messageId),
+      tenantId,
+      data: {
+        chat,
+        messageId,
+        sender: input.sender ?? { id: chatId },
+        text: input.text,
+        receivedAt: new Date().toISOString(),
+      },
+    });
+    const subject = this.bus.topology.subjects.inboundReceived('http', partitionOf(key, INBOUND_PARTITIONS));
+    const ack = await this.bus.publisher.publish(InboundReceived, subject, envelope);
+    return { messageId, duplicate: ack.duplicate };
+  }
+
+  /** Replies to this chat as SSE. `Last-Event-ID` (or `?after=`) resumes after a reply already seen. */
+  @Get('events')
+  async events(@Param('chatId') rawChatId: string, @Req() req: Request, @Res() res: Response) {
+    const chatId = parseChatId(rawChatId);
+    const subject = this.bus.topology.subjects.httpMailbox(this.config.HTTP_CHANNEL_TENANT, chatId);
+    const streamName = this.bus.topology.streams.HTTP_MAILBOX.name;
+    const resumeFrom = req.header('last-event-id') ?? (req.query['after'] as string | undefined);
+    // Without a resume point, start right after the stream's current end: anything published after
+    // this line is delivered, so a client that posts once headers arrive never misses its reply.
+    const startSeq =
+      resumeFrom !== undefined
+        ? SequenceHeader.parse(resumeFrom) + 1
+        : (await this.bus.jsm.streams.info(streamName)).state.last_seq + 1;
+    const consumer = await this.bus.js.consumers.get(streamName, {
+      // A single subject as a string: the array form needs nats-server 2.10.
+      filter_subjects: subject,
+      deliver_policy: DeliverPolicy.StartSequence,
+      opt_start_seq: startSeq,
+    });
+    const messages = await consumer.consume();
+
+    res.writeHead(200, {
+      'content-type': 'text/event-stream',
+      'cache-control': 'no-cache, no-transform',
+      connection: 'keep-alive',
+      'x-accel-buffering': 'no',
+    });
+    res.flushHeaders();
+    const heartbeat = setInterval(() => res.write(': ping\n\n'), HEARTBEAT_MS);
+    req.on('close', () => {
+      clearInterval(heartbeat);
+      void messages.close();
+    });
+    for await (const msg of messages) {
+      const reply = HttpReplyPosted.envelope.safeParse(msg.json());
+      if (!reply.success) continue; // the mailbox only holds what delivery validated; skip anything else
+      res.write(`id: ${msg.seq}\nevent: reply\ndata: ${JSON.stringify(reply.data.data)}\n\n`);
+    }
+    clearInterval(heartbeat);
+    res.end();
+  }
+}

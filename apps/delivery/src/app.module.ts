@@ -1,0 +1,24 @@
+import { serviceImports } from '@clawfleet/bus';
+import { DynamicModule, Module } from '@nestjs/common';
+import type { DeliveryConfig } from './config';
+import { CHANNEL_SENDERS } from './delivery/channel-sender';
+import { DeliveryConsumer } from './delivery/delivery.consumer';
+import { DeliveryLog } from './delivery/delivery-log';
+import { HttpMailboxSender } from './delivery/http-mailbox.sender';
+import { deliveryMigrations } from './migrations';
+
+@Module({})
+export class AppModule {
+  static forRoot(config: DeliveryConfig): DynamicModule {
+    return {
+      module: AppModule,
+      imports: serviceImports('delivery', config, { migrations: deliveryMigrations }),
+      providers: [
+        DeliveryLog,
+        HttpMailboxSender,
+        { provide: CHANNEL_SENDERS, useFactory: (http: HttpMailboxSender) => [http], inject: [HttpMailboxSender] },
+        DeliveryConsumer,
+      ],
+    };
+  }
+}

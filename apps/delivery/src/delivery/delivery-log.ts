@@ -1,0 +1,46 @@
+import type { OutboundReady } from '@clawfleet/contracts';
+import { Injectable } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+
+export type Settlement = { status: 'sent'; channelMessageIds: string[] } | { status: 'failed'; error: string };
+
+/** Delivery records: which outbound messages are settled, and how far each session has got. */
+@Injectable()
+export class DeliveryLog {
+  constructor(private readonly dataSource: DataSource) {}
+
+  /** The highest settled seq of a session (0 when nothing was delivered yet). */
+  async settledUpTo(tenantId: string, sessionId: string): Promise<number> {
+    const rows: Array<{ last_seq: number }> = await this.dataSource.query(
+      `SELECT last_seq FROM delivery.session_cursors WHERE session_id = $1 AND tenant_id = $2`,
+      [sessionId, tenantId],
+    );
+    return rows[0]?.last_seq ?? 0;
+  }
+
+  async settle(outbound: OutboundReady, settlement: Settlement): Promise<void> {
+    const { data } = outbound;
+    await this.dataSource.transaction(async (tx) => {
+      await tx.query(
+        `INSERT INTO delivery.deliveries (outbound_id, tenant_id, session_id, seq, channel, chat_id, status, channel_message_ids, error)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (outbound_id) DO NOTHING`,
+        [
+          data.outboundId,
+          outbound.tenantId,
+          data.sessionId,
+          data.seq,
+          data.chat.channel,
+          data.chat.chatId,
+          settlement.status,
+          JSON.stringify(settlement.status === 'sent' ? settlement.channelMessageIds : []),
+          settlement.status === 'failed' ? settlement.error : null,
+        ],
+      );
+      await tx.query(
+        `INSERT INTO delivery.session_cursors (session_id, tenant_id, last_seq) VALUES ($1, $2, $3)
+         ON CONFLICT (session_id) DO UPDATE SET last_seq = GREATEST(delivery.session_cursors.last_seq, EXCLUDED.last_seq)`,
+        [data.sessionId, outbound.tenantId, data.seq],
+      );
+    });
+  }
+}

@@ -1,0 +1,63 @@
+import { Bus, causedBy, makeEnvelope, OnEvent } from '@clawfleet/bus';
+import { DeliveryFailed, DeliverySucceeded, OutboundReady, type EventDefinition } from '@clawfleet/contracts';
+import type { z } from 'zod';
+import { deriveId, DomainError, TransientError, ValidationError } from '@clawfleet/platform';
+import { Inject, Injectable } from '@nestjs/common';
+import { CHANNEL_SENDERS, type ChannelSender } from './channel-sender';
+import { DeliveryLog } from './delivery-log';
+
+/**
+ * Sends each reply once, in the session's order: a reply whose predecessor is not settled yet waits
+ * (nak with backoff), one already settled is acknowledged without sending again.
+ */
+@Injectable()
+export class DeliveryConsumer {
+  private readonly senders = new Map<string, ChannelSender>();
+
+  constructor(
+    private readonly bus: Bus,
+    private readonly log: DeliveryLog,
+    @Inject(CHANNEL_SENDERS) senders: ChannelSender[],
+  ) {
+    for (const sender of senders) for (const channel of sender.channels) this.senders.set(channel, sender);
+  }
+
+  @OnEvent('delivery', OutboundReady)
+  async onOutbound(outbound: OutboundReady): Promise<void> {
+    const { data } = outbound;
+    const sender = this.senders.get(data.chat.channel);
+    if (!sender) throw new ValidationError(`no sender is configured for channel ${data.chat.channel}`);
+
+    const settled = await this.log.settledUpTo(outbound.tenantId, data.sessionId);
+    if (data.seq <= settled) return;
+    if (data.seq > settled + 1) throw new TransientError(`reply ${data.seq} waits for reply ${settled + 1} of session ${data.sessionId}`);
+
+    try {
+      const result = await sender.send(outbound);
+      await this.log.settle(outbound, { status: 'sent', channelMessageIds: result.channelMessageIds });
+      await this.report(DeliverySucceeded, outbound, { ...this.refs(outbound), channelMessageIds: result.channelMessageIds });
+    } catch (error) {
+      if (error instanceof DomainError && !error.retryable) {
+        // A channel that refuses for good (chat gone, bot blocked): settle as failed so later replies go on.
+        await this.log.settle(outbound, { status: 'failed', error: error.message });
+        await this.report(DeliveryFailed, outbound, { ...this.refs(outbound), reason: error.message });
+        return;
+      }
+      throw error;
+    }
+  }
+
+  private refs(outbound: OutboundReady) {
+    const { outboundId, sessionId, chat } = outbound.data;
+    return { outboundId, sessionId, chat };
+  }
+
+  private async report<T extends string, S extends z.ZodType>(
+    definition: EventDefinition<T, S>,
+    outbound: OutboundReady,
+    data: z.infer<S>,
+  ): Promise<void> {
+    const envelope = makeEnvelope(definition, { ...causedBy(outbound), id: deriveId(definition.type, outbound.data.outboundId), data });
+    await this.bus.publisher.publish(definition, this.bus.topology.subjects.event(definition.type, outbound.tenantId), envelope);
+  }
+}

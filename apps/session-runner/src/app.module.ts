@@ -1,0 +1,50 @@
+import { serviceImports } from '@clawfleet/bus';
+import { systemClock } from '@clawfleet/platform';
+import { DynamicModule, Module } from '@nestjs/common';
+import { modelConfigured, RUNNER_CONFIG, type RunnerConfig } from './config';
+import { OpenAIChatProvider, UnconfiguredProvider } from './llm/openai.provider';
+import { runnerMigrations } from './migrations';
+import { SessionExecutor } from './session/session.executor';
+import { SessionStore } from './session/session.store';
+import { createTurnEffects, TURN_EFFECTS } from './session/turn.effects';
+import { TurnConsumer } from './session/turn.consumer';
+import { builtinTools } from './tools/builtin.tools';
+import { ToolBox } from './tools/tool.port';
+import { OutboxRelayService } from './work/outbox-relay.service';
+import { SessionLeases } from './work/session-leases';
+
+@Module({})
+export class AppModule {
+  static forRoot(config: RunnerConfig): DynamicModule {
+    const llm = modelConfigured(config)
+      ? new OpenAIChatProvider({
+          apiKey: config.MODEL_API_KEY || 'unused',
+          baseURL: config.MODEL_BASE_URL,
+          maxRetries: config.MODEL_MAX_RETRIES,
+          timeoutMs: config.MODEL_TIMEOUT_MS,
+        })
+      : new UnconfiguredProvider();
+    return {
+      module: AppModule,
+      imports: serviceImports('session-runner', config, { migrations: runnerMigrations }),
+      providers: [
+        { provide: RUNNER_CONFIG, useValue: config },
+        {
+          provide: TURN_EFFECTS,
+          useValue: createTurnEffects({
+            llm,
+            tools: new ToolBox(builtinTools(systemClock)),
+            model: config.MODEL_NAME,
+            instructions: config.AGENT_INSTRUCTIONS,
+            maxRounds: config.TURN_MAX_ROUNDS,
+          }),
+        },
+        SessionStore,
+        SessionLeases,
+        SessionExecutor,
+        TurnConsumer,
+        OutboxRelayService,
+      ],
+    };
+  }
+}

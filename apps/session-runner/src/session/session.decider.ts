@@ -1,0 +1,103 @@
+import type { ChatRef, SessionEvent, Sender, ToolCall, ToolOutcome } from '@clawfleet/contracts';
+import { TransientError, ValidationError } from '@clawfleet/platform';
+import type { SessionState } from './session.state';
+
+/** Record a user's message in the session, in the order the router gave it. */
+export interface RecordUserMessage {
+  readonly type: 'RecordUserMessage';
+  readonly sessionId: string;
+  readonly agentId: string;
+  readonly chat: ChatRef;
+  readonly turnId: string;
+  readonly seq: number;
+  readonly messageId: string;
+  readonly text: string;
+  readonly sender: Sender;
+  readonly source: 'user' | 'schedule' | 'api';
+  readonly correlationId: string;
+}
+
+/** Record the outcome of a tool call that completed outside the runner (it suspended its turn). */
+export interface RecordToolOutcome {
+  readonly type: 'RecordToolOutcome';
+  readonly turnId: string;
+  readonly toolCallId: string;
+  readonly outcome: ToolOutcome;
+}
+
+export type SessionCommand = RecordUserMessage | RecordToolOutcome;
+
+/**
+ * Pure decisions on commands from the bus. A repeated command decides nothing: that is how a
+ * redelivered message becomes a no-op.
+ */
+export function decide(command: SessionCommand, state: SessionState): SessionEvent[] {
+  switch (command.type) {
+    case 'RecordUserMessage': {
+      const lastSeq = state.status === 'empty' ? 0 : state.lastSeq;
+      if (command.seq <= lastSeq) return [];
+      if (command.seq > lastSeq + 1) {
+        throw new TransientError(`message ${command.seq} of session ${command.sessionId} waits for message ${lastSeq + 1}`);
+      }
+      const { sessionId, agentId, chat, turnId, seq, messageId, text, sender, source, correlationId } = command;
+      const added: SessionEvent = { type: 'UserMessageAdded', data: { turnId, seq, messageId, text, sender, source, correlationId } };
+      return state.status === 'empty' ? [{ type: 'SessionStarted', data: { sessionId, agentId, chat } }, added] : [added];
+    }
+    case 'RecordToolOutcome': {
+      if (state.status !== 'suspended' || state.turn.turnId !== command.turnId || state.waitingFor !== command.toolCallId) {
+        const known = state.status !== 'empty' && 'turn' in state && state.turn.completed.includes(command.toolCallId);
+        if (known || state.status === 'idle') return []; // already recorded, or the turn has moved on
+        throw new ValidationError(`no suspended tool call ${command.toolCallId} in turn ${command.turnId}`);
+      }
+      return [{ type: 'ToolCallCompleted', data: { turnId: command.turnId, toolCallId: command.toolCallId, outcome: command.outcome } }];
+    }
+    default:
+      return command satisfies never;
+  }
+}
+
+/** What the runner does next for a session; effects are performed by the executor. */
+export type Step =
+  | { readonly kind: 'wait' }
+  | { readonly kind: 'start-turn'; readonly turnId: string }
+  | { readonly kind: 'call-model'; readonly round: number }
+  | { readonly kind: 'run-tool'; readonly call: ToolCall }
+  /** A tool call started but never completed: the process running it died. */
+  | { readonly kind: 'recover-tool'; readonly call: ToolCall }
+  | { readonly kind: 'complete'; readonly text: string }
+  | { readonly kind: 'fail'; readonly code: string; readonly reason: string; readonly retryable: boolean };
+
+export interface Limits {
+  /** Model calls allowed in one turn. */
+  readonly maxRounds: number;
+}
+
+/** Plans the next step from the state alone, so any replica resumes a session the same way. */
+export function nextStep(state: SessionState, limits: Limits): Step {
+  switch (state.status) {
+    case 'empty':
+    case 'suspended':
+      return { kind: 'wait' };
+    case 'idle':
+      return state.queue.length > 0 ? { kind: 'start-turn', turnId: state.queue[0].turnId } : { kind: 'wait' };
+    case 'running': {
+      const { turn } = state;
+      if (turn.finalText !== undefined) return { kind: 'complete', text: turn.finalText };
+      for (const call of turn.toolCalls) {
+        if (turn.completed.includes(call.id)) continue;
+        return turn.started.includes(call.id) ? { kind: 'recover-tool', call } : { kind: 'run-tool', call };
+      }
+      if (turn.round >= limits.maxRounds) {
+        return {
+          kind: 'fail',
+          code: 'round-limit',
+          reason: `The agent used all ${limits.maxRounds} model calls allowed for one turn without finishing.`,
+          retryable: false,
+        };
+      }
+      return { kind: 'call-model', round: turn.round + 1 };
+    }
+    default:
+      return state satisfies never;
+  }
+}

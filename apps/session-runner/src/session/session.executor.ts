@@ -1,0 +1,189 @@
+import { Bus } from '@clawfleet/bus';
+import type { SessionEvent } from '@clawfleet/contracts';
+import type { OutboxMessage } from '@clawfleet/event-store';
+import { ConflictError, uuidV7Ids } from '@clawfleet/platform';
+import { Inject, Injectable, OnApplicationBootstrap, BeforeApplicationShutdown } from '@nestjs/common';
+import { PinoLogger } from 'nestjs-pino';
+import { RUNNER_CONFIG, type RunnerConfig } from '../config';
+import { ModelError } from '../llm/llm.port';
+import { SessionLeases, type SessionRef } from '../work/session-leases';
+import { nextStep } from './session.decider';
+import { evolve, type SessionState } from './session.state';
+import { SessionStore } from './session.store';
+import { TURN_EFFECTS, type RunningState, type TurnEffects } from './turn.effects';
+import { completeTurn, failTurn } from './turn.outcomes';
+
+class LeaseLost extends Error {}
+
+/**
+ * Runs sessions: while it holds a session's lease, it plans the next step from the recorded state,
+ * performs it and records the result, until the session has nothing to do. Any replica can take over
+ * from the last recorded event. Events without effects are recorded together with the next ones.
+ */
+@Injectable()
+export class SessionExecutor implements OnApplicationBootstrap, BeforeApplicationShutdown {
+  readonly owner = `runner-${uuidV7Ids.next()}`;
+  private readonly active = new Map<string, Promise<void>>();
+  private readonly abort = new AbortController();
+  private sweeper?: NodeJS.Timeout;
+
+  constructor(
+    private readonly store: SessionStore,
+    private readonly leases: SessionLeases,
+    private readonly bus: Bus,
+    @Inject(TURN_EFFECTS) private readonly effects: TurnEffects,
+    @Inject(RUNNER_CONFIG) private readonly config: RunnerConfig,
+    private readonly logger: PinoLogger,
+  ) {
+    logger.setContext('executor');
+  }
+
+  onApplicationBootstrap() {
+    const sweep = async () => {
+      try {
+        const free = this.config.RUNNER_MAX_SESSIONS - this.active.size;
+        if (free > 0) for (const session of await this.leases.findOrphaned(free)) this.kick(session);
+      } catch (error) {
+        this.logger.warn({ err: error }, 'sweep failed');
+      }
+      if (!this.abort.signal.aborted) this.sweeper = setTimeout(sweep, this.config.SESSION_SWEEP_MS);
+    };
+    this.sweeper = setTimeout(sweep, this.config.SESSION_SWEEP_MS);
+  }
+
+  async beforeApplicationShutdown() {
+    clearTimeout(this.sweeper);
+    this.abort.abort();
+    await Promise.allSettled(this.active.values());
+  }
+
+  /** Makes sure someone works on the session: this runner, unless it or another one already does. */
+  kick(session: SessionRef): void {
+    if (this.active.has(session.streamId) || this.abort.signal.aborted) return;
+    const run = this.run(session)
+      .catch((error) => this.logger.warn({ err: error, session: session.streamId }, 'session run failed'))
+      .finally(() => this.active.delete(session.streamId));
+    this.active.set(session.streamId, run);
+  }
+
+  private async run(session: SessionRef): Promise<void> {
+    const ttl = this.config.SESSION_LEASE_MS;
+    if (!(await this.leases.claim(session, this.owner, ttl))) return;
+    let lost = false;
+    const renewal = setInterval(() => {
+      this.leases.renew(session, this.owner, ttl).then(
+        (ok) => (lost ||= !ok),
+        () => undefined,
+      );
+    }, ttl / 3);
+    try {
+      await this.work(session, () => lost);
+    } catch (error) {
+      if (!(error instanceof LeaseLost)) {
+        await this.leases.abandon(session, this.owner).catch(() => undefined);
+        throw error;
+      }
+    } finally {
+      clearInterval(renewal);
+    }
+  }
+
+  private async work(session: SessionRef, leaseLost: () => boolean): Promise<void> {
+    const { tenantId, streamId } = session;
+    let { state, version } = await this.store.load(tenantId, streamId);
+    const pending: SessionEvent[] = [];
+    let outbox: OutboxMessage[] = [];
+    const record = (events: SessionEvent[], messages: OutboxMessage[] = []) => {
+      for (const event of events) state = evolve(state, event);
+      pending.push(...events);
+      outbox.push(...messages);
+    };
+    const flush = async () => {
+      while (pending.length > 0) {
+        if (leaseLost()) throw new LeaseLost();
+        try {
+          version = await this.store.append(tenantId, streamId, version, pending, outbox);
+          pending.length = 0;
+          outbox = [];
+        } catch (error) {
+          if (!(error instanceof ConflictError)) throw error;
+          // Another writer appended (a new message arrived): replay our events on top and retry.
+          const latest = await this.store.load(tenantId, streamId);
+          ({ state, version } = latest);
+          try {
+            for (const event of pending) state = evolve(state, event);
+          } catch {
+            pending.length = 0; // our plan no longer fits what was recorded: plan again
+            outbox = [];
+            ({ state, version } = latest);
+          }
+        }
+      }
+    };
+
+    for (;;) {
+      if (this.abort.signal.aborted) {
+        await flush();
+        await this.leases.abandon(session, this.owner);
+        return;
+      }
+      const step = nextStep(state, { maxRounds: this.config.TURN_MAX_ROUNDS });
+      const running = state as RunningState;
+      switch (step.kind) {
+        case 'wait':
+          await flush();
+          if (await this.leases.settle(session, this.owner, version)) return;
+          ({ state, version } = await this.store.load(tenantId, streamId));
+          break;
+        case 'start-turn':
+          record([{ type: 'TurnStarted', data: { turnId: step.turnId } }]);
+          break;
+        case 'call-model':
+          try {
+            const response = await this.effects.callModel(running, step.round, this.abort.signal);
+            record([{ type: 'ModelResponded', data: { turnId: running.turn.turnId, round: step.round, ...response } }]);
+          } catch (error) {
+            if (this.abort.signal.aborted) break;
+            if (!(error instanceof ModelError)) throw error;
+            const outcome = failTurn(running, tenantId, this.bus.topology, { code: error.code, reason: error.message, retryable: error.retryable });
+            record(outcome.events, outcome.outbox);
+            await flush();
+          }
+          break;
+        case 'run-tool': {
+          const { call } = step;
+          const turnId = running.turn.turnId;
+          // Recorded before it runs: after a crash the runner knows the call may have had an effect.
+          record([{ type: 'ToolCallStarted', data: { turnId, toolCallId: call.id, name: call.name } }]);
+          await flush();
+          const outcome = await this.effects.runTool(call, { tenantId, sessionId: running.sessionId, turnId, toolCallId: call.id, signal: this.abort.signal });
+          record([{ type: 'ToolCallCompleted', data: { turnId, toolCallId: call.id, outcome } }]);
+          break;
+        }
+        case 'recover-tool': {
+          const { call } = step;
+          const turnId = running.turn.turnId;
+          const outcome = this.effects.isIdempotent(call.name)
+            ? await this.effects.runTool(call, { tenantId, sessionId: running.sessionId, turnId, toolCallId: call.id, signal: this.abort.signal })
+            : ({ status: 'interrupted', content: `The ${call.name} call was interrupted by a restart; whether it took effect is unknown.` } as const);
+          record([{ type: 'ToolCallCompleted', data: { turnId, toolCallId: call.id, outcome } }]);
+          break;
+        }
+        case 'complete': {
+          const outcome = completeTurn(running, tenantId, this.bus.topology, step.text);
+          record(outcome.events, outcome.outbox);
+          await flush();
+          break;
+        }
+        case 'fail': {
+          const outcome = failTurn(running, tenantId, this.bus.topology, step);
+          record(outcome.events, outcome.outbox);
+          await flush();
+          break;
+        }
+        default:
+          step satisfies never;
+      }
+    }
+  }
+}

@@ -1,0 +1,72 @@
+import { OnEvent } from '@clawfleet/bus';
+import { ToolCompleted, TurnRequested } from '@clawfleet/contracts';
+import { ConflictError } from '@clawfleet/platform';
+import { Injectable } from '@nestjs/common';
+import { decide, type SessionCommand } from './session.decider';
+import { SessionExecutor } from './session.executor';
+import { SessionStore, streamIdOf } from './session.store';
+
+const ATTEMPTS = 5;
+
+/**
+ * Records what arrives for a session (a message, a tool's outcome) in its stream, then makes sure a
+ * runner works on it. The bus message is acked once the record is committed; the turn itself runs
+ * outside the consumer, so a long turn never holds a message.
+ */
+@Injectable()
+export class TurnConsumer {
+  constructor(
+    private readonly store: SessionStore,
+    private readonly executor: SessionExecutor,
+  ) {}
+
+  @OnEvent('session-runner', TurnRequested)
+  async onTurnRequested(event: TurnRequested): Promise<void> {
+    const { sessionId, agentId, chat, turnId, seq, message, source } = event.data;
+    await this.record(event.tenantId, sessionId, {
+      type: 'RecordUserMessage',
+      sessionId,
+      agentId,
+      chat,
+      turnId,
+      seq,
+      messageId: message.messageId,
+      text: message.text,
+      sender: message.sender,
+      source,
+      correlationId: event.correlationId,
+    });
+  }
+
+  @OnEvent('session-runner', ToolCompleted)
+  async onToolCompleted(event: ToolCompleted): Promise<void> {
+    const { sessionId, turnId, toolCallId, outcome } = event.data;
+    await this.record(event.tenantId, sessionId, {
+      type: 'RecordToolOutcome',
+      turnId,
+      toolCallId,
+      outcome:
+        outcome.status === 'ok'
+          ? { status: 'ok', content: outcome.content }
+          : outcome.status === 'error'
+            ? { status: 'error', content: outcome.message }
+            : { status: 'timeout', content: 'No answer came in time.' },
+    });
+  }
+
+  /** Read → decide → append, retried on a version conflict (the runner appends to the same stream). */
+  private async record(tenantId: string, sessionId: string, command: SessionCommand): Promise<void> {
+    const streamId = streamIdOf(sessionId);
+    for (let attempt = 1; ; attempt++) {
+      const { state, version } = await this.store.load(tenantId, streamId);
+      const events = decide(command, state);
+      try {
+        await this.store.append(tenantId, streamId, version, events);
+        break;
+      } catch (error) {
+        if (!(error instanceof ConflictError) || attempt >= ATTEMPTS) throw error;
+      }
+    }
+    this.executor.kick({ tenantId, streamId });
+  }
+}

@@ -1,0 +1,70 @@
+import type { ToolCall, ToolOutcome } from '@clawfleet/contracts';
+import { z } from 'zod';
+import type { ToolSpec } from '../llm/llm.port';
+
+export interface ToolContext {
+  readonly tenantId: string;
+  readonly sessionId: string;
+  readonly turnId: string;
+  readonly toolCallId: string;
+  readonly signal?: AbortSignal;
+}
+
+export interface Tool<S extends z.ZodType = z.ZodType> {
+  readonly name: string;
+  readonly description: string;
+  readonly schema: S;
+  /** Safe to run again after a crash cut it off (it has no effect, or the same effect twice). */
+  readonly idempotent: boolean;
+  run(args: z.infer<S>, context: ToolContext): Promise<string>;
+}
+
+export const defineTool = <S extends z.ZodType>(tool: Tool<S>): Tool => tool as unknown as Tool;
+
+/** Largest tool output handed back to the model, in characters; the rest is cut with a note. */
+export const MAX_TOOL_OUTPUT = 20_000;
+
+/** The tools of an agent: their specs for the model, and validated execution. */
+export class ToolBox {
+  private readonly byName: Map<string, Tool>;
+  readonly specs: readonly ToolSpec[];
+
+  constructor(tools: readonly Tool[]) {
+    this.byName = new Map(tools.map((t) => [t.name, t]));
+    this.specs = tools.map((t) => ({
+      name: t.name,
+      description: t.description,
+      parameters: z.toJSONSchema(t.schema) as Record<string, unknown>,
+    }));
+  }
+
+  isIdempotent(name: string): boolean {
+    return this.byName.get(name)?.idempotent ?? false;
+  }
+
+  /** Runs a call the model made. Bad names and arguments go back to the model as tool errors. */
+  async run(call: ToolCall, context: ToolContext): Promise<ToolOutcome> {
+    const tool = this.byName.get(call.name);
+    if (!tool) return { status: 'error', content: `Unknown tool "${call.name}". Available: ${[...this.byName.keys()].join(', ') || 'none'}.` };
+    let json: unknown;
+    try {
+      json = call.arguments.trim() === '' ? {} : JSON.parse(call.arguments);
+    } catch {
+      return { status: 'error', content: `The arguments of ${call.name} are not valid JSON.` };
+    }
+    const args = tool.schema.safeParse(json);
+    if (!args.success) {
+      const problems = args.error.issues.map((i) => `${i.path.join('.') || '(arguments)'}: ${i.message}`).join('; ');
+      return { status: 'error', content: `Invalid arguments for ${call.name}: ${problems}` };
+    }
+    try {
+      const output = await tool.run(args.data, context);
+      return {
+        status: 'ok',
+        content: output.length > MAX_TOOL_OUTPUT ? `${output.slice(0, MAX_TOOL_OUTPUT)}\n[output cut at ${MAX_TOOL_OUTPUT} characters]` : output,
+      };
+    } catch (error) {
+      return { status: 'error', content: `${call.name} failed: ${(error as Error).message}` };
+    }
+  }
+}

@@ -1,0 +1,36 @@
+import { DatabaseModule, HealthModule, loggingModule, type BaseConfig, type MigrationClass } from '@clawfleet/platform';
+import { BusModule } from './bus.module';
+
+/**
+ * The modules every service starts with: JSON logging, /healthz and /readyz, PostgreSQL with the
+ * service's migrations, and the bus. One list, so the six services are wired the same way.
+ */
+export function serviceImports(
+  service: string,
+  config: BaseConfig,
+  options: { migrations?: readonly MigrationClass[]; concurrency?: number } = {},
+) {
+  return [
+    loggingModule(service, config.LOG_LEVEL),
+    HealthModule,
+    // A service that owns nothing in PostgreSQL (the gateway) does not connect to it at all.
+    ...(options.migrations
+      ? [
+          DatabaseModule.forRoot({
+            url: config.DATABASE_URL,
+            poolSize: config.DB_POOL_SIZE,
+            applicationName: service,
+            migrations: options.migrations,
+            migrateOnBoot: config.DB_MIGRATE_ON_BOOT,
+          }),
+        ]
+      : []),
+    BusModule.forRoot({
+      url: config.NATS_URL,
+      namespace: config.BUS_NAMESPACE,
+      service,
+      concurrency: options.concurrency,
+      shutdownGraceMs: config.SHUTDOWN_GRACE_MS,
+    }),
+  ];
+}

@@ -1,0 +1,60 @@
+import type { ChatRef, Sender, Usage } from './events';
+
+/**
+ * The events of a session's own stream (`session-<id>` in the PostgreSQL event store). They are the
+ * record a session is rebuilt from after any crash; admin-api reads them as the session's timeline.
+ */
+
+export interface ToolCall {
+  readonly id: string;
+  readonly name: string;
+  /** The arguments exactly as the model produced them (JSON text, possibly invalid). */
+  readonly arguments: string;
+}
+
+export type ToolOutcome =
+  | { readonly status: 'ok'; readonly content: string }
+  | { readonly status: 'error'; readonly content: string }
+  /** The process running the tool died mid-call; whether it had an effect is unknown. */
+  | { readonly status: 'interrupted'; readonly content: string }
+  | { readonly status: 'timeout'; readonly content: string };
+
+export type SessionEvent =
+  | { type: 'SessionStarted'; data: { sessionId: string; agentId: string; chat: ChatRef } }
+  | {
+      type: 'UserMessageAdded';
+      data: {
+        turnId: string;
+        seq: number;
+        messageId: string;
+        text: string;
+        sender: Sender;
+        source: 'user' | 'schedule' | 'api';
+        /** Correlation id of the request, carried to the reply and the turn's facts. */
+        correlationId: string;
+      };
+    }
+  | { type: 'TurnStarted'; data: { turnId: string } }
+  | {
+      type: 'ModelResponded';
+      data: {
+        turnId: string;
+        round: number;
+        model: string;
+        text: string;
+        toolCalls: readonly ToolCall[];
+        usage: Usage;
+        finishReason: string;
+        latencyMs: number;
+      };
+    }
+  | { type: 'ToolCallStarted'; data: { turnId: string; toolCallId: string; name: string } }
+  | { type: 'ToolCallCompleted'; data: { turnId: string; toolCallId: string; outcome: ToolOutcome } }
+  | { type: 'TurnSuspended'; data: { turnId: string; toolCallId: string; reason: string } }
+  | { type: 'TurnCompleted'; data: { turnId: string; outboundId: string; outboundSeq: number; text: string; usage: Usage } }
+  | {
+      type: 'TurnFailed';
+      data: { turnId: string; outboundId: string; outboundSeq: number; code: string; reason: string; retryable: boolean };
+    };
+
+export type SessionEventType = SessionEvent['type'];
