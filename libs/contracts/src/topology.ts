@@ -39,6 +39,15 @@ export interface ConsumerSpec {
 }
 
 const MINUTE = 60_000;
+
+/**
+ * How long a delivered message may go unacknowledged before JetStream hands it to another replica.
+ * Short, because a crashed consumer's messages (and, on a serial partition, everything behind them)
+ * wait this long; handlers that run longer report progress (`working()`) every third of it.
+ */
+export const ACK_WAIT_MS = 5_000;
+/** Redelivery delays while a message waits for its predecessor: short steps, capped low. */
+const GAP_BACKOFF_MS = [20, 100, 250, 500, 1_000, 2_000];
 const DAY = 24 * 60 * MINUTE;
 
 /** FNV-1a, 32 bit: a stable, dependency-free hash for partitioning. */
@@ -112,9 +121,9 @@ export function topology(namespace = '') {
     filterSubject: s(`inbound.received.*.${p}`),
     // Serial per partition, so a chat's messages are routed in the order they were accepted.
     maxAckPending: 1,
-    ackWaitMs: 30_000,
+    ackWaitMs: ACK_WAIT_MS,
     maxDeliver: 20,
-    backoffMs: [100, 500, 2_000, 10_000],
+    backoffMs: [100, 500, 2_000, 5_000],
   }));
 
   const consumers: ConsumerSpec[] = [
@@ -125,10 +134,10 @@ export function topology(namespace = '') {
       durable: consumerNames.sessionRunner,
       filterSubject: s('>'),
       maxAckPending: 1_024,
-      ackWaitMs: 30_000,
+      ackWaitMs: ACK_WAIT_MS,
       // A turn request that arrives before its predecessor is naked until the predecessor is recorded.
       maxDeliver: 50,
-      backoffMs: [20, 100, 500, 2_000, 10_000],
+      backoffMs: GAP_BACKOFF_MS,
     },
     {
       group: 'delivery',
@@ -136,9 +145,9 @@ export function topology(namespace = '') {
       durable: consumerNames.delivery,
       filterSubject: s('outbound.ready.>'),
       maxAckPending: 1_024,
-      ackWaitMs: 30_000,
+      ackWaitMs: ACK_WAIT_MS,
       maxDeliver: 50,
-      backoffMs: [20, 100, 500, 2_000, 10_000],
+      backoffMs: GAP_BACKOFF_MS,
     },
   ];
 

@@ -1,0 +1,111 @@
+import { InboundReceived, OutboundReady, TurnRequested } from '@clawfleet/contracts';
+import { openChat } from '@clawfleet/testing';
+import { eventually, startPlatform, type PlatformFixture } from './support/fixture';
+
+const decoder = new TextDecoder();
+let f: PlatformFixture;
+
+beforeAll(async () => {
+  f = await startPlatform();
+});
+afterAll(async () => {
+  await f?.stop();
+});
+
+describe('a message through six processes', () => {
+  it('comes back as the model reply', async () => {
+    const chat = await openChat(f.gateway, 'round-trip');
+    const sent = await chat.send('hello there');
+    const reply = await chat.nextReply(15_000);
+    expect(reply).toMatchObject({ text: 'echo: hello there', kind: 'reply', replyTo: sent.messageId, seq: 1 });
+    expect(f.model.requestsWhere({ path: '/v1/chat/completions' }).at(-1)?.headers['authorization']).toBe('Bearer test-key');
+    await chat.close();
+  });
+
+  it('answers a message posted twice once', async () => {
+    const chat = await openChat(f.gateway, 'posted-twice');
+    const first = await chat.send('once please', 'client-key-1');
+    const second = await chat.send('once please', 'client-key-1');
+    expect([first.duplicate, second.duplicate]).toEqual([false, true]);
+    await chat.send('and then this');
+    const replies = await chat.waitForReplies(2);
+    expect(replies.map((r) => r.text)).toEqual(['echo: once please', 'echo: and then this']);
+    expect(f.model.requestsWhere((r) => r.lastUserText === 'once please')).toHaveLength(1);
+    await chat.close();
+  });
+});
+
+describe('a redelivered event has no second effect', () => {
+  it('for inbound.received, turn.requested and outbound.ready alike', async () => {
+    const chat = await openChat(f.gateway, 'redelivery');
+    await chat.send('original');
+    await chat.nextReply(15_000);
+    const [inbound, turn, outbound] = await Promise.all(
+      (['INBOUND', 'TURNS', 'OUTBOUND'] as const).map(async (stream) =>
+        (await f.bus.messages(stream)).filter((m) => decoder.decode(m.data).includes('redelivery')).at(-1)!,
+      ),
+    );
+    expect(InboundReceived.envelope.parse(inbound.json()).data.text).toBe('original');
+    expect(TurnRequested.envelope.parse(turn.json()).data.message.text).toBe('original');
+    expect(OutboundReady.envelope.parse(outbound.json()).data.text).toBe('echo: original');
+    const modelCalls = f.model.requests.length;
+
+    // A new Nats-Msg-Id defeats JetStream's dedup window: only the handlers' idempotency is left.
+    for (const m of [inbound, turn, outbound]) await f.bus.publishRaw(m.subject, m.data, `replay-${m.seq}`);
+    await chat.send('after the replays');
+    const replies = await chat.waitForReplies(2);
+    expect(replies.map((r) => r.text)).toEqual(['echo: original', 'echo: after the replays']);
+    expect(f.model.requests.length).toBe(modelCalls + 1);
+    await chat.close();
+  });
+});
+
+describe('bad input', () => {
+  it('is dead-lettered with a reason on every stream, and the consumers keep serving', async () => {
+    const { subjects } = f.bus.topology;
+    const valid = await openChat(f.gateway, 'after-garbage');
+    const garbage: Array<[string, string]> = [
+      [subjects.inboundReceived('http', 0), 'not json at all'],
+      [subjects.inboundReceived('http', 3), JSON.stringify({ id: 'x', type: 'inbound.received' })],
+      [subjects.turnRequested('default', '01936b2e-0000-7000-8000-0000000000aa'), JSON.stringify({ hello: 'world' })],
+      [subjects.toolCompleted('default', '01936b2e-0000-7000-8000-0000000000aa'), '{"type":"tool.completed"'],
+      [subjects.outboundReady('http'), JSON.stringify({ id: '01936b2e-0000-7000-8000-0000000000ab', type: 'outbound.ready', schemaVersion: 99, occurredAt: new Date().toISOString(), tenantId: 'default', correlationId: 'c', causationId: null, data: {} })],
+    ];
+    for (const [subject, payload] of garbage) await f.bus.publishRaw(subject, payload);
+
+    await eventually('five dead letters', async () => (await f.bus.messages('DLQ')).length >= garbage.length);
+    const reasons = (await f.bus.messages('DLQ')).map((m) => m.header.get('Clawfleet-Dlq-Reason'));
+    expect(reasons).toEqual(
+      expect.arrayContaining([
+        'message is not valid JSON',
+        expect.stringMatching(/^invalid envelope/),
+        expect.stringMatching(/unsupported schemaVersion 99/),
+      ]),
+    );
+    await valid.send('still there?');
+    expect((await valid.nextReply(15_000)).text).toBe('echo: still there?');
+    expect(f.platform.unexpectedExits()).toEqual([]);
+    await valid.close();
+  });
+
+  it('over HTTP gets an RFC 9457 problem', async () => {
+    const post = (chatId: string, body: string, contentType = 'application/json') =>
+      fetch(`${f.gateway}/v1/chats/${chatId}/messages`, { method: 'POST', headers: { 'content-type': contentType }, body });
+    const cases: Array<[Promise<Response>, number, RegExp]> = [
+      [post('ok', '{"text": '), 400, /JSON/],
+      [post('ok', JSON.stringify({ text: '' })), 400, /text must not be empty/],
+      [post('ok', JSON.stringify({ text: 'x'.repeat(32_001) })), 400, /longer than 32000/],
+      [post('ok', JSON.stringify({ text: 'hi', extra: true })), 400, /extra/],
+      [post('bad.chat', JSON.stringify({ text: 'hi' })), 400, /chatId/],
+      [post('ok', JSON.stringify({ text: 'y'.repeat(300_000) })), 413, /too large/i],
+    ];
+    for (const [response, status, detail] of cases) {
+      const res = await response;
+      expect(res.status).toBe(status);
+      expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+      const problem = await res.json();
+      expect(problem).toMatchObject({ status, title: expect.any(String) });
+      expect(problem.detail).toMatch(detail);
+    }
+  });
+});

@@ -1,0 +1,141 @@
+import type { SessionEvent } from '@clawfleet/contracts';
+import { TransientError, ValidationError } from '@clawfleet/platform';
+import { decide, nextStep, type RecordUserMessage, type SessionCommand } from './session.decider';
+import { evolve, initialState, type SessionState } from './session.state';
+
+const sessionId = '01936b2e-0000-7000-8000-000000000001';
+const chat = { channel: 'http' as const, chatId: 'alice' };
+const started: SessionEvent = { type: 'SessionStarted', data: { sessionId, agentId: 'default', chat } };
+const message = (seq: number, turnId = `turn-${seq}`): SessionEvent => ({
+  type: 'UserMessageAdded',
+  data: { turnId, seq, messageId: `m${seq}`, text: `hello ${seq}`, sender: { id: 'alice' }, source: 'user', correlationId: `c${seq}` },
+});
+const record = (seq: number, turnId = `turn-${seq}`): RecordUserMessage => ({
+  type: 'RecordUserMessage',
+  sessionId,
+  agentId: 'default',
+  chat,
+  turnId,
+  seq,
+  messageId: `m${seq}`,
+  text: `hello ${seq}`,
+  sender: { id: 'alice' },
+  source: 'user',
+  correlationId: `c${seq}`,
+});
+const call = { id: 'call-1', name: 'get_time', arguments: '{}' };
+const responded = (toolCalls: Array<typeof call> = [], text = 'done'): SessionEvent => ({
+  type: 'ModelResponded',
+  data: { turnId: 'turn-1', round: 1, model: 'm', text, toolCalls, usage: { inputTokens: 3, outputTokens: 2 }, finishReason: 'stop', latencyMs: 1 },
+});
+const limits = { maxRounds: 3 };
+
+/** given(events).when(command).then(events | error) */
+function given(...events: SessionEvent[]) {
+  const state = events.reduce<SessionState>(evolve, initialState);
+  return {
+    state,
+    when: (command: SessionCommand) => ({
+      then: (expected: SessionEvent[]) => expect(decide(command, state)).toEqual(expected),
+      thenThrows: (error: new (...args: never[]) => Error) => expect(() => decide(command, state)).toThrow(error),
+    }),
+  };
+}
+
+describe('session decider', () => {
+  describe('when the session is new', () => {
+    it('starts the session and records the first message', () => {
+      given().when(record(1)).then([started, message(1)]);
+    });
+    it('refuses a message that skips ahead, to be retried once its predecessor is recorded', () => {
+      given().when(record(2)).thenThrows(TransientError);
+    });
+  });
+
+  describe('when messages were recorded', () => {
+    it('records the next message', () => {
+      given(started, message(1)).when(record(2)).then([message(2)]);
+    });
+    it('decides nothing for a repeated message (idempotency)', () => {
+      given(started, message(1), message(2)).when(record(1)).then([]);
+      given(started, message(1), message(2)).when(record(2)).then([]);
+    });
+  });
+
+  describe('when a turn is suspended on a tool call', () => {
+    const suspended = [
+      started,
+      message(1),
+      { type: 'TurnStarted', data: { turnId: 'turn-1' } },
+      responded([call]),
+      { type: 'ToolCallStarted', data: { turnId: 'turn-1', toolCallId: 'call-1', name: 'get_time' } },
+      { type: 'TurnSuspended', data: { turnId: 'turn-1', toolCallId: 'call-1', reason: 'waits for the user' } },
+    ] as SessionEvent[];
+    const outcome: SessionCommand = { type: 'RecordToolOutcome', turnId: 'turn-1', toolCallId: 'call-1', outcome: { status: 'ok', content: 'yes' } };
+    const completed: SessionEvent = { type: 'ToolCallCompleted', data: { turnId: 'turn-1', toolCallId: 'call-1', outcome: { status: 'ok', content: 'yes' } } };
+
+    it('records the outcome and resumes the turn', () => {
+      given(...suspended).when(outcome).then([completed]);
+      expect(given(...suspended, completed).state.status).toBe('running');
+    });
+    it('decides nothing when the outcome arrives twice', () => {
+      given(...suspended, completed).when(outcome).then([]);
+    });
+    it('rejects an outcome for a call nobody waits for', () => {
+      given(...suspended).when({ ...outcome, toolCallId: 'other' }).thenThrows(ValidationError);
+    });
+  });
+});
+
+describe('next step', () => {
+  const turnStarted: SessionEvent = { type: 'TurnStarted', data: { turnId: 'turn-1' } };
+  const step = (...events: SessionEvent[]) => nextStep(events.reduce<SessionState>(evolve, initialState), limits);
+
+  it('waits when there is nothing to do', () => {
+    expect(step()).toEqual({ kind: 'wait' });
+    expect(step(started)).toEqual({ kind: 'wait' });
+  });
+  it('starts a turn for the oldest queued message', () => {
+    expect(step(started, message(1), message(2))).toEqual({ kind: 'start-turn', turnId: 'turn-1' });
+  });
+  it('calls the model once a turn started', () => {
+    expect(step(started, message(1), turnStarted)).toEqual({ kind: 'call-model', round: 1 });
+  });
+  it('completes with the answer of a response without tool calls', () => {
+    expect(step(started, message(1), turnStarted, responded([], 'hi'))).toEqual({ kind: 'complete', text: 'hi' });
+  });
+  it('runs a requested tool, and never again once it completed', () => {
+    expect(step(started, message(1), turnStarted, responded([call]))).toEqual({ kind: 'run-tool', call });
+    const done: SessionEvent = { type: 'ToolCallCompleted', data: { turnId: 'turn-1', toolCallId: 'call-1', outcome: { status: 'ok', content: 'now' } } };
+    const toolStarted: SessionEvent = { type: 'ToolCallStarted', data: { turnId: 'turn-1', toolCallId: 'call-1', name: 'get_time' } };
+    expect(step(started, message(1), turnStarted, responded([call]), toolStarted, done)).toEqual({ kind: 'call-model', round: 2 });
+  });
+  it('recovers a tool call that started and never completed (a crash during the call)', () => {
+    const toolStarted: SessionEvent = { type: 'ToolCallStarted', data: { turnId: 'turn-1', toolCallId: 'call-1', name: 'get_time' } };
+    expect(step(started, message(1), turnStarted, responded([call]), toolStarted)).toEqual({ kind: 'recover-tool', call });
+  });
+  it('fails the turn at the round limit', () => {
+    const events: SessionEvent[] = [started, message(1), turnStarted];
+    for (let round = 1; round <= limits.maxRounds; round++) {
+      const id = `call-${round}`;
+      events.push(
+        { ...responded([{ ...call, id }]), data: { ...(responded([{ ...call, id }]).data as object), round } } as SessionEvent,
+        { type: 'ToolCallStarted', data: { turnId: 'turn-1', toolCallId: id, name: 'get_time' } },
+        { type: 'ToolCallCompleted', data: { turnId: 'turn-1', toolCallId: id, outcome: { status: 'ok', content: 'x' } } },
+      );
+    }
+    expect(step(...events)).toMatchObject({ kind: 'fail', code: 'round-limit', retryable: false });
+  });
+  it('goes on with the next queued message after a turn completed', () => {
+    const completed: SessionEvent = {
+      type: 'TurnCompleted',
+      data: { turnId: 'turn-1', outboundId: 'o1', outboundSeq: 1, text: 'hi', usage: { inputTokens: 3, outputTokens: 2 } },
+    };
+    const state = [started, message(1), message(2), turnStarted, responded([], 'hi'), completed].reduce<SessionState>(evolve, initialState);
+    expect(nextStep(state, limits)).toEqual({ kind: 'start-turn', turnId: 'turn-2' });
+    expect(state).toMatchObject({ status: 'idle', outboundSeq: 1, usage: { inputTokens: 3, outputTokens: 2 } });
+  });
+  it('refuses an event that cannot follow the state (a corrupt stream is never folded silently)', () => {
+    expect(() => step(started, turnStarted)).toThrow(/TurnStarted cannot follow/);
+  });
+});
