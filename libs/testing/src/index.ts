@@ -1,0 +1,24 @@
+export * from './infra';
+export type { RecordedRequest } from './fake-llm/dialect';
+export type {
+  ScriptedDisconnect,
+  ScriptedError,
+  ScriptedHang,
+  ScriptedReply,
+  ScriptedResponse,
+  ScriptedToolCall,
+} from './fake-llm/script';
+export type { DefaultReply, FakeLlm, FakeLlmOptions, RequestFilter } from './fake-llm/api';
+export { startFakeOpenAI, type FakeOpenAI, type FakeOpenAIOptions } from './fake-openai';
+export { startFakeAnthropic, type FakeAnthropic, type FakeAnthropicOptions } from './fake-anthropic';
+export {
+  APP_NAMES,
+  launchPlatform,
+  type AppExit,
+  type AppInstance,
+  type AppName,
+  type LaunchOptions,
+  type Platform,
+} from './launcher';
+export { findRepoRoot, freePort } from './launcher/support';
+export { openChat, type ChatClient, type OpenChatOptions, type Reply, type SendResult } from './chat-client';
