@@ -160,14 +160,15 @@ export class EventStore {
     return row && { version: row.version, schemaVersion: row.schema_version, state: row.state };
   }
 
-  /** Keeps the newest snapshot only; an older one never replaces a newer one. */
+  /** Keeps the newest snapshot only; an older one never replaces a newer one, nor another tenant's. */
   async saveSnapshot<S>(tenantId: string, streamId: string, snapshot: Snapshot<S>): Promise<void> {
     await this.dataSource.query(
       `INSERT INTO eventstore.snapshots (stream_id, tenant_id, version, schema_version, state)
        VALUES ($1, $2, $3, $4, $5)
        ON CONFLICT (stream_id) DO UPDATE
          SET version = EXCLUDED.version, schema_version = EXCLUDED.schema_version, state = EXCLUDED.state, taken_at = now()
-         WHERE snapshots.version < EXCLUDED.version OR snapshots.schema_version <> EXCLUDED.schema_version`,
+         WHERE snapshots.tenant_id = EXCLUDED.tenant_id
+           AND (snapshots.version < EXCLUDED.version OR snapshots.schema_version <> EXCLUDED.schema_version)`,
       [streamId, tenantId, snapshot.version, snapshot.schemaVersion, JSON.stringify(snapshot.state)],
     );
   }

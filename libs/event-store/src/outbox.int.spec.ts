@@ -1,0 +1,287 @@
+import { connectNats, decodeEvent, makeEnvelope, provision, Publisher, type RawMessage } from '@clawfleet/bus';
+import { DeliverySucceeded, topology, type Topology } from '@clawfleet/contracts';
+import { ConflictError, createDataSource, migrate } from '@clawfleet/platform';
+import { createTestDatabase, TEST_NATS_URL, uniqueNamespace, type TestDatabase } from '@clawfleet/testing';
+import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager } from '@nats-io/jetstream';
+import type { NatsConnection } from '@nats-io/transport-node';
+import { randomUUID } from 'node:crypto';
+import pino from 'pino';
+import type { DataSource } from 'typeorm';
+import { EventStore } from './event-store';
+import { eventStoreMigrations } from './index';
+import { outboxMessage } from './outbox-message';
+import { OutboxRelay } from './outbox-relay';
+
+const logger = pino({ level: 'silent' });
+
+async function waitFor<T>(
+  probe: () => Promise<T | undefined | false> | T | undefined | false,
+  what: string,
+  timeoutMs = 15_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined && value !== false) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+}
+
+/** The real publisher, counting what it is asked to publish on one subject. */
+class CountingPublisher extends Publisher {
+  readonly published: string[] = [];
+  constructor(
+    js: JetStreamClient,
+    private readonly subject: string,
+  ) {
+    super(js);
+  }
+  override async publishRaw(message: RawMessage) {
+    if (message.subject === this.subject) this.published.push(message.msgId);
+    return super.publishRaw(message);
+  }
+}
+
+let db: TestDatabase;
+let dataSource: DataSource;
+let store: EventStore;
+let nc: NatsConnection;
+let js: JetStreamClient;
+let jsm: JetStreamManager;
+let t: Topology;
+const relays: OutboxRelay[] = [];
+
+beforeAll(async () => {
+  db = await createTestDatabase('cf_outbox');
+  dataSource = createDataSource({
+    url: db.url,
+    poolSize: 10,
+    applicationName: 'outbox-spec',
+    migrations: eventStoreMigrations,
+  });
+  dataSource.setOptions({ logger: 'simple-console', logging: false });
+  await dataSource.initialize();
+  await migrate(dataSource);
+  store = new EventStore(dataSource);
+
+  nc = await connectNats(TEST_NATS_URL, 'outbox-spec');
+  js = jetstream(nc);
+  jsm = await jetstreamManager(nc);
+  t = topology(uniqueNamespace('outbox'));
+  await provision(jsm, t, { consumers: [] });
+});
+
+afterEach(async () => {
+  await Promise.all(relays.splice(0).map((r) => r.stop()));
+});
+
+afterAll(async () => {
+  for (const spec of Object.values(t?.streams ?? {})) await jsm.streams.delete(spec.name).catch(() => undefined);
+  await nc?.drain();
+  await dataSource?.destroy();
+  await db?.drop();
+});
+
+async function startRelay(publisher: Publisher = new Publisher(js)): Promise<OutboxRelay> {
+  const relay = new OutboxRelay({ databaseUrl: db.url, publisher, logger, pollMs: 50 });
+  relays.push(relay);
+  await relay.start();
+  return relay;
+}
+
+/** A subject of its own for each test, so counts on it are the test's alone. */
+function freshSubject() {
+  const tenantId = `t${randomUUID().slice(0, 8)}`;
+  return { tenantId, subject: t.subjects.event(DeliverySucceeded.type, tenantId) };
+}
+
+function succeeded(tenantId: string) {
+  return makeEnvelope(DeliverySucceeded, {
+    tenantId,
+    data: {
+      outboundId: randomUUID(),
+      sessionId: randomUUID(),
+      chat: { channel: 'slack', chatId: 'C1' },
+      channelMessageIds: ['1712.5'],
+    },
+  });
+}
+
+/** Appends one event to a new stream, with an outbox message for its bus envelope. */
+async function appendWithOutbox(tenantId: string, subject: string) {
+  const envelope = succeeded(tenantId);
+  await store.append(
+    tenantId,
+    `delivery-${envelope.id}`,
+    0,
+    [{ id: envelope.id, type: envelope.type, data: envelope.data }],
+    {
+      outbox: [outboxMessage(DeliverySucceeded, subject, envelope)],
+    },
+  );
+  return envelope;
+}
+
+async function copiesOn(subject: string): Promise<number> {
+  const info = await jsm.streams.info(t.streams.EVENTS.name, { subjects_filter: subject });
+  return info.state.subjects?.[subject] ?? 0;
+}
+
+async function outboxSize(): Promise<number> {
+  const rows: Array<{ n: number }> = await dataSource.query(`SELECT count(*)::int AS n FROM eventstore.outbox`);
+  return rows[0].n;
+}
+
+const published = (subject: string, n: number) =>
+  waitFor(async () => (await copiesOn(subject)) >= n, `${n} messages on ${subject}`);
+const outboxEmpty = () => waitFor(async () => (await outboxSize()) === 0, 'the outbox to empty');
+
+describe('OutboxRelay', () => {
+  it('publishes an appended message to its stream with Nats-Msg-Id = message id, then deletes it', async () => {
+    await startRelay();
+    const { tenantId, subject } = freshSubject();
+    const envelope = await appendWithOutbox(tenantId, subject);
+
+    await published(subject, 1);
+    await outboxEmpty();
+    const stored = (await jsm.streams.getMessage(t.streams.EVENTS.name, { last_by_subj: subject }))!;
+    expect(stored.header.get('Nats-Msg-Id')).toBe(envelope.id);
+    expect(stored.header.get('Clawfleet-Event-Type')).toBe(DeliverySucceeded.type);
+    expect(stored.header.get('Clawfleet-Tenant')).toBe(tenantId);
+    expect(decodeEvent(stored.data)).toEqual(envelope);
+    expect(await copiesOn(subject)).toBe(1);
+  });
+
+  it('writes no message when the append conflicts', async () => {
+    const { tenantId, subject } = freshSubject();
+    const envelope = succeeded(tenantId);
+    const streamId = `delivery-${envelope.id}`;
+    await store.append(tenantId, streamId, 0, [{ id: randomUUID(), type: 'X', data: {} }]);
+    await expect(
+      store.append(tenantId, streamId, 0, [{ id: envelope.id, type: envelope.type, data: envelope.data }], {
+        outbox: [outboxMessage(DeliverySucceeded, subject, envelope)],
+      }),
+    ).rejects.toBeInstanceOf(ConflictError);
+    expect(await outboxSize()).toBe(0);
+  });
+
+  describe('after a crash between commit and publish', () => {
+    it('publishes what was committed while no relay ran, once and in commit order', async () => {
+      const { tenantId, subject } = freshSubject();
+      const envelopes = [];
+      for (let i = 0; i < 5; i++) envelopes.push(await appendWithOutbox(tenantId, subject));
+      expect(await outboxSize()).toBe(5);
+      expect(await copiesOn(subject)).toBe(0);
+
+      await startRelay();
+      await published(subject, 5);
+      await outboxEmpty();
+      expect(await copiesOn(subject)).toBe(5);
+      const info = await jsm.streams.info(t.streams.EVENTS.name);
+      const ids: string[] = [];
+      for (let seq = info.state.first_seq; seq <= info.state.last_seq; seq++) {
+        const msg = await jsm.streams.getMessage(t.streams.EVENTS.name, { seq });
+        if (msg?.subject === subject) ids.push(msg.header.get('Nats-Msg-Id'));
+      }
+      expect(ids).toEqual(envelopes.map((e) => e.id));
+    });
+  });
+
+  describe('after a crash between publish and delete', () => {
+    it('keeps one copy when the message was published before the relay died', async () => {
+      const { tenantId, subject } = freshSubject();
+      const envelope = await appendWithOutbox(tenantId, subject);
+      // What the relay that died had done: published the row, not deleted it.
+      const [row] = await dataSource.query(`SELECT message_id, subject, payload, headers FROM eventstore.outbox`);
+      await new Publisher(js).publishRaw({
+        subject: row.subject,
+        payload: new TextEncoder().encode(row.payload),
+        msgId: row.message_id,
+        headers: row.headers,
+      });
+      expect(row.message_id).toBe(envelope.id);
+      expect(await copiesOn(subject)).toBe(1);
+
+      const publisher = new CountingPublisher(js, subject);
+      await startRelay(publisher);
+      await outboxEmpty();
+      expect(publisher.published).toEqual([envelope.id]);
+      expect(await copiesOn(subject)).toBe(1);
+    });
+
+    it('keeps one copy when a delivered row is there again', async () => {
+      const { tenantId, subject } = freshSubject();
+      const publisher = new CountingPublisher(js, subject);
+      await startRelay(publisher);
+      const envelope = await appendWithOutbox(tenantId, subject);
+      await published(subject, 1);
+      await outboxEmpty();
+
+      const stored = (await jsm.streams.getMessage(t.streams.EVENTS.name, { last_by_subj: subject }))!;
+      await dataSource.query(
+        `INSERT INTO eventstore.outbox (message_id, subject, payload, headers) VALUES ($1, $2, $3, $4)`,
+        [envelope.id, subject, stored.string(), JSON.stringify({ 'Clawfleet-Event-Type': envelope.type })],
+      );
+      await waitFor(() => publisher.published.length === 2, 'the relay to publish the row again');
+      await outboxEmpty();
+      expect(publisher.published).toEqual([envelope.id, envelope.id]);
+      expect(await copiesOn(subject)).toBe(1);
+    });
+  });
+
+  describe('with two relays on one database', () => {
+    it('lets one lead; every message is published once, by the leader; the other takes over when it stops', async () => {
+      const { tenantId, subject } = freshSubject();
+      const first = new CountingPublisher(js, subject);
+      const second = new CountingPublisher(js, subject);
+      const relayA = await startRelay(first);
+      const relayB = await startRelay(second);
+      await waitFor(() => relayA.isLeader || relayB.isLeader, 'a leader');
+      const [leader, follower] = relayA.isLeader ? [relayA, relayB] : [relayB, relayA];
+      const [leaderCounts, followerCounts] = relayA.isLeader ? [first, second] : [second, first];
+
+      const envelopes = await Promise.all(Array.from({ length: 20 }, () => appendWithOutbox(tenantId, subject)));
+      await published(subject, 20);
+      await outboxEmpty();
+      expect([relayA.isLeader, relayB.isLeader].filter(Boolean)).toHaveLength(1);
+      expect(follower.isLeader).toBe(false);
+      expect(leaderCounts.published.sort()).toEqual(envelopes.map((e) => e.id).sort());
+      expect(followerCounts.published).toEqual([]);
+      expect(await copiesOn(subject)).toBe(20);
+
+      await leader.stop();
+      const later = await appendWithOutbox(tenantId, subject);
+      await published(subject, 21);
+      expect(follower.isLeader).toBe(true);
+      expect(followerCounts.published).toEqual([later.id]);
+    });
+  });
+
+  it('survives its PostgreSQL connection being killed and publishes later appends', async () => {
+    const relay = await startRelay();
+    const { tenantId, subject } = freshSubject();
+    await appendWithOutbox(tenantId, subject);
+    await published(subject, 1);
+    expect(relay.isLeader).toBe(true);
+
+    const relayBackends = async (): Promise<number[]> =>
+      (
+        await dataSource.query(
+          `SELECT pid FROM pg_stat_activity WHERE application_name = 'outbox-relay' AND datname = $1`,
+          [db.name],
+        )
+      ).map((r: { pid: number }) => r.pid);
+    const [killed] = await relayBackends();
+    const [{ ok }] = await dataSource.query(`SELECT pg_terminate_backend($1) AS ok`, [killed]);
+    expect(ok).toBe(true);
+
+    await appendWithOutbox(tenantId, subject);
+    await published(subject, 2);
+    await outboxEmpty();
+    const backends = await relayBackends();
+    expect(backends).toHaveLength(1);
+    expect(backends).not.toContain(killed);
+    expect(relay.isLeader).toBe(true);
+  });
+});
