@@ -49,8 +49,16 @@ export type SessionEvent =
       };
     }
   | { type: 'ToolCallStarted'; data: { turnId: string; toolCallId: string; name: string } }
-  | { type: 'ToolCallCompleted'; data: { turnId: string; toolCallId: string; outcome: ToolOutcome } }
-  | { type: 'TurnSuspended'; data: { turnId: string; toolCallId: string; reason: string } }
+  | {
+      type: 'ToolCallCompleted';
+      /** `answeredBy`: the user message (its turn id) that answered a question; it starts no turn of its own. */
+      data: { turnId: string; toolCallId: string; outcome: ToolOutcome; answeredBy?: string };
+    }
+  | {
+      type: 'TurnSuspended';
+      /** When the tool asked the user something, the question went out as reply `outboundSeq`. */
+      data: { turnId: string; toolCallId: string; reason: string; question?: { outboundId: string; outboundSeq: number; text: string } };
+    }
   | { type: 'TurnCompleted'; data: { turnId: string; outboundId: string; outboundSeq: number; text: string; usage: Usage } }
   | {
       type: 'TurnFailed';

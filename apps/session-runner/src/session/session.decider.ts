@@ -64,8 +64,13 @@ export type Step =
   | { readonly kind: 'run-tool'; readonly call: ToolCall }
   /** A tool call started but never completed: the process running it died. */
   | { readonly kind: 'recover-tool'; readonly call: ToolCall }
+  /** A queued user message answers the question the turn is suspended on. */
+  | { readonly kind: 'answer'; readonly toolCallId: string; readonly answeredBy: string; readonly text: string }
   | { readonly kind: 'complete'; readonly text: string }
   | { readonly kind: 'fail'; readonly code: string; readonly reason: string; readonly retryable: boolean };
+
+/** The tool that asks the user a question; the user's next message is its result. */
+export const ASK_USER = 'ask_user';
 
 export interface Limits {
   /** Model calls allowed in one turn. */
@@ -76,8 +81,14 @@ export interface Limits {
 export function nextStep(state: SessionState, limits: Limits): Step {
   switch (state.status) {
     case 'empty':
-    case 'suspended':
       return { kind: 'wait' };
+    case 'suspended': {
+      const waitingOn = state.turn.toolCalls.find((c) => c.id === state.waitingFor);
+      const answer = state.queue[0];
+      return waitingOn?.name === ASK_USER && answer
+        ? { kind: 'answer', toolCallId: state.waitingFor, answeredBy: answer.turnId, text: answer.text }
+        : { kind: 'wait' };
+    }
     case 'idle':
       return state.queue.length > 0 ? { kind: 'start-turn', turnId: state.queue[0].turnId } : { kind: 'wait' };
     case 'running': {

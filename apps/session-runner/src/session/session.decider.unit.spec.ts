@@ -135,6 +135,38 @@ describe('next step', () => {
     expect(nextStep(state, limits)).toEqual({ kind: 'start-turn', turnId: 'turn-2' });
     expect(state).toMatchObject({ status: 'idle', outboundSeq: 1, usage: { inputTokens: 3, outputTokens: 2 } });
   });
+  it('answers a question the turn waits on with the next user message, which starts no turn of its own', () => {
+    const ask = { id: 'call-q', name: 'ask_user', arguments: '{"question":"name?"}' };
+    const waiting: SessionEvent[] = [
+      started,
+      message(1),
+      turnStarted,
+      responded([ask]),
+      { type: 'ToolCallStarted', data: { turnId: 'turn-1', toolCallId: 'call-q', name: 'ask_user' } },
+      { type: 'TurnSuspended', data: { turnId: 'turn-1', toolCallId: 'call-q', reason: 'asks', question: { outboundId: 'o1', outboundSeq: 1, text: 'name?' } } },
+    ];
+    expect(step(...waiting)).toEqual({ kind: 'wait' });
+    expect(step(...waiting, message(2))).toEqual({ kind: 'answer', toolCallId: 'call-q', answeredBy: 'turn-2', text: 'hello 2' });
+    const answered: SessionEvent = {
+      type: 'ToolCallCompleted',
+      data: { turnId: 'turn-1', toolCallId: 'call-q', outcome: { status: 'ok', content: 'hello 2' }, answeredBy: 'turn-2' },
+    };
+    const state = [...waiting, message(2), answered].reduce<SessionState>(evolve, initialState);
+    expect(state).toMatchObject({ status: 'running', queue: [], outboundSeq: 1 });
+    expect(nextStep(state, limits)).toEqual({ kind: 'call-model', round: 2 });
+  });
+  it('waits on a suspended tool other than a question, whatever arrives', () => {
+    const job = { id: 'call-j', name: 'long_job', arguments: '{}' };
+    const waiting: SessionEvent[] = [
+      started,
+      message(1),
+      turnStarted,
+      responded([job]),
+      { type: 'ToolCallStarted', data: { turnId: 'turn-1', toolCallId: 'call-j', name: 'long_job' } },
+      { type: 'TurnSuspended', data: { turnId: 'turn-1', toolCallId: 'call-j', reason: 'job' } },
+    ];
+    expect(step(...waiting, message(2))).toEqual({ kind: 'wait' });
+  });
   it('refuses an event that cannot follow the state (a corrupt stream is never folded silently)', () => {
     expect(() => step(started, turnStarted)).toThrow(/TurnStarted cannot follow/);
   });

@@ -1,5 +1,5 @@
 import { Bus } from '@clawfleet/bus';
-import type { SessionEvent } from '@clawfleet/contracts';
+import type { SessionEvent, ToolCall, ToolOutcome } from '@clawfleet/contracts';
 import type { OutboxMessage } from '@clawfleet/event-store';
 import { ConflictError, uuidV7Ids } from '@clawfleet/platform';
 import { Inject, Injectable, OnApplicationBootstrap, BeforeApplicationShutdown } from '@nestjs/common';
@@ -11,7 +11,8 @@ import { nextStep } from './session.decider';
 import { evolve, type SessionState } from './session.state';
 import { SessionStore } from './session.store';
 import { TURN_EFFECTS, type RunningState, type TurnEffects } from './turn.effects';
-import { completeTurn, failTurn } from './turn.outcomes';
+import { completeTurn, failTurn, suspendTurn } from './turn.outcomes';
+import { isSuspension, type Suspension } from '../tools/tool.port';
 
 class LeaseLost extends Error {}
 
@@ -121,6 +122,18 @@ export class SessionExecutor implements OnApplicationBootstrap, BeforeApplicatio
       }
     };
 
+    /** A tool's outcome: a result for the model, or a suspension (recorded at once, with any question). */
+    const settleTool = async (call: ToolCall, outcome: ToolOutcome | Suspension) => {
+      const running = state as RunningState;
+      if (!isSuspension(outcome)) {
+        record([{ type: 'ToolCallCompleted', data: { turnId: running.turn.turnId, toolCallId: call.id, outcome } }]);
+        return;
+      }
+      const suspended = suspendTurn(running, tenantId, this.bus.topology, call.id, outcome);
+      record(suspended.events, suspended.outbox);
+      await flush();
+    };
+
     for (;;) {
       if (this.abort.signal.aborted) {
         await flush();
@@ -156,8 +169,7 @@ export class SessionExecutor implements OnApplicationBootstrap, BeforeApplicatio
           // Recorded before it runs: after a crash the runner knows the call may have had an effect.
           record([{ type: 'ToolCallStarted', data: { turnId, toolCallId: call.id, name: call.name } }]);
           await flush();
-          const outcome = await this.effects.runTool(call, { tenantId, sessionId: running.sessionId, turnId, toolCallId: call.id, signal: this.abort.signal });
-          record([{ type: 'ToolCallCompleted', data: { turnId, toolCallId: call.id, outcome } }]);
+          await settleTool(call, await this.effects.runTool(call, { tenantId, sessionId: running.sessionId, turnId, toolCallId: call.id, signal: this.abort.signal }));
           break;
         }
         case 'recover-tool': {
@@ -166,7 +178,12 @@ export class SessionExecutor implements OnApplicationBootstrap, BeforeApplicatio
           const outcome = this.effects.isIdempotent(call.name)
             ? await this.effects.runTool(call, { tenantId, sessionId: running.sessionId, turnId, toolCallId: call.id, signal: this.abort.signal })
             : ({ status: 'interrupted', content: `The ${call.name} call was interrupted by a restart; whether it took effect is unknown.` } as const);
-          record([{ type: 'ToolCallCompleted', data: { turnId, toolCallId: call.id, outcome } }]);
+          await settleTool(call, outcome);
+          break;
+        }
+        case 'answer': {
+          const { toolCallId, answeredBy, text } = step;
+          record([{ type: 'ToolCallCompleted', data: { turnId: (state as RunningState).turn.turnId, toolCallId, outcome: { status: 'ok', content: text }, answeredBy } }]);
           break;
         }
         case 'complete': {

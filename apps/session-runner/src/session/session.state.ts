@@ -114,13 +114,19 @@ export function evolve(state: SessionState, recorded: RecordedEvent<SessionEvent
       return {
         ...rest,
         status: 'running',
+        queue: event.data.answeredBy ? state.queue.filter((m) => m.turnId !== event.data.answeredBy) : state.queue,
         history: [...state.history, { role: 'tool', toolCallId: event.data.toolCallId, name: call?.name ?? 'unknown', content: event.data.outcome.content }],
         turn: { ...state.turn, completed: [...state.turn.completed, event.data.toolCallId] },
       };
     }
     case 'TurnSuspended':
       if (state.status !== 'running') return invalid(state, event);
-      return { ...state, status: 'suspended', waitingFor: event.data.toolCallId };
+      return {
+        ...state,
+        status: 'suspended',
+        waitingFor: event.data.toolCallId,
+        outboundSeq: event.data.question?.outboundSeq ?? state.outboundSeq,
+      };
     case 'TurnCompleted':
     case 'TurnFailed': {
       if (state.status === 'idle') return invalid(state, event);

@@ -1,6 +1,6 @@
 import type { ToolCall, ToolOutcome } from '@clawfleet/contracts';
 import type { LlmProvider, ModelResponse } from '../llm/llm.port';
-import type { ToolBox, ToolContext } from '../tools/tool.port';
+import type { Suspension, ToolBox, ToolContext } from '../tools/tool.port';
 import type { SessionState } from './session.state';
 
 export interface TurnEffectsDeps {
@@ -38,7 +38,7 @@ export function createTurnEffects(deps: TurnEffectsDeps) {
       return { ...response, latencyMs: Math.round(performance.now() - started) };
     },
 
-    runTool(call: ToolCall, context: ToolContext): Promise<ToolOutcome> {
+    runTool(call: ToolCall, context: ToolContext): Promise<ToolOutcome | Suspension> {
       return deps.tools.run(call, context);
     },
 

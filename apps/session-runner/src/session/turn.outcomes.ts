@@ -9,9 +9,9 @@ interface Outcome {
   readonly outbox: OutboxMessage[];
 }
 
-function reply(state: RunningState, tenantId: string, topology: Topology, text: string, kind: 'reply' | 'error') {
+function reply(state: RunningState, tenantId: string, topology: Topology, text: string, kind: 'reply' | 'error', key = 'outbound') {
   const { turn, chat, sessionId } = state;
-  const outboundId = deriveId('outbound', turn.turnId);
+  const outboundId = deriveId(key, turn.turnId, String(state.outboundSeq + 1));
   const outboundSeq = state.outboundSeq + 1;
   const envelope = makeEnvelope(OutboundReady, {
     id: outboundId,
@@ -68,5 +68,29 @@ export function failTurn(
   return {
     events: [{ type: 'TurnFailed', data: { turnId: turn.turnId, outboundId: out.outboundId, outboundSeq: out.outboundSeq, ...failure } }],
     outbox: [out.message, outboxMessage(TurnFailed, topology.subjects.event(TurnFailed.type, tenantId), fact)],
+  };
+}
+
+/** The turn waits for something outside; a question to the user goes out in the same commit. */
+export function suspendTurn(
+  state: RunningState,
+  tenantId: string,
+  topology: Topology,
+  toolCallId: string,
+  suspension: { reason: string; question?: string },
+): Outcome {
+  const { turnId } = state.turn;
+  if (!suspension.question) {
+    return { events: [{ type: 'TurnSuspended', data: { turnId, toolCallId, reason: suspension.reason } }], outbox: [] };
+  }
+  const out = reply(state, tenantId, topology, suspension.question, 'reply', 'question');
+  return {
+    events: [
+      {
+        type: 'TurnSuspended',
+        data: { turnId, toolCallId, reason: suspension.reason, question: { outboundId: out.outboundId, outboundSeq: out.outboundSeq, text: suspension.question } },
+      },
+    ],
+    outbox: [out.message],
   };
 }

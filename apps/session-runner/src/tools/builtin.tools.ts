@@ -1,5 +1,6 @@
 import type { Clock } from '@clawfleet/platform';
 import { z } from 'zod';
+import { ASK_USER } from '../session/session.decider';
 import { defineTool, type Tool } from './tool.port';
 
 /** Tools every agent has until the sandbox brings real ones. */
@@ -18,6 +19,17 @@ export function builtinTools(clock: Clock): Tool[] {
         } catch {
           throw new Error(`unknown time zone "${timeZone}"`);
         }
+      },
+    }),
+    defineTool({
+      name: ASK_USER,
+      description:
+        'Ask the user a question and wait for the answer. Use it when you cannot go on without information only the user has. The turn pauses until the user replies.',
+      schema: z.object({ question: z.string().min(1).max(4_000) }),
+      // Asking again after a crash is harmless: the question is only sent once the suspension is recorded.
+      idempotent: true,
+      async run({ question }) {
+        return { suspend: true, reason: 'waiting for the user to answer', question };
       },
     }),
   ];

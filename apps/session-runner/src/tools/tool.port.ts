@@ -10,13 +10,24 @@ export interface ToolContext {
   readonly signal?: AbortSignal;
 }
 
+/** A tool that waits for something outside: the turn suspends, no process holds it. */
+export interface Suspension {
+  readonly suspend: true;
+  readonly reason: string;
+  /** Sent to the user now; their next message is the tool's result. */
+  readonly question?: string;
+}
+
+export const isSuspension = (value: unknown): value is Suspension =>
+  typeof value === 'object' && value !== null && (value as Suspension).suspend === true;
+
 export interface Tool<S extends z.ZodType = z.ZodType> {
   readonly name: string;
   readonly description: string;
   readonly schema: S;
   /** Safe to run again after a crash cut it off (it has no effect, or the same effect twice). */
   readonly idempotent: boolean;
-  run(args: z.infer<S>, context: ToolContext): Promise<string>;
+  run(args: z.infer<S>, context: ToolContext): Promise<string | Suspension>;
 }
 
 export const defineTool = <S extends z.ZodType>(tool: Tool<S>): Tool => tool as unknown as Tool;
@@ -43,7 +54,7 @@ export class ToolBox {
   }
 
   /** Runs a call the model made. Bad names and arguments go back to the model as tool errors. */
-  async run(call: ToolCall, context: ToolContext): Promise<ToolOutcome> {
+  async run(call: ToolCall, context: ToolContext): Promise<ToolOutcome | Suspension> {
     const tool = this.byName.get(call.name);
     if (!tool) return { status: 'error', content: `Unknown tool "${call.name}". Available: ${[...this.byName.keys()].join(', ') || 'none'}.` };
     let json: unknown;
@@ -59,6 +70,7 @@ export class ToolBox {
     }
     try {
       const output = await tool.run(args.data, context);
+      if (isSuspension(output)) return output;
       return {
         status: 'ok',
         content: output.length > MAX_TOOL_OUTPUT ? `${output.slice(0, MAX_TOOL_OUTPUT)}\n[output cut at ${MAX_TOOL_OUTPUT} characters]` : output,
