@@ -4,6 +4,28 @@ import nx from '@nx/eslint-plugin';
 import jest from 'eslint-plugin-jest';
 import prettier from 'eslint-config-prettier';
 
+/**
+ * Which projects may import which. contracts import nothing but zod; apps never import apps;
+ * libs/testing only from specs and the e2e project (`withTesting` is on for spec files only).
+ */
+function boundaries(withTesting) {
+  const testing = withTesting ? ['type:testing'] : [];
+  return [
+    'error',
+    {
+      enforceBuildableLibDependency: false,
+      allow: [],
+      depConstraints: [
+        { sourceTag: 'type:contracts', onlyDependOnLibsWithTags: [], allowedExternalImports: ['zod'] },
+        { sourceTag: 'type:platform', onlyDependOnLibsWithTags: ['type:contracts', 'type:platform', ...testing] },
+        { sourceTag: 'type:testing', onlyDependOnLibsWithTags: ['type:contracts', 'type:platform'] },
+        { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:contracts', 'type:platform', ...testing] },
+        { sourceTag: 'type:e2e', onlyDependOnLibsWithTags: ['type:contracts', 'type:platform', 'type:testing'] },
+      ],
+    },
+  ];
+}
+
 const runtimes = ['@nestjs/*', '@nats-io/*', 'typeorm', 'pg', 'openai', '@anthropic-ai/*', 'pino*', 'node:*'];
 
 export default tseslint.config(
@@ -18,26 +40,12 @@ export default tseslint.config(
     rules: {
       '@typescript-eslint/no-floating-promises': 'error',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_' }],
-      '@nx/enforce-module-boundaries': [
-        'error',
-        {
-          enforceBuildableLibDependency: false,
-          allow: [],
-          depConstraints: [
-            // contracts is the shared language of the bus: zod only, no runtime.
-            { sourceTag: 'type:contracts', onlyDependOnLibsWithTags: [], allowedExternalImports: ['zod'] },
-            { sourceTag: 'type:platform', onlyDependOnLibsWithTags: ['type:contracts', 'type:platform'] },
-            { sourceTag: 'type:testing', onlyDependOnLibsWithTags: ['type:contracts', 'type:platform'] },
-            // apps never import apps; libs/testing only from specs (checked below).
-            { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:contracts', 'type:platform', 'type:testing'] },
-          ],
-        },
-      ],
+      '@nx/enforce-module-boundaries': boundaries(false),
     },
   },
   {
     files: ['apps/**/*.ts', 'libs/**/*.ts'],
-    ignores: ['**/*.spec.ts', 'libs/testing/**'],
+    ignores: ['**/*.spec.ts', 'libs/testing/**', 'apps/platform-e2e/**'],
     rules: {
       'no-restricted-imports': ['error', { patterns: [{ group: ['@clawfleet/testing'], message: 'libs/testing is for specs only.' }] }],
     },
@@ -51,6 +59,13 @@ export default tseslint.config(
   {
     files: ['**/*.spec.ts'],
     ...jest.configs['flat/recommended'],
-    rules: { ...jest.configs['flat/recommended'].rules, 'jest/valid-expect': 'error', 'jest/expect-expect': 'off' },
+    rules: {
+      ...jest.configs['flat/recommended'].rules,
+      '@nx/enforce-module-boundaries': boundaries(true),
+      'jest/valid-expect': 'error',
+      'jest/expect-expect': 'off',
+      // Assertion helpers (a checker's invariant, a poller's monotonic cursor) assert outside `it`.
+      'jest/no-standalone-expect': 'off',
+    },
   },
 );

@@ -103,7 +103,7 @@ describe('bad input', () => {
       const res = await response;
       expect(res.status).toBe(status);
       expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json/);
-      const problem = await res.json();
+      const problem = (await res.json()) as { status: number; detail: string };
       expect(problem).toMatchObject({ status, title: expect.any(String) });
       expect(problem.detail).toMatch(detail);
     }

@@ -40,7 +40,7 @@ export async function loadState<S, E extends { type: string; data: unknown }>(
   return { state, version };
 }
 
-export interface CommandStep<S, E extends { type: string; data: unknown }> {
+export interface CommandStep<E extends { type: string; data: unknown }> {
   readonly events: readonly NewEvent<E>[];
   readonly outbox?: readonly OutboxMessage[];
 }
@@ -53,7 +53,7 @@ export async function handleCommand<S, E extends { type: string; data: unknown }
   store: EventStore,
   target: { tenantId: string; streamId: string },
   model: { evolve: Evolve<S, E>; initial: S; snapshots?: SnapshotPolicy },
-  decide: (state: S, version: number) => CommandStep<S, E>,
+  decide: (state: S, version: number) => CommandStep<E>,
   options: { attempts?: number; manager?: EntityManager } = {},
 ): Promise<{ version: number; events: readonly NewEvent<E>[] }> {
   const attempts = options.attempts ?? 5;

@@ -31,11 +31,8 @@ export async function openBusProbe(natsUrl: string, namespace: string): Promise<
       const info = await jsm.streams.info(name);
       const out: StoredMsg[] = [];
       for (let seq = info.state.first_seq; seq <= info.state.last_seq && out.length < max; seq++) {
-        try {
-          out.push(await jsm.streams.getMessage(name, { seq }));
-        } catch {
-          // a deleted sequence
-        }
+        const message = await jsm.streams.getMessage(name, { seq }).catch(() => null);
+        if (message) out.push(message); // null: a deleted sequence
       }
       return out;
     },

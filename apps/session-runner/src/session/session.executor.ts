@@ -8,7 +8,7 @@ import { RUNNER_CONFIG, type RunnerConfig } from '../config';
 import { ModelError } from '../llm/llm.port';
 import { SessionLeases, type SessionRef } from '../work/session-leases';
 import { nextStep } from './session.decider';
-import { evolve, type SessionState } from './session.state';
+import { evolve } from './session.state';
 import { SessionStore } from './session.store';
 import { TURN_EFFECTS, type RunningState, type TurnEffects } from './turn.effects';
 import { completeTurn, failTurn, suspendTurn } from './turn.outcomes';
