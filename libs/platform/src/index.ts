@@ -7,3 +7,4 @@ export * from './health';
 export * from './database';
 export * from './bootstrap';
 export * from './problem-details';
+export * from './keyed-queue';

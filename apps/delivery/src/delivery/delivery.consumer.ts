@@ -1,7 +1,7 @@
 import { Bus, causedBy, makeEnvelope, OnEvent } from '@clawfleet/bus';
 import { DeliveryFailed, DeliverySucceeded, OutboundReady, type EventDefinition } from '@clawfleet/contracts';
 import type { z } from 'zod';
-import { deriveId, DomainError, TransientError, ValidationError } from '@clawfleet/platform';
+import { deriveId, DomainError, KeyedQueue, TransientError, ValidationError } from '@clawfleet/platform';
 import { Inject, Injectable } from '@nestjs/common';
 import { CHANNEL_SENDERS, type ChannelSender } from './channel-sender';
 import { DeliveryLog } from './delivery-log';
@@ -13,6 +13,9 @@ import { DeliveryLog } from './delivery-log';
 @Injectable()
 export class DeliveryConsumer {
   private readonly senders = new Map<string, ChannelSender>();
+  // Replies of a session arrive in seq order (the relay publishes in commit order): sending them one
+  // at a time per session keeps that order here, so only replicas racing each other ever wait.
+  private readonly sessions = new KeyedQueue();
 
   constructor(
     private readonly bus: Bus,
@@ -23,7 +26,11 @@ export class DeliveryConsumer {
   }
 
   @OnEvent('delivery', OutboundReady)
-  async onOutbound(outbound: OutboundReady): Promise<void> {
+  onOutbound(outbound: OutboundReady): Promise<void> {
+    return this.sessions.run(outbound.data.sessionId, () => this.deliver(outbound));
+  }
+
+  private async deliver(outbound: OutboundReady): Promise<void> {
     const { data } = outbound;
     const sender = this.senders.get(data.chat.channel);
     if (!sender) throw new ValidationError(`no sender is configured for channel ${data.chat.channel}`);

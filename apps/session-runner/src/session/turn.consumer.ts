@@ -1,12 +1,13 @@
 import { OnEvent } from '@clawfleet/bus';
 import { ToolCompleted, TurnRequested } from '@clawfleet/contracts';
-import { ConflictError } from '@clawfleet/platform';
+import { ConflictError, KeyedQueue } from '@clawfleet/platform';
 import { Injectable } from '@nestjs/common';
 import { decide, type SessionCommand } from './session.decider';
 import { SessionExecutor } from './session.executor';
 import { SessionStore, streamIdOf } from './session.store';
 
-const ATTEMPTS = 5;
+// The runner appends to the same stream between our read and our append; a conflict only means "read again".
+const ATTEMPTS = 10;
 
 /**
  * Records what arrives for a session (a message, a tool's outcome) in its stream, then makes sure a
@@ -15,6 +16,10 @@ const ATTEMPTS = 5;
  */
 @Injectable()
 export class TurnConsumer {
+  // The consumer hands over a session's messages in stream order (= seq order); recording them one
+  // at a time per session keeps that order, instead of naking the ones that overtook a predecessor.
+  private readonly sessions = new KeyedQueue();
+
   constructor(
     private readonly store: SessionStore,
     private readonly executor: SessionExecutor,
@@ -57,6 +62,11 @@ export class TurnConsumer {
   /** Read → decide → append, retried on a version conflict (the runner appends to the same stream). */
   private async record(tenantId: string, sessionId: string, command: SessionCommand): Promise<void> {
     const streamId = streamIdOf(sessionId);
+    await this.sessions.run(streamId, () => this.append(tenantId, streamId, command));
+    this.executor.kick({ tenantId, streamId });
+  }
+
+  private async append(tenantId: string, streamId: string, command: SessionCommand): Promise<void> {
     for (let attempt = 1; ; attempt++) {
       const { state, version } = await this.store.load(tenantId, streamId);
       const events = decide(command, state);
@@ -67,6 +77,5 @@ export class TurnConsumer {
         if (!(error instanceof ConflictError) || attempt >= ATTEMPTS) throw error;
       }
     }
-    this.executor.kick({ tenantId, streamId });
   }
 }

@@ -1,8 +1,15 @@
 import { makeEnvelope } from '@clawfleet/bus';
-import { OutboundReady, TurnCompleted, TurnFailed, type SessionEvent, type Topology } from '@clawfleet/contracts';
+import { MAX_REPLY_CHARS, OutboundReady, TurnCompleted, TurnFailed, type SessionEvent, type Topology } from '@clawfleet/contracts';
 import { outboxMessage, type OutboxMessage } from '@clawfleet/event-store';
 import { deriveId } from '@clawfleet/platform';
 import type { RunningState } from './turn.effects';
+
+const CUT_NOTE = '\n\n[The reply was cut: it was longer than the platform sends in one message.]';
+
+/** A model may answer at any length; one outbound message carries at most MAX_REPLY_CHARS. */
+function fitReply(text: string): string {
+  return text.length <= MAX_REPLY_CHARS ? text : text.slice(0, MAX_REPLY_CHARS - CUT_NOTE.length) + CUT_NOTE;
+}
 
 interface Outcome {
   readonly events: SessionEvent[];
@@ -26,7 +33,7 @@ function reply(state: RunningState, tenantId: string, topology: Topology, text: 
 /** The turn's answer: recorded, and in the same commit the reply and the fact that the turn completed. */
 export function completeTurn(state: RunningState, tenantId: string, topology: Topology, text: string): Outcome {
   const { turn } = state;
-  const answer = text.trim() === '' ? '(The agent finished without a reply.)' : text;
+  const answer = text.trim() === '' ? '(The agent finished without a reply.)' : fitReply(text);
   const out = reply(state, tenantId, topology, answer, 'reply');
   const fact = makeEnvelope(TurnCompleted, {
     id: deriveId('turn.completed', turn.turnId),
@@ -56,7 +63,7 @@ export function failTurn(
   failure: { code: string; reason: string; retryable: boolean },
 ): Outcome {
   const { turn } = state;
-  const text = failure.retryable ? `${failure.reason} Please try again in a moment.` : failure.reason;
+  const text = fitReply(failure.retryable ? `${failure.reason} Please try again in a moment.` : failure.reason);
   const out = reply(state, tenantId, topology, text, 'error');
   const fact = makeEnvelope(TurnFailed, {
     id: deriveId('turn.failed', turn.turnId),

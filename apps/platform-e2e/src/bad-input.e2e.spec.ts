@@ -1,0 +1,100 @@
+import { makeEnvelope } from '@clawfleet/bus';
+import { InboundReceived, MAX_REPLY_CHARS } from '@clawfleet/contracts';
+import { openChat } from '@clawfleet/testing';
+import { eventually, startPlatform, type PlatformFixture } from './support/fixture';
+
+let f: PlatformFixture;
+
+beforeAll(async () => {
+  f = await startPlatform({ env: { TURN_MAX_ROUNDS: '4' } });
+});
+afterAll(async () => {
+  expect(f.platform.unexpectedExits()).toEqual([]);
+  await f?.stop();
+});
+afterEach(() => {
+  f.model.reset();
+  f.model.setReply((request) => `echo: ${request.lastUserText ?? ''}`);
+});
+
+const toolMessages = (body: { messages?: Array<{ role: string; content?: string }> }) =>
+  (body.messages ?? []).filter((m) => m.role === 'tool').map((m) => m.content ?? '');
+
+describe('a model that misbehaves', () => {
+  it('gets invalid tool arguments and unknown tools back as tool errors, then answers', async () => {
+    const chat = await openChat(f.gateway, 'bad-tool-args');
+    f.model.script(
+      { toolCalls: [{ name: 'get_time', arguments: '{"timeZone": ' }, { name: 'launch_rockets', arguments: {} }, { name: 'get_time', arguments: { timeZone: 42 } }] },
+      { text: 'sorry about that' },
+    );
+    await chat.send('what time is it?');
+    expect(await chat.nextReply(15_000)).toMatchObject({ text: 'sorry about that', kind: 'reply' });
+    const errors = toolMessages(f.model.requests.at(-1)!.body);
+    expect(errors).toEqual([
+      'The arguments of get_time are not valid JSON.',
+      expect.stringMatching(/^Unknown tool "launch_rockets"\. Available: get_time, ask_user/),
+      expect.stringMatching(/^Invalid arguments for get_time: timeZone:/),
+    ]);
+    await chat.close();
+  });
+
+  it('that calls tools forever is stopped at the round limit with a clear reply', async () => {
+    const chat = await openChat(f.gateway, 'endless-tools');
+    f.model.setReply(() => ({ toolCalls: [{ name: 'get_time', arguments: {} }] }));
+    await chat.send('loop please');
+    const reply = await chat.nextReply(15_000);
+    expect(reply).toMatchObject({ kind: 'error', text: expect.stringMatching(/all 4 model calls/) });
+    expect(f.model.requests).toHaveLength(4);
+    // The last call was told to finish and offered no tools.
+    expect(f.model.requests.at(-1)!.body.tools).toBeUndefined();
+    await chat.close();
+  });
+
+  it('that answers at enormous length is cut to one deliverable reply', async () => {
+    const chat = await openChat(f.gateway, 'huge-output');
+    f.model.script({ text: 'x'.repeat(MAX_REPLY_CHARS + 50_000) });
+    await chat.send('write a novel');
+    const reply = await chat.nextReply(20_000);
+    expect(reply.text.length).toBe(MAX_REPLY_CHARS);
+    expect(reply.text).toMatch(/\[The reply was cut/);
+    await chat.close();
+  });
+
+  it('that fails for good (401) gives the user a clear error and the session goes on', async () => {
+    const chat = await openChat(f.gateway, 'model-401');
+    f.model.script({ error: { status: 401, message: 'Incorrect API key provided' } });
+    await chat.send('hello?');
+    expect(await chat.nextReply(15_000)).toMatchObject({ kind: 'error', text: expect.stringMatching(/401/) });
+    await chat.send('and now?');
+    expect(await chat.nextReply(15_000)).toMatchObject({ kind: 'reply', text: 'echo: and now?' });
+    await chat.close();
+  });
+});
+
+describe('bad events on the bus', () => {
+  it('an oversized or invalid inbound message is dead-lettered with the reason', async () => {
+    const envelope = makeEnvelope(InboundReceived, {
+      tenantId: 'default',
+      data: { chat: { channel: 'http', chatId: 'big' }, messageId: 'm', sender: { id: 'u' }, text: 'y'.repeat(40_000), receivedAt: new Date().toISOString() },
+    });
+    await f.bus.publishRaw(f.bus.topology.subjects.inboundReceived('http', 1), JSON.stringify(envelope));
+    await eventually('a dead letter', async () =>
+      (await f.bus.messages('DLQ')).some((m) => /text is longer than 32000/.test(m.header.get('Clawfleet-Dlq-Reason'))),
+    );
+  });
+});
+
+describe('a flood from one chat', () => {
+  it('is answered completely and in order, and another chat is still served', async () => {
+    const flood = await openChat(f.gateway, 'flood');
+    const other = await openChat(f.gateway, 'bystander');
+    const count = 150;
+    await Promise.all(Array.from({ length: count }, (_, i) => flood.send(`flood ${i}`, `flood-${i}`)));
+    await other.send('me too');
+    expect((await other.nextReply(30_000)).text).toBe('echo: me too');
+    const replies = await flood.waitForReplies(count, 60_000);
+    expect(replies.map((r) => r.seq)).toEqual(Array.from({ length: count }, (_, i) => i + 1));
+    expect(new Set(replies.map((r) => r.text)).size).toBe(count);
+    await Promise.all([flood.close(), other.close()]);
+  });
+});
