@@ -17,9 +17,11 @@ import { SessionStore, streamIdOf } from '../session/session.store';
 
 const TENANT = 'bench';
 const BATCH = 400;
-const RUNS = Number(process.env['BENCH_LOAD_RUNS'] ?? 5);
+const RUNS = Number(process.env['BENCH_LOAD_RUNS'] ?? 9);
 
-const words = 'the a session agent reply tool model event stream snapshot latency durable service message turn'.split(' ');
+const words = 'the a session agent reply tool model event stream snapshot latency durable service message turn'.split(
+  ' ',
+);
 const sentence = (n: number, salt: number) =>
   Array.from({ length: n }, (_, i) => words[(i * 7 + salt) % words.length]).join(' ') + '.';
 
@@ -45,7 +47,16 @@ function turnEvents(turn: number): SessionEvent[] {
     { type: 'TurnStarted', data: { turnId } },
     {
       type: 'ModelResponded',
-      data: { turnId, round: 1, model: 'fake-model', text: answer, toolCalls: [], usage, finishReason: 'stop', latencyMs: 420 },
+      data: {
+        turnId,
+        round: 1,
+        model: 'fake-model',
+        text: answer,
+        toolCalls: [],
+        usage,
+        finishReason: 'stop',
+        latencyMs: 420,
+      },
     },
     { type: 'TurnCompleted', data: { turnId, outboundId: uuidV7Ids.next(), outboundSeq: turn, text: answer, usage } },
   ];
@@ -92,8 +103,9 @@ async function measure(ds: DataSource, store: SessionStore, size: number) {
     throw new Error(`fold of ${streamId} is wrong: version ${first.version}, status ${first.state.status}`);
   }
   const snapshotBytes: number =
-    (await ds.query('SELECT octet_length(state::text) AS n FROM eventstore.snapshots WHERE stream_id = $1', [streamId]))[0]
-      ?.n ?? 0;
+    (
+      await ds.query('SELECT octet_length(state::text) AS n FROM eventstore.snapshots WHERE stream_id = $1', [streamId])
+    )[0]?.n ?? 0;
 
   const withSnapshot: number[] = [];
   for (let i = 0; i < RUNS; i++) withSnapshot.push(await time(() => store.load(TENANT, streamId)));
@@ -124,8 +136,16 @@ async function measure(ds: DataSource, store: SessionStore, size: number) {
 async function main() {
   const url = process.env['DATABASE_URL'];
   if (!url) throw new Error('DATABASE_URL is required');
-  const sizes = process.argv.slice(2).map(Number).filter((n) => n > 0);
-  const ds = createDataSource({ url, poolSize: 2, applicationName: 'bench-session-load', migrations: runnerMigrations });
+  const sizes = process.argv
+    .slice(2)
+    .map(Number)
+    .filter((n) => n > 0);
+  const ds = createDataSource({
+    url,
+    poolSize: 2,
+    applicationName: 'bench-session-load',
+    migrations: runnerMigrations,
+  });
   await ds.initialize();
   try {
     await migrate(ds);
