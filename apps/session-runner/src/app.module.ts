@@ -1,8 +1,8 @@
 import { serviceImports } from '@clawfleet/bus';
 import { systemClock } from '@clawfleet/platform';
 import { DynamicModule, Module } from '@nestjs/common';
-import { modelConfigured, RUNNER_CONFIG, type RunnerConfig } from './config';
-import { OpenAIChatProvider, UnconfiguredProvider } from './llm/openai.provider';
+import { RUNNER_CONFIG, type RunnerConfig } from './config';
+import { llmFromConfig } from './llm/provider.factory';
 import { runnerMigrations } from './migrations';
 import { SessionExecutor } from './session/session.executor';
 import { SessionStore } from './session/session.store';
@@ -16,14 +16,7 @@ import { SessionLeases } from './work/session-leases';
 @Module({})
 export class AppModule {
   static forRoot(config: RunnerConfig): DynamicModule {
-    const llm = modelConfigured(config)
-      ? new OpenAIChatProvider({
-          apiKey: config.MODEL_API_KEY || 'unused',
-          baseURL: config.MODEL_BASE_URL,
-          maxRetries: config.MODEL_MAX_RETRIES,
-          timeoutMs: config.MODEL_TIMEOUT_MS,
-        })
-      : new UnconfiguredProvider();
+    const llm = llmFromConfig(config);
     return {
       module: AppModule,
       imports: serviceImports('session-runner', config, { migrations: runnerMigrations }),

@@ -17,6 +17,12 @@ export interface ModelRequest {
   /** System notes appended after the history (e.g. "2 model calls left"). */
   readonly notes: readonly string[];
   readonly signal?: AbortSignal;
+  /**
+   * When given, the provider streams and calls this with each piece of answer text, in order; the
+   * pieces join to exactly the returned `text`. Tool-call arguments are not streamed: they are only
+   * useful once complete.
+   */
+  readonly onDelta?: (textDelta: string) => void;
 }
 
 export interface ModelResponse {
