@@ -28,7 +28,9 @@ export async function bootstrapService(
   options: { port: number; jsonLimit?: string; configure?: (app: INestApplication) => void },
 ): Promise<INestApplication> {
   initTelemetry();
-  const app = await NestFactory.create(module as never, { bufferLogs: true, bodyParser: false });
+  // forceCloseConnections: open SSE streams would otherwise hold a draining process until SIGKILL;
+  // their clients resume with Last-Event-ID.
+  const app = await NestFactory.create(module as never, { bufferLogs: true, bodyParser: false, forceCloseConnections: true });
   app.useLogger(app.get(Logger));
   app.use(json({ limit: options.jsonLimit ?? '100kb' }));
   app.enableShutdownHooks();
