@@ -68,10 +68,11 @@ export function sections(r) {
   if (r.sessionLoad?.length) {
     out.push({
       title: `SessionStore.load() of one long session (median of ${r.sessionLoad[0].runs}, ms)`,
-      head: ['events', 'with snapshot', 'without snapshot', 'fold only', 'snapshot size'],
+      head: ['events', 'cold, with snapshot', 'warm (runner cache)', 'cold, no snapshot', 'fold only', 'snapshot size'],
       rows: r.sessionLoad.map((x) => [
         x.events,
         fmtMs(x.withSnapshotMs),
+        fmtMs(x.cachedMs),
         fmtMs(x.withoutSnapshotMs),
         fmtMs(x.foldOnlyMs),
         fmtKiB(x.snapshotBytes / 1024),

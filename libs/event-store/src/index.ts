@@ -8,3 +8,4 @@ export { EventStore1732100000000 } from './migrations/1732100000000-event-store'
 import { EventStore1732100000000 } from './migrations/1732100000000-event-store';
 /** Migrations of the event store, for the apps that use it. */
 export const eventStoreMigrations = [EventStore1732100000000];
+export * from './state-cache';

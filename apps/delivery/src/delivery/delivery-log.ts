@@ -20,27 +20,25 @@ export class DeliveryLog {
 
   async settle(outbound: OutboundReady, settlement: Settlement): Promise<void> {
     const { data } = outbound;
-    await this.dataSource.transaction(async (tx) => {
-      await tx.query(
-        `INSERT INTO delivery.deliveries (outbound_id, tenant_id, session_id, seq, channel, chat_id, status, channel_message_ids, error)
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (outbound_id) DO NOTHING`,
-        [
-          data.outboundId,
-          outbound.tenantId,
-          data.sessionId,
-          data.seq,
-          data.chat.channel,
-          data.chat.chatId,
-          settlement.status,
-          JSON.stringify(settlement.status === 'sent' ? settlement.channelMessageIds : []),
-          settlement.status === 'failed' ? settlement.error : null,
-        ],
-      );
-      await tx.query(
-        `INSERT INTO delivery.session_cursors (session_id, tenant_id, last_seq) VALUES ($1, $2, $3)
-         ON CONFLICT (session_id) DO UPDATE SET last_seq = GREATEST(delivery.session_cursors.last_seq, EXCLUDED.last_seq)`,
-        [data.sessionId, outbound.tenantId, data.seq],
-      );
-    });
+    // The record and the session's cursor in one statement (one round trip, one commit).
+    await this.dataSource.query(
+      `WITH recorded AS (
+         INSERT INTO delivery.deliveries (outbound_id, tenant_id, session_id, seq, channel, chat_id, status, channel_message_ids, error)
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (outbound_id) DO NOTHING
+       )
+       INSERT INTO delivery.session_cursors (session_id, tenant_id, last_seq) VALUES ($3, $2, $4)
+       ON CONFLICT (session_id) DO UPDATE SET last_seq = GREATEST(delivery.session_cursors.last_seq, EXCLUDED.last_seq)`,
+      [
+        data.outboundId,
+        outbound.tenantId,
+        data.sessionId,
+        data.seq,
+        data.chat.channel,
+        data.chat.chatId,
+        settlement.status,
+        JSON.stringify(settlement.status === 'sent' ? settlement.channelMessageIds : []),
+        settlement.status === 'failed' ? settlement.error : null,
+      ],
+    );
   }
 }

@@ -23,29 +23,26 @@ export class SessionDirectory {
     newSessionId: string;
     agentId: string;
   }): Promise<RoutedMessage> {
-    return this.dataSource.transaction(async (tx) => {
-      // The upsert locks the chat's row, so concurrent routers of one chat take turns.
-      const [session] = await tx.query(
-        `INSERT INTO router.chat_sessions (tenant_id, chat_key, session_id, agent_id)
-         VALUES ($1, $2, $3, $4)
-         ON CONFLICT (tenant_id, chat_key) DO UPDATE SET next_seq = router.chat_sessions.next_seq
-         RETURNING session_id, agent_id, next_seq`,
-        [input.tenantId, input.chatKey, input.newSessionId, input.agentId],
-      );
-      const [existing] = await tx.query(
-        `SELECT session_id, seq FROM router.routed_messages WHERE turn_id = $1 AND tenant_id = $2`,
-        [input.turnId, input.tenantId],
-      );
-      if (existing) return { sessionId: existing.session_id, agentId: session.agent_id, seq: existing.seq };
-      await tx.query(
-        `INSERT INTO router.routed_messages (turn_id, tenant_id, session_id, seq) VALUES ($1, $2, $3, $4)`,
-        [input.turnId, input.tenantId, session.session_id, session.next_seq],
-      );
-      await tx.query(
-        `UPDATE router.chat_sessions SET next_seq = next_seq + 1 WHERE tenant_id = $1 AND chat_key = $2`,
-        [input.tenantId, input.chatKey],
-      );
-      return { sessionId: session.session_id, agentId: session.agent_id, seq: session.next_seq };
-    });
+    // One statement, one round trip: a routed turn keeps its session and seq; a new one takes the
+    // chat's next seq (the upsert locks the chat's row, so concurrent routers of a chat take turns).
+    const [row] = await this.dataSource.query(
+      `WITH existing AS (
+         SELECT session_id, seq FROM router.routed_messages WHERE turn_id = $5 AND tenant_id = $1
+       ), claimed AS (
+         INSERT INTO router.chat_sessions AS cs (tenant_id, chat_key, session_id, agent_id, next_seq)
+         SELECT $1, $2, $3, $4, 2 WHERE NOT EXISTS (SELECT 1 FROM existing)
+         ON CONFLICT (tenant_id, chat_key) DO UPDATE SET next_seq = cs.next_seq + 1
+         RETURNING session_id, agent_id, next_seq - 1 AS seq
+       ), routed AS (
+         INSERT INTO router.routed_messages (turn_id, tenant_id, session_id, seq)
+         SELECT $5, $1, session_id, seq FROM claimed RETURNING seq
+       )
+       SELECT COALESCE((SELECT session_id FROM existing), (SELECT session_id FROM claimed)) AS session_id,
+              COALESCE((SELECT seq FROM existing), (SELECT seq FROM routed)) AS seq,
+              COALESCE((SELECT agent_id FROM claimed),
+                       (SELECT agent_id FROM router.chat_sessions WHERE tenant_id = $1 AND chat_key = $2)) AS agent_id`,
+      [input.tenantId, input.chatKey, input.newSessionId, input.agentId, input.turnId],
+    );
+    return { sessionId: row.session_id, agentId: row.agent_id, seq: row.seq };
   }
 }

@@ -103,12 +103,16 @@ export class SessionExecutor implements OnApplicationBootstrap, BeforeApplicatio
       while (pending.length > 0) {
         if (leaseLost()) throw new LeaseLost();
         try {
-          version = await this.store.append(tenantId, streamId, version, pending, outbox);
+          version = await this.store.append(tenantId, streamId, version, pending, outbox, state);
           pending.length = 0;
           outbox = [];
         } catch (error) {
           if (!(error instanceof ConflictError)) throw error;
-          // Another writer appended (a new message arrived): replay our events on top and retry.
+          // Only intake may append while this runner holds the lease, and only new messages: anything
+          // else means another runner took the session over, and this one must stop.
+          const foreign = await this.store.events.readStream(tenantId, streamId, version);
+          if (foreign.some((e) => e.type !== 'UserMessageAdded')) throw new LeaseLost();
+          // Replay our events on top and retry.
           const latest = await this.store.load(tenantId, streamId);
           ({ state, version } = latest);
           try {

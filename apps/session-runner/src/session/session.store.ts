@@ -1,5 +1,5 @@
 import type { SessionEvent } from '@clawfleet/contracts';
-import { EventStore, loadState, type NewEvent, type OutboxMessage } from '@clawfleet/event-store';
+import { EventStore, StreamStateCache, type NewEvent, type OutboxMessage } from '@clawfleet/event-store';
 import { deriveId, uuidV7Ids } from '@clawfleet/platform';
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
@@ -14,23 +14,34 @@ const SNAPSHOTS = { schemaVersion: 1, every: 100 };
 @Injectable()
 export class SessionStore {
   readonly events: EventStore;
+  private readonly cache: StreamStateCache<SessionState, SessionEvent>;
 
   constructor(dataSource: DataSource) {
     this.events = new EventStore(dataSource);
+    this.cache = new StreamStateCache(this.events, { evolve, initial: initialState, snapshots: SNAPSHOTS });
   }
 
   load(tenantId: string, streamId: string): Promise<{ state: SessionState; version: number }> {
-    return loadState<SessionState, SessionEvent>(this.events, tenantId, streamId, evolve, initialState, SNAPSHOTS);
+    return this.cache.load(tenantId, streamId);
   }
 
-  append(
+  /** The last state this process saw, without a read: may be behind (see StreamStateCache.peek). */
+  peek(tenantId: string, streamId: string): { state: SessionState; version: number } | undefined {
+    return this.cache.peek(tenantId, streamId);
+  }
+
+  /** Appends at `expectedVersion`; `stateAfter` (the writer's own fold) lets the next load skip the read. */
+  async append(
     tenantId: string,
     streamId: string,
     expectedVersion: number,
     events: readonly SessionEvent[],
     outbox: readonly OutboxMessage[] = [],
+    stateAfter?: SessionState,
   ): Promise<number> {
-    return this.events.append(tenantId, streamId, expectedVersion, events.map(withId), { outbox });
+    const version = await this.events.append(tenantId, streamId, expectedVersion, events.map(withId), { outbox });
+    if (stateAfter) this.cache.remember(tenantId, streamId, { state: stateAfter, version });
+    return version;
   }
 }
 

@@ -3,6 +3,7 @@ import { ToolCompleted, TurnRequested } from '@clawfleet/contracts';
 import { ConflictError, KeyedQueue } from '@clawfleet/platform';
 import { Injectable } from '@nestjs/common';
 import { decide, type SessionCommand } from './session.decider';
+import { evolve } from './session.state';
 import { SessionExecutor } from './session.executor';
 import { SessionStore, streamIdOf } from './session.store';
 
@@ -68,10 +69,23 @@ export class TurnConsumer {
 
   private async append(tenantId: string, streamId: string, command: SessionCommand): Promise<void> {
     for (let attempt = 1; ; attempt++) {
-      const { state, version } = await this.store.load(tenantId, streamId);
-      const events = decide(command, state);
+      // First try on what this process last saw (no read); a stale guess conflicts, or looks like a
+      // gap, and is retaken on a fresh read.
+      const peeked = attempt === 1 ? this.store.peek(tenantId, streamId) : undefined;
+      const { state, version } = peeked ?? (await this.store.load(tenantId, streamId));
+      let events;
       try {
-        await this.store.append(tenantId, streamId, version, events);
+        events = decide(command, state);
+      } catch (error) {
+        if (peeked) continue;
+        throw error;
+      }
+      if (events.length === 0) {
+        if (peeked) continue; // nothing to do, or only nothing yet: decide on the latest to be sure
+        return;
+      }
+      try {
+        await this.store.append(tenantId, streamId, version, events, [], events.reduce(evolve, state));
         break;
       } catch (error) {
         if (!(error instanceof ConflictError) || attempt >= ATTEMPTS) throw error;
