@@ -52,6 +52,12 @@ export const InboundReceived = defineEvent(
 );
 export type InboundReceived = EventOf<typeof InboundReceived>;
 
+/** Chat commands every agent understands; the router recognises them, session-runner carries them out. */
+export const ChatCommandName = z.enum(['new', 'stop', 'continue', 'status', 'model', 'help', 'unknown']);
+export type ChatCommandName = z.infer<typeof ChatCommandName>;
+export const ChatCommand = z.object({ name: ChatCommandName, args: z.string().max(200) });
+export type ChatCommand = z.infer<typeof ChatCommand>;
+
 /** Ask session-runner to run a turn for one message of a session. */
 export const TurnRequested = defineEvent(
   'turn.requested',
@@ -66,6 +72,8 @@ export const TurnRequested = defineEvent(
     chat: ChatRef,
     message: z.object({ messageId: z.string().min(1).max(200), text: MessageText, sender: Sender }),
     source: z.enum(['user', 'schedule', 'api']),
+    /** Set when the message is a chat command (`/stop`, `/model gpt-4.1`, ...): it starts no turn. */
+    command: ChatCommand.optional(),
   }),
 );
 export type TurnRequested = EventOf<typeof TurnRequested>;

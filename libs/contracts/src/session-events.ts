@@ -1,4 +1,4 @@
-import type { ChatRef, Sender, Usage } from './events';
+import type { ChatCommand, ChatRef, Sender, Usage } from './events';
 
 /**
  * The events of a session's own stream (`session-<id>` in the PostgreSQL event store). They are the
@@ -34,6 +34,12 @@ export type SessionEvent =
         correlationId: string;
       };
     }
+  /** A chat command, in the session's message order (it takes a seq like a message). */
+  | { type: 'CommandReceived'; data: { turnId: string; seq: number; messageId: string; command: ChatCommand; correlationId: string } }
+  | { type: 'ModelChanged'; data: { model: string | null } }
+  /** A short answer of the platform itself (to a command), sent as reply `outboundSeq`. */
+  | { type: 'NoticeSent'; data: { turnId: string; outboundId: string; outboundSeq: number; text: string } }
+  | { type: 'TurnCancelled'; data: { turnId: string; outboundId: string; outboundSeq: number } }
   | { type: 'TurnStarted'; data: { turnId: string } }
   | {
       type: 'ModelResponded';

@@ -3,6 +3,7 @@ import { chatKey, InboundReceived, TurnRequested } from '@clawfleet/contracts';
 import { deriveId, uuidV7Ids } from '@clawfleet/platform';
 import { Inject, Injectable } from '@nestjs/common';
 import { ROUTER_CONFIG, type RouterConfig } from '../config';
+import { parseChatCommand } from './chat-commands';
 import { SessionDirectory } from './session-directory';
 
 /** Turns an accepted message into a turn request for the chat's session, in the chat's order. */
@@ -20,12 +21,14 @@ export class RouterConsumer {
     const key = chatKey(chat);
     // The turn id is derived from the message, so every redelivery asks for the same turn.
     const turnId = deriveId('turn', event.tenantId, key, messageId);
+    const command = parseChatCommand(text);
     const routed = await this.sessions.route({
       tenantId: event.tenantId,
       chatKey: key,
       turnId,
       newSessionId: uuidV7Ids.next(),
       agentId: this.config.DEFAULT_AGENT_ID,
+      startNewSession: command?.name === 'new',
     });
     const request = makeEnvelope(TurnRequested, {
       ...causedBy(event),
@@ -38,6 +41,7 @@ export class RouterConsumer {
         chat,
         message: { messageId, text, sender },
         source: 'user',
+        ...(command && { command }),
       },
     });
     // Published after the routing commit and before the ack: a crash in between redelivers the

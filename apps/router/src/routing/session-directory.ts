@@ -22,6 +22,8 @@ export class SessionDirectory {
     turnId: string;
     newSessionId: string;
     agentId: string;
+    /** `/new`: the chat moves to a new session, whose first message this is. */
+    startNewSession?: boolean;
   }): Promise<RoutedMessage> {
     // One statement, one round trip: a routed turn keeps its session and seq; a new one takes the
     // chat's next seq (the upsert locks the chat's row, so concurrent routers of a chat take turns).
@@ -31,7 +33,9 @@ export class SessionDirectory {
        ), claimed AS (
          INSERT INTO router.chat_sessions AS cs (tenant_id, chat_key, session_id, agent_id, next_seq)
          SELECT $1, $2, $3, $4, 2 WHERE NOT EXISTS (SELECT 1 FROM existing)
-         ON CONFLICT (tenant_id, chat_key) DO UPDATE SET next_seq = cs.next_seq + 1
+         ON CONFLICT (tenant_id, chat_key) DO UPDATE SET
+           session_id = CASE WHEN $6 THEN EXCLUDED.session_id ELSE cs.session_id END,
+           next_seq = CASE WHEN $6 THEN 2 ELSE cs.next_seq + 1 END
          RETURNING session_id, agent_id, next_seq - 1 AS seq
        ), routed AS (
          INSERT INTO router.routed_messages (turn_id, tenant_id, session_id, seq)
@@ -41,7 +45,7 @@ export class SessionDirectory {
               COALESCE((SELECT seq FROM existing), (SELECT seq FROM routed)) AS seq,
               COALESCE((SELECT agent_id FROM claimed),
                        (SELECT agent_id FROM router.chat_sessions WHERE tenant_id = $1 AND chat_key = $2)) AS agent_id`,
-      [input.tenantId, input.chatKey, input.newSessionId, input.agentId, input.turnId],
+      [input.tenantId, input.chatKey, input.newSessionId, input.agentId, input.turnId, input.startNewSession ?? false],
     );
     return { sessionId: row.session_id, agentId: row.agent_id, seq: row.seq };
   }

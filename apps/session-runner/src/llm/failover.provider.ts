@@ -25,6 +25,7 @@ export class FailoverProvider implements LlmProvider {
   }
 
   async complete(request: ModelRequest): Promise<ModelResponse> {
+    if (request.pinnedModel) return this.chain[0].provider.complete({ ...request, model: request.pinnedModel });
     const failures: Array<{ model: string; error: ModelError }> = [];
     for (const [i, entry] of this.chain.entries()) {
       // Once text reached the listener another model cannot take it back: the deltas would no longer

@@ -11,6 +11,8 @@ export interface ToolSpec {
 
 export interface ModelRequest {
   readonly model: string;
+  /** A model the user chose (`/model`): served by the chain's first provider, without failover. */
+  readonly pinnedModel?: string;
   readonly instructions: string;
   readonly history: readonly HistoryItem[];
   readonly tools: readonly ToolSpec[];

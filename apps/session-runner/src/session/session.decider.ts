@@ -1,6 +1,6 @@
-import type { ChatRef, SessionEvent, Sender, ToolCall, ToolOutcome } from '@clawfleet/contracts';
+import type { ChatCommand, ChatRef, SessionEvent, Sender, ToolCall, ToolOutcome } from '@clawfleet/contracts';
 import { TransientError, ValidationError } from '@clawfleet/platform';
-import type { SessionState } from './session.state';
+import type { Notice, SessionState } from './session.state';
 
 /** Record a user's message in the session, in the order the router gave it. */
 export interface RecordUserMessage {
@@ -15,6 +15,7 @@ export interface RecordUserMessage {
   readonly sender: Sender;
   readonly source: 'user' | 'schedule' | 'api';
   readonly correlationId: string;
+  readonly command?: ChatCommand;
 }
 
 /** Record the outcome of a tool call that completed outside the runner (it suspended its turn). */
@@ -40,8 +41,13 @@ export function decide(command: SessionCommand, state: SessionState): SessionEve
         throw new TransientError(`message ${command.seq} of session ${command.sessionId} waits for message ${lastSeq + 1}`);
       }
       const { sessionId, agentId, chat, turnId, seq, messageId, text, sender, source, correlationId } = command;
-      const added: SessionEvent = { type: 'UserMessageAdded', data: { turnId, seq, messageId, text, sender, source, correlationId } };
-      return state.status === 'empty' ? [{ type: 'SessionStarted', data: { sessionId, agentId, chat } }, added] : [added];
+      const recorded: SessionEvent[] = command.command
+        ? [{ type: 'CommandReceived', data: { turnId, seq, messageId, command: command.command, correlationId } }]
+        : [{ type: 'UserMessageAdded', data: { turnId, seq, messageId, text, sender, source, correlationId } }];
+      if (command.command?.name === 'model' && command.command.args) {
+        recorded.push({ type: 'ModelChanged', data: { model: command.command.args === 'default' ? null : command.command.args } });
+      }
+      return state.status === 'empty' ? [{ type: 'SessionStarted', data: { sessionId, agentId, chat } }, ...recorded] : recorded;
     }
     case 'RecordToolOutcome': {
       if (state.status !== 'suspended' || state.turn.turnId !== command.turnId || state.waitingFor !== command.toolCallId) {
@@ -67,6 +73,10 @@ export type Step =
   /** A queued user message answers the question the turn is suspended on. */
   | { readonly kind: 'answer'; readonly toolCallId: string; readonly answeredBy: string; readonly text: string }
   | { readonly kind: 'complete'; readonly text: string }
+  /** A command's answer goes out first, whatever else the session is doing. */
+  | { readonly kind: 'notify'; readonly notice: Notice }
+  /** /stop: the running turn ends here. */
+  | { readonly kind: 'cancel' }
   | { readonly kind: 'fail'; readonly code: string; readonly reason: string; readonly retryable: boolean };
 
 /** The tool that asks the user a question; the user's next message is its result. */
@@ -79,6 +89,10 @@ export interface Limits {
 
 /** Plans the next step from the state alone, so any replica resumes a session the same way. */
 export function nextStep(state: SessionState, limits: Limits): Step {
+  if (state.status !== 'empty') {
+    if (state.notices.length > 0) return { kind: 'notify', notice: state.notices[0] };
+    if (state.status !== 'idle' && state.cancelRequested) return { kind: 'cancel' };
+  }
   switch (state.status) {
     case 'empty':
       return { kind: 'wait' };

@@ -87,6 +87,47 @@ describe('session decider', () => {
   });
 });
 
+describe('chat commands', () => {
+  const command = (seq: number, name: 'stop' | 'model' | 'status' | 'continue', args = ''): SessionCommand => ({
+    ...record(seq),
+    command: { name, args },
+  });
+  const received = (seq: number, name: 'stop' | 'model' | 'status' | 'continue', args = ''): SessionEvent => ({
+    type: 'CommandReceived',
+    data: { turnId: `turn-${seq}`, seq, messageId: `m${seq}`, command: { name, args }, correlationId: `c${seq}` },
+  });
+  const turnStarted: SessionEvent = { type: 'TurnStarted', data: { turnId: 'turn-1' } };
+
+  it('records a command in the message order, and /model as a ModelChanged too', () => {
+    given(started, message(1)).when(command(2, 'model', 'gpt-4.1')).then([received(2, 'model', 'gpt-4.1'), { type: 'ModelChanged', data: { model: 'gpt-4.1' } }]);
+    given(started, message(1)).when(command(2, 'model', 'default')).then([received(2, 'model', 'default'), { type: 'ModelChanged', data: { model: null } }]);
+    given(started, message(1), received(2, 'stop')).when(command(2, 'stop')).then([]);
+  });
+
+  it('/stop during a turn cancels it at the next step, answering the model\'s open tool calls', () => {
+    const events = [started, message(1), turnStarted, responded([call]), message(2), received(3, 'stop')];
+    const state = events.reduce<SessionState>(evolve, initialState);
+    expect(state).toMatchObject({ cancelRequested: true, queue: [] });
+    expect(nextStep(state, limits)).toEqual({ kind: 'cancel' });
+    const cancelled = evolve(state, { type: 'TurnCancelled', data: { turnId: 'turn-1', outboundId: 'o1', outboundSeq: 1 } });
+    expect(cancelled).toMatchObject({ status: 'idle', cancelRequested: false, turns: 1 });
+    expect(cancelled.status === 'idle' && cancelled.history.at(-1)).toEqual({ role: 'tool', toolCallId: 'call-1', name: 'get_time', content: 'Cancelled by the user.' });
+  });
+
+  it('answers /stop when idle, and /status, before anything else', () => {
+    const state = [started, message(1), received(2, 'stop'), received(3, 'status')].reduce<SessionState>(evolve, initialState);
+    expect(nextStep(state, limits)).toMatchObject({ kind: 'notify', notice: { kind: 'text', text: 'Stopped.' } });
+    expect(state).toMatchObject({ queue: [] });
+    const sent = evolve(state, { type: 'NoticeSent', data: { turnId: 'turn-2', outboundId: 'o1', outboundSeq: 1, text: 'x' } });
+    expect(nextStep(sent, limits)).toMatchObject({ kind: 'notify', notice: { kind: 'status', turnId: 'turn-3' } });
+  });
+
+  it('/continue queues a turn that goes on', () => {
+    const state = [started, received(1, 'continue')].reduce<SessionState>(evolve, initialState);
+    expect(nextStep(state, limits)).toEqual({ kind: 'start-turn', turnId: 'turn-1' });
+  });
+});
+
 describe('next step', () => {
   const turnStarted: SessionEvent = { type: 'TurnStarted', data: { turnId: 'turn-1' } };
   const step = (...events: SessionEvent[]) => nextStep(events.reduce<SessionState>(evolve, initialState), limits);

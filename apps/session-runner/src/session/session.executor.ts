@@ -11,10 +11,13 @@ import { nextStep } from './session.decider';
 import { evolve } from './session.state';
 import { SessionStore } from './session.store';
 import { TURN_EFFECTS, type RunningState, type TurnEffects } from './turn.effects';
-import { completeTurn, failTurn, suspendTurn } from './turn.outcomes';
+import { cancelTurn, completeTurn, failTurn, sendNotice, statusText, suspendTurn } from './turn.outcomes';
 import { isSuspension, type Suspension } from '../tools/tool.port';
 
 class LeaseLost extends Error {}
+
+/** What intake appends to a session whose turn is running. */
+const INTAKE_EVENTS = new Set(['UserMessageAdded', 'CommandReceived', 'ModelChanged']);
 
 /**
  * Runs sessions: while it holds a session's lease, it plans the next step from the recorded state,
@@ -25,6 +28,8 @@ class LeaseLost extends Error {}
 export class SessionExecutor implements OnApplicationBootstrap, BeforeApplicationShutdown {
   readonly owner = `runner-${uuidV7Ids.next()}`;
   private readonly active = new Map<string, Promise<void>>();
+  /** Per running session: aborts its current model or tool call when /stop arrives here. */
+  private readonly interrupts = new Map<string, AbortController>();
   private readonly abort = new AbortController();
   private sweeper?: NodeJS.Timeout;
 
@@ -58,6 +63,14 @@ export class SessionExecutor implements OnApplicationBootstrap, BeforeApplicatio
     await Promise.allSettled(this.active.values());
   }
 
+  /**
+   * Cuts the session's current model or tool call short if this runner is running it, so a recorded
+   * /stop takes effect now rather than when the call returns. (On another runner: when it returns.)
+   */
+  interrupt(streamId: string): void {
+    this.interrupts.get(streamId)?.abort();
+  }
+
   /** Makes sure someone works on the session: this runner, unless it or another one already does. */
   kick(session: SessionRef): void {
     if (this.active.has(session.streamId) || this.abort.signal.aborted) return;
@@ -80,12 +93,12 @@ export class SessionExecutor implements OnApplicationBootstrap, BeforeApplicatio
     try {
       await this.work(session, () => lost);
     } catch (error) {
-      if (!(error instanceof LeaseLost)) {
-        await this.leases.abandon(session, this.owner).catch(() => undefined);
-        throw error;
-      }
+      // Hand the session back (a no-op if another runner owns it now), so it does not wait for the lease to run out.
+      await this.leases.abandon(session, this.owner).catch(() => undefined);
+      if (!(error instanceof LeaseLost)) throw error;
     } finally {
       clearInterval(renewal);
+      this.interrupts.delete(session.streamId);
     }
   }
 
@@ -108,10 +121,10 @@ export class SessionExecutor implements OnApplicationBootstrap, BeforeApplicatio
           outbox = [];
         } catch (error) {
           if (!(error instanceof ConflictError)) throw error;
-          // Only intake may append while this runner holds the lease, and only new messages: anything
-          // else means another runner took the session over, and this one must stop.
+          // Only intake may append while this runner holds the lease, and only what users send: any
+          // other event means another runner took the session over, and this one must stop.
           const foreign = await this.store.events.readStream(tenantId, streamId, version);
-          if (foreign.some((e) => e.type !== 'UserMessageAdded')) throw new LeaseLost();
+          if (foreign.some((e) => !INTAKE_EVENTS.has(e.type))) throw new LeaseLost();
           // Replay our events on top and retry.
           const latest = await this.store.load(tenantId, streamId);
           ({ state, version } = latest);
@@ -138,6 +151,14 @@ export class SessionExecutor implements OnApplicationBootstrap, BeforeApplicatio
       await flush();
     };
 
+    /** A signal for one model or tool call: shutdown, or an interrupt of this session. */
+    const callSignal = () => {
+      const controller = new AbortController();
+      this.interrupts.set(streamId, controller);
+      return AbortSignal.any([this.abort.signal, controller.signal]);
+    };
+    const interrupted = () => this.interrupts.get(streamId)?.signal.aborted === true && !this.abort.signal.aborted;
+
     for (;;) {
       if (this.abort.signal.aborted) {
         await flush();
@@ -157,10 +178,17 @@ export class SessionExecutor implements OnApplicationBootstrap, BeforeApplicatio
           break;
         case 'call-model':
           try {
-            const response = await this.effects.callModel(running, step.round, this.abort.signal);
+            const response = await this.effects.callModel(running, step.round, callSignal());
             record([{ type: 'ModelResponded', data: { turnId: running.turn.turnId, round: step.round, ...response } }]);
           } catch (error) {
             if (this.abort.signal.aborted) break;
+            if (interrupted()) {
+              // The /stop is recorded: forget what this turn had not recorded yet and plan again.
+              pending.length = 0;
+              outbox = [];
+              ({ state, version } = await this.store.load(tenantId, streamId));
+              break;
+            }
             if (!(error instanceof ModelError)) throw error;
             const outcome = failTurn(running, tenantId, this.bus.topology, { code: error.code, reason: error.message, retryable: error.retryable });
             record(outcome.events, outcome.outbox);
@@ -173,7 +201,7 @@ export class SessionExecutor implements OnApplicationBootstrap, BeforeApplicatio
           // Recorded before it runs: after a crash the runner knows the call may have had an effect.
           record([{ type: 'ToolCallStarted', data: { turnId, toolCallId: call.id, name: call.name } }]);
           await flush();
-          await settleTool(call, await this.effects.runTool(call, { tenantId, sessionId: running.sessionId, turnId, toolCallId: call.id, signal: this.abort.signal }));
+          await settleTool(call, await this.effects.runTool(call, { tenantId, sessionId: running.sessionId, turnId, toolCallId: call.id, signal: callSignal() }));
           break;
         }
         case 'recover-tool': {
@@ -198,6 +226,21 @@ export class SessionExecutor implements OnApplicationBootstrap, BeforeApplicatio
         }
         case 'fail': {
           const outcome = failTurn(running, tenantId, this.bus.topology, step);
+          record(outcome.events, outcome.outbox);
+          await flush();
+          break;
+        }
+        case 'notify': {
+          const active = state as Exclude<typeof state, { status: 'empty' }>;
+          const { notice } = step;
+          const text = notice.kind === 'status' ? statusText(active, this.effects.defaultModel) : notice.text;
+          const outcome = sendNotice(active, tenantId, this.bus.topology, notice, text);
+          record(outcome.events, outcome.outbox);
+          await flush();
+          break;
+        }
+        case 'cancel': {
+          const outcome = cancelTurn(running, tenantId, this.bus.topology);
           record(outcome.events, outcome.outbox);
           await flush();
           break;

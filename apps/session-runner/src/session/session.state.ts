@@ -29,6 +29,15 @@ export interface TurnProgress {
   readonly usage: Usage;
 }
 
+/** A short answer of the platform to a command, waiting to be sent; `status` is composed when sent. */
+export type Notice = { readonly turnId: string; readonly messageId: string; readonly correlationId: string } & (
+  | { readonly kind: 'text'; readonly text: string }
+  | { readonly kind: 'status' }
+);
+
+export const HELP =
+  'Commands: /new starts a new conversation, /stop stops the running turn, /continue goes on after a failure or a stop, /status shows the session, /model [name] shows or sets the model (/model default goes back), /help shows this.';
+
 interface Base {
   readonly sessionId: string;
   readonly agentId: string;
@@ -40,6 +49,13 @@ interface Base {
   readonly history: readonly HistoryItem[];
   readonly queue: readonly QueuedMessage[];
   readonly usage: Usage;
+  /** The model the user chose with /model; null: the agent's default. */
+  readonly model: string | null;
+  readonly notices: readonly Notice[];
+  /** /stop arrived while a turn ran: it ends at the next safe point. */
+  readonly cancelRequested: boolean;
+  /** Turns ended so far (completed, failed or cancelled). */
+  readonly turns: number;
 }
 
 export type SessionState =
@@ -63,13 +79,81 @@ export function evolve(state: SessionState, recorded: RecordedEvent<SessionEvent
   if (event.type === 'SessionStarted') {
     if (state.status !== 'empty') return invalid(state, event);
     const { sessionId, agentId, chat } = event.data;
-    return { status: 'idle', sessionId, agentId, chat, lastSeq: 0, outboundSeq: 0, history: [], queue: [], usage: ZERO };
+    return {
+      status: 'idle',
+      sessionId,
+      agentId,
+      chat,
+      lastSeq: 0,
+      outboundSeq: 0,
+      history: [],
+      queue: [],
+      usage: ZERO,
+      model: null,
+      notices: [],
+      cancelRequested: false,
+      turns: 0,
+    };
   }
   if (state.status === 'empty') return invalid(state, event);
   switch (event.type) {
     case 'UserMessageAdded': {
       const { turnId, messageId, text, seq, correlationId } = event.data;
       return { ...state, lastSeq: seq, queue: [...state.queue, { turnId, messageId, text, correlationId }] };
+    }
+    case 'CommandReceived': {
+      const { turnId, seq, messageId, command, correlationId } = event.data;
+      const next = { ...state, lastSeq: seq };
+      const ref = { turnId, messageId, correlationId };
+      const notice = (text: string): SessionState => ({ ...next, notices: [...state.notices, { ...ref, kind: 'text', text }] });
+      switch (command.name) {
+        case 'stop':
+          // Stops the running turn and drops what waits behind it: the user wants the agent to stop.
+          return state.status === 'idle'
+            ? {
+                ...next,
+                queue: [],
+                notices: [...state.notices, { ...ref, kind: 'text', text: state.queue.length > 0 ? 'Stopped.' : 'There is nothing to stop.' }],
+              }
+            : { ...next, queue: [], cancelRequested: true };
+        case 'continue':
+          return { ...next, queue: [...state.queue, { turnId, messageId, text: 'Please continue where you stopped.', correlationId }] };
+        case 'status':
+          return { ...next, notices: [...state.notices, { ...ref, kind: 'status' }] };
+        case 'model':
+          return command.args
+            ? notice(`The model is now ${command.args === 'default' ? "the agent's default" : command.args}.`)
+            : { ...next, notices: [...state.notices, { ...ref, kind: 'status' }] };
+        case 'new':
+          return notice('Started a new conversation.');
+        case 'help':
+          return notice(HELP);
+        case 'unknown':
+          return notice(`Unknown command ${command.args}. ${HELP}`);
+        default:
+          return command.name satisfies never;
+      }
+    }
+    case 'ModelChanged':
+      return { ...state, model: event.data.model };
+    case 'NoticeSent':
+      return { ...state, notices: state.notices.slice(1), outboundSeq: event.data.outboundSeq };
+    case 'TurnCancelled': {
+      if (state.status === 'idle') return invalid(state, event);
+      const { turn: _turn, waitingFor: _w, ...rest } = state as Extract<SessionState, { status: 'suspended' }>;
+      // Calls the model asked for that never ran get a result, so the history stays a valid conversation.
+      const unanswered = state.turn.toolCalls.filter((c) => !state.turn.completed.includes(c.id));
+      return {
+        ...rest,
+        status: 'idle',
+        cancelRequested: false,
+        turns: state.turns + 1,
+        outboundSeq: event.data.outboundSeq,
+        history: [
+          ...state.history,
+          ...unanswered.map((c) => ({ role: 'tool' as const, toolCallId: c.id, name: c.name, content: 'Cancelled by the user.' })),
+        ],
+      };
     }
     case 'TurnStarted': {
       const message = state.queue.find((m) => m.turnId === event.data.turnId);
@@ -131,7 +215,7 @@ export function evolve(state: SessionState, recorded: RecordedEvent<SessionEvent
     case 'TurnFailed': {
       if (state.status === 'idle') return invalid(state, event);
       const { turn: _turn, waitingFor: _w, ...rest } = state as Extract<SessionState, { status: 'suspended' }>;
-      return { ...rest, status: 'idle', outboundSeq: event.data.outboundSeq };
+      return { ...rest, status: 'idle', cancelRequested: false, turns: state.turns + 1, outboundSeq: event.data.outboundSeq };
     }
     default:
       return event satisfies never;

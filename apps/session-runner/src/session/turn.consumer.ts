@@ -28,7 +28,7 @@ export class TurnConsumer {
 
   @OnEvent('session-runner', TurnRequested)
   async onTurnRequested(event: TurnRequested): Promise<void> {
-    const { sessionId, agentId, chat, turnId, seq, message, source } = event.data;
+    const { sessionId, agentId, chat, turnId, seq, message, source, command } = event.data;
     await this.record(event.tenantId, sessionId, {
       type: 'RecordUserMessage',
       sessionId,
@@ -41,7 +41,9 @@ export class TurnConsumer {
       sender: message.sender,
       source,
       correlationId: event.correlationId,
+      command,
     });
+    if (command?.name === 'stop') this.executor.interrupt(streamIdOf(sessionId));
   }
 
   @OnEvent('session-runner', ToolCompleted)

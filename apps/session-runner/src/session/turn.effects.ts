@@ -16,6 +16,8 @@ export type RunningState = Extract<SessionState, { status: 'running' }>;
 /** The side effects of a turn, as plain functions: the executor imports only their types. */
 export function createTurnEffects(deps: TurnEffectsDeps) {
   return {
+    defaultModel: deps.model,
+
     async callModel(state: RunningState, round: number, signal?: AbortSignal): Promise<ModelResponse & { latencyMs: number }> {
       const notes: string[] = [];
       const left = deps.maxRounds - round;
@@ -28,7 +30,8 @@ export function createTurnEffects(deps: TurnEffectsDeps) {
       }
       const started = performance.now();
       const response = await deps.llm.complete({
-        model: deps.model,
+        model: state.model ?? deps.model,
+        ...(state.model && { pinnedModel: state.model }),
         instructions: deps.instructions,
         history: state.history,
         tools: left === 0 ? [] : deps.tools.specs,

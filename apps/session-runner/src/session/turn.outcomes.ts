@@ -2,6 +2,7 @@ import { makeEnvelope } from '@clawfleet/bus';
 import { MAX_REPLY_CHARS, OutboundReady, TurnCompleted, TurnFailed, type SessionEvent, type Topology } from '@clawfleet/contracts';
 import { outboxMessage, type OutboxMessage } from '@clawfleet/event-store';
 import { deriveId } from '@clawfleet/platform';
+import type { Notice, SessionState } from './session.state';
 import type { RunningState } from './turn.effects';
 
 const CUT_NOTE = '\n\n[The reply was cut: it was longer than the platform sends in one message.]';
@@ -16,25 +17,34 @@ interface Outcome {
   readonly outbox: OutboxMessage[];
 }
 
-function reply(state: RunningState, tenantId: string, topology: Topology, text: string, kind: 'reply' | 'error', key = 'outbound') {
-  const { turn, chat, sessionId } = state;
-  const outboundId = deriveId(key, turn.turnId, String(state.outboundSeq + 1));
+type ActiveState = Exclude<SessionState, { status: 'empty' }>;
+interface ReplyRef {
+  readonly turnId: string;
+  readonly correlationId: string;
+  readonly replyTo: string;
+}
+
+function reply(state: ActiveState, tenantId: string, topology: Topology, ref: ReplyRef, text: string, kind: 'reply' | 'error' | 'notice', key = 'outbound') {
+  const { chat, sessionId } = state;
   const outboundSeq = state.outboundSeq + 1;
+  const outboundId = deriveId(key, ref.turnId, String(outboundSeq));
   const envelope = makeEnvelope(OutboundReady, {
     id: outboundId,
     tenantId,
-    correlationId: turn.correlationId,
-    causationId: turn.turnId,
-    data: { outboundId, sessionId, turnId: turn.turnId, seq: outboundSeq, chat, text, replyTo: turn.messageId, kind },
+    correlationId: ref.correlationId,
+    causationId: ref.turnId,
+    data: { outboundId, sessionId, turnId: ref.turnId, seq: outboundSeq, chat, text, replyTo: ref.replyTo, kind },
   });
   return { outboundId, outboundSeq, message: outboxMessage(OutboundReady, topology.subjects.outboundReady(chat.channel), envelope) };
 }
+
+const turnRef = (state: RunningState): ReplyRef => ({ turnId: state.turn.turnId, correlationId: state.turn.correlationId, replyTo: state.turn.messageId });
 
 /** The turn's answer: recorded, and in the same commit the reply and the fact that the turn completed. */
 export function completeTurn(state: RunningState, tenantId: string, topology: Topology, text: string): Outcome {
   const { turn } = state;
   const answer = text.trim() === '' ? '(The agent finished without a reply.)' : fitReply(text);
-  const out = reply(state, tenantId, topology, answer, 'reply');
+  const out = reply(state, tenantId, topology, turnRef(state), answer, 'reply');
   const fact = makeEnvelope(TurnCompleted, {
     id: deriveId('turn.completed', turn.turnId),
     tenantId,
@@ -64,7 +74,7 @@ export function failTurn(
 ): Outcome {
   const { turn } = state;
   const text = fitReply(failure.retryable ? `${failure.reason} Please try again in a moment.` : failure.reason);
-  const out = reply(state, tenantId, topology, text, 'error');
+  const out = reply(state, tenantId, topology, turnRef(state), text, 'error');
   const fact = makeEnvelope(TurnFailed, {
     id: deriveId('turn.failed', turn.turnId),
     tenantId,
@@ -90,7 +100,7 @@ export function suspendTurn(
   if (!suspension.question) {
     return { events: [{ type: 'TurnSuspended', data: { turnId, toolCallId, reason: suspension.reason } }], outbox: [] };
   }
-  const out = reply(state, tenantId, topology, suspension.question, 'reply', 'question');
+  const out = reply(state, tenantId, topology, turnRef(state), suspension.question, 'reply', 'question');
   return {
     events: [
       {
@@ -100,4 +110,31 @@ export function suspendTurn(
     ],
     outbox: [out.message],
   };
+}
+
+/** A command's answer, sent in the session's reply order. */
+export function sendNotice(state: ActiveState, tenantId: string, topology: Topology, notice: Notice, text: string): Outcome {
+  const ref = { turnId: notice.turnId, correlationId: notice.correlationId, replyTo: notice.messageId };
+  const out = reply(state, tenantId, topology, ref, fitReply(text), 'notice', 'notice');
+  return {
+    events: [{ type: 'NoticeSent', data: { turnId: notice.turnId, outboundId: out.outboundId, outboundSeq: out.outboundSeq, text: fitReply(text) } }],
+    outbox: [out.message],
+  };
+}
+
+/** /stop: the running (or suspended) turn ends now, and the user is told. */
+export function cancelTurn(state: RunningState, tenantId: string, topology: Topology): Outcome {
+  const out = reply(state, tenantId, topology, turnRef(state), 'Stopped.', 'notice', 'cancel');
+  return {
+    events: [{ type: 'TurnCancelled', data: { turnId: state.turn.turnId, outboundId: out.outboundId, outboundSeq: out.outboundSeq } }],
+    outbox: [out.message],
+  };
+}
+
+/** What /status answers. */
+export function statusText(state: ActiveState, defaultModel: string): string {
+  const doing = state.status === 'running' ? 'Working on a turn.' : state.status === 'suspended' ? 'Waiting for an answer.' : 'Idle.';
+  const queued = state.queue.length > 0 ? ` ${state.queue.length} message(s) waiting.` : '';
+  const { inputTokens, outputTokens } = state.usage;
+  return `${doing}${queued} Turns: ${state.turns}. Tokens: ${inputTokens} in, ${outputTokens} out. Model: ${state.model ?? defaultModel}.`;
 }
