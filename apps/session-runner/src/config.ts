@@ -1,6 +1,7 @@
 import { BaseConfig } from '@clawfleet/platform';
 import { z } from 'zod';
 import { LlmConfig, llmConfigured } from './llm/llm.config';
+import { QUEUE_MODES } from './session/session.decider';
 
 export const RunnerConfig = BaseConfig.extend({
   // MODEL_BASE_URL/API_KEY/NAME/TIMEOUT_MS/MAX_RETRIES, MODEL_CHAIN (failover), OPENAI_*, ANTHROPIC_*
@@ -9,6 +10,8 @@ export const RunnerConfig = BaseConfig.extend({
   AGENT_INSTRUCTIONS: z.string().default('You are a helpful assistant. Answer concisely.'),
   /** Model calls allowed in one turn; a warning is given to the model at 80%. */
   TURN_MAX_ROUNDS: z.coerce.number().int().min(1).max(200).default(16),
+  /** Messages that arrive while a turn runs: followup | collect | steer | interrupt (see session.decider.ts). */
+  QUEUE_MODE: z.enum(QUEUE_MODES).default('followup'),
   /** How long a runner owns a session without renewing; a crashed runner's sessions move after this. */
   SESSION_LEASE_MS: z.coerce.number().int().min(500).default(15_000),
   /** How often a runner looks for sessions with work that nobody runs (after a crash). */

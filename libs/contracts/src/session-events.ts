@@ -39,8 +39,12 @@ export type SessionEvent =
   | { type: 'ModelChanged'; data: { model: string | null } }
   /** A short answer of the platform itself (to a command), sent as reply `outboundSeq`. */
   | { type: 'NoticeSent'; data: { turnId: string; outboundId: string; outboundSeq: number; text: string } }
-  | { type: 'TurnCancelled'; data: { turnId: string; outboundId: string; outboundSeq: number } }
-  | { type: 'TurnStarted'; data: { turnId: string } }
+  /** `/stop` (with the notice sent as reply `outboundSeq`), or a new message in `interrupt` queue mode (no notice). */
+  | { type: 'TurnCancelled'; data: { turnId: string; outboundId?: string; outboundSeq?: number; reason?: 'stopped' | 'interrupted' } }
+  /** `collected`: in `collect` queue mode, the other waiting messages this turn answers too. */
+  | { type: 'TurnStarted'; data: { turnId: string; collected?: string[] } }
+  /** In `steer` queue mode: messages that arrived during the turn, given to the model before its next call. */
+  | { type: 'MessagesSteered'; data: { turnId: string; turnIds: string[] } }
   | {
       type: 'ModelResponded';
       data: {

@@ -65,7 +65,7 @@ export function decide(command: SessionCommand, state: SessionState): SessionEve
 /** What the runner does next for a session; effects are performed by the executor. */
 export type Step =
   | { readonly kind: 'wait' }
-  | { readonly kind: 'start-turn'; readonly turnId: string }
+  | { readonly kind: 'start-turn'; readonly turnId: string; readonly collected?: readonly string[] }
   | { readonly kind: 'call-model'; readonly round: number }
   | { readonly kind: 'run-tool'; readonly call: ToolCall }
   /** A tool call started but never completed: the process running it died. */
@@ -77,14 +77,28 @@ export type Step =
   | { readonly kind: 'notify'; readonly notice: Notice }
   /** /stop: the running turn ends here. */
   | { readonly kind: 'cancel' }
+  /** `interrupt` mode: a new message cancels the running turn (no notice); the next turn answers it. */
+  | { readonly kind: 'interrupt' }
+  /** `steer` mode: waiting messages join the running turn before the next model call. */
+  | { readonly kind: 'steer'; readonly turnIds: readonly string[] }
   | { readonly kind: 'fail'; readonly code: string; readonly reason: string; readonly retryable: boolean };
 
 /** The tool that asks the user a question; the user's next message is its result. */
 export const ASK_USER = 'ask_user';
 
+/**
+ * What happens to messages that arrive while a turn runs: `followup` — each gets its own turn
+ * afterwards; `collect` — all that waited are answered together in the next turn; `steer` — they are
+ * given to the model before its next call in the running turn; `interrupt` — the running turn is
+ * cancelled and a new one answers them.
+ */
+export const QUEUE_MODES = ['followup', 'collect', 'steer', 'interrupt'] as const;
+export type QueueMode = (typeof QUEUE_MODES)[number];
+
 export interface Limits {
   /** Model calls allowed in one turn. */
   readonly maxRounds: number;
+  readonly queueMode?: QueueMode;
 }
 
 /** Plans the next step from the state alone, so any replica resumes a session the same way. */
@@ -103,11 +117,18 @@ export function nextStep(state: SessionState, limits: Limits): Step {
         ? { kind: 'answer', toolCallId: state.waitingFor, answeredBy: answer.turnId, text: answer.text }
         : { kind: 'wait' };
     }
-    case 'idle':
-      return state.queue.length > 0 ? { kind: 'start-turn', turnId: state.queue[0].turnId } : { kind: 'wait' };
+    case 'idle': {
+      const [first, ...rest] = state.queue;
+      if (!first) return { kind: 'wait' };
+      // In interrupt mode too: the restarted turn answers everything that came.
+      return (limits.queueMode === 'collect' || limits.queueMode === 'interrupt') && rest.length > 0
+        ? { kind: 'start-turn', turnId: first.turnId, collected: rest.map((m) => m.turnId) }
+        : { kind: 'start-turn', turnId: first.turnId };
+    }
     case 'running': {
       const { turn } = state;
       if (turn.finalText !== undefined) return { kind: 'complete', text: turn.finalText };
+      if (state.queue.length > 0 && limits.queueMode === 'interrupt') return { kind: 'interrupt' };
       for (const call of turn.toolCalls) {
         if (turn.completed.includes(call.id)) continue;
         return turn.started.includes(call.id) ? { kind: 'recover-tool', call } : { kind: 'run-tool', call };
@@ -119,6 +140,9 @@ export function nextStep(state: SessionState, limits: Limits): Step {
           reason: `The agent used all ${limits.maxRounds} model calls allowed for one turn without finishing.`,
           retryable: false,
         };
+      }
+      if (state.queue.length > 0 && limits.queueMode === 'steer') {
+        return { kind: 'steer', turnIds: state.queue.map((m) => m.turnId) };
       }
       return { kind: 'call-model', round: turn.round + 1 };
     }

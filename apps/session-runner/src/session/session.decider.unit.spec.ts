@@ -128,6 +128,34 @@ describe('chat commands', () => {
   });
 });
 
+describe('queue modes', () => {
+  const turnStarted: SessionEvent = { type: 'TurnStarted', data: { turnId: 'turn-1' } };
+  const running = [started, message(1), turnStarted, message(2), message(3)];
+  const plan = (events: SessionEvent[], queueMode: 'followup' | 'collect' | 'steer' | 'interrupt') =>
+    nextStep(events.reduce<SessionState>(evolve, initialState), { ...limits, queueMode });
+
+  it('followup: messages that arrive during a turn wait for their own turns', () => {
+    expect(plan(running, 'followup')).toEqual({ kind: 'call-model', round: 1 });
+  });
+  it('steer: they join the running turn before the next model call', () => {
+    expect(plan(running, 'steer')).toEqual({ kind: 'steer', turnIds: ['turn-2', 'turn-3'] });
+    const steered: SessionEvent = { type: 'MessagesSteered', data: { turnId: 'turn-1', turnIds: ['turn-2', 'turn-3'] } };
+    const state = [...running, steered].reduce<SessionState>(evolve, initialState);
+    expect(state).toMatchObject({ queue: [], history: [{ text: 'hello 1' }, { text: 'hello 2' }, { text: 'hello 3' }] });
+    expect(nextStep(state, { ...limits, queueMode: 'steer' })).toEqual({ kind: 'call-model', round: 1 });
+  });
+  it('collect: the next turn answers everything that waited', () => {
+    expect(plan([started, message(1), message(2), message(3)], 'collect')).toEqual({ kind: 'start-turn', turnId: 'turn-1', collected: ['turn-2', 'turn-3'] });
+    const collected: SessionEvent = { type: 'TurnStarted', data: { turnId: 'turn-1', collected: ['turn-2', 'turn-3'] } };
+    expect([started, message(1), message(2), message(3), collected].reduce<SessionState>(evolve, initialState)).toMatchObject({ status: 'running', queue: [] });
+  });
+  it('interrupt: a new message cancels the running turn, and the next one answers all of it', () => {
+    expect(plan(running, 'interrupt')).toEqual({ kind: 'interrupt' });
+    const cancelled: SessionEvent = { type: 'TurnCancelled', data: { turnId: 'turn-1', reason: 'interrupted' } };
+    expect(plan([...running, cancelled], 'interrupt')).toEqual({ kind: 'start-turn', turnId: 'turn-2', collected: ['turn-3'] });
+  });
+});
+
 describe('next step', () => {
   const turnStarted: SessionEvent = { type: 'TurnStarted', data: { turnId: 'turn-1' } };
   const step = (...events: SessionEvent[]) => nextStep(events.reduce<SessionState>(evolve, initialState), limits);

@@ -165,7 +165,7 @@ export class SessionExecutor implements OnApplicationBootstrap, BeforeApplicatio
         await this.leases.abandon(session, this.owner);
         return;
       }
-      const step = nextStep(state, { maxRounds: this.config.TURN_MAX_ROUNDS });
+      const step = nextStep(state, { maxRounds: this.config.TURN_MAX_ROUNDS, queueMode: this.config.QUEUE_MODE });
       const running = state as RunningState;
       switch (step.kind) {
         case 'wait':
@@ -174,7 +174,7 @@ export class SessionExecutor implements OnApplicationBootstrap, BeforeApplicatio
           ({ state, version } = await this.store.load(tenantId, streamId));
           break;
         case 'start-turn':
-          record([{ type: 'TurnStarted', data: { turnId: step.turnId } }]);
+          record([{ type: 'TurnStarted', data: { turnId: step.turnId, ...(step.collected && { collected: [...step.collected] }) } }]);
           break;
         case 'call-model':
           try {
@@ -239,6 +239,13 @@ export class SessionExecutor implements OnApplicationBootstrap, BeforeApplicatio
           await flush();
           break;
         }
+        case 'steer':
+          record([{ type: 'MessagesSteered', data: { turnId: running.turn.turnId, turnIds: [...step.turnIds] } }]);
+          break;
+        case 'interrupt':
+          record([{ type: 'TurnCancelled', data: { turnId: running.turn.turnId, reason: 'interrupted' } }]);
+          await flush();
+          break;
         case 'cancel': {
           const outcome = cancelTurn(running, tenantId, this.bus.topology);
           record(outcome.events, outcome.outbox);

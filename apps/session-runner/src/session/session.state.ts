@@ -148,7 +148,7 @@ export function evolve(state: SessionState, recorded: RecordedEvent<SessionEvent
         status: 'idle',
         cancelRequested: false,
         turns: state.turns + 1,
-        outboundSeq: event.data.outboundSeq,
+        outboundSeq: event.data.outboundSeq ?? state.outboundSeq,
         history: [
           ...state.history,
           ...unanswered.map((c) => ({ role: 'tool' as const, toolCallId: c.id, name: c.name, content: 'Cancelled by the user.' })),
@@ -157,17 +157,28 @@ export function evolve(state: SessionState, recorded: RecordedEvent<SessionEvent
     }
     case 'TurnStarted': {
       const message = state.queue.find((m) => m.turnId === event.data.turnId);
-      if (state.status !== 'idle' || !message) return invalid(state, event);
+      const ids = [event.data.turnId, ...(event.data.collected ?? [])];
+      const taken = state.queue.filter((m) => ids.includes(m.turnId));
+      if (state.status !== 'idle' || !message || taken.length !== ids.length) return invalid(state, event);
       return {
         ...state,
         status: 'running',
-        queue: state.queue.filter((m) => m !== message),
-        history: [...state.history, { role: 'user', turnId: message.turnId, text: message.text }],
+        queue: state.queue.filter((m) => !ids.includes(m.turnId)),
+        history: [...state.history, ...taken.map((m) => ({ role: 'user' as const, turnId: m.turnId, text: m.text }))],
         turn: {
           turnId: message.turnId,
           messageId: message.messageId,
           correlationId: message.correlationId,
           round: 0, toolCalls: [], started: [], completed: [], usage: ZERO },
+      };
+    }
+    case 'MessagesSteered': {
+      const taken = state.queue.filter((m) => event.data.turnIds.includes(m.turnId));
+      if (state.status !== 'running' || taken.length !== event.data.turnIds.length) return invalid(state, event);
+      return {
+        ...state,
+        queue: state.queue.filter((m) => !event.data.turnIds.includes(m.turnId)),
+        history: [...state.history, ...taken.map((m) => ({ role: 'user' as const, turnId: m.turnId, text: m.text }))],
       };
     }
     case 'ModelResponded': {

@@ -1,7 +1,8 @@
 import { OnEvent } from '@clawfleet/bus';
 import { ToolCompleted, TurnRequested } from '@clawfleet/contracts';
 import { ConflictError, KeyedQueue } from '@clawfleet/platform';
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
+import { RUNNER_CONFIG, type RunnerConfig } from '../config';
 import { decide, type SessionCommand } from './session.decider';
 import { evolve } from './session.state';
 import { SessionExecutor } from './session.executor';
@@ -24,6 +25,7 @@ export class TurnConsumer {
   constructor(
     private readonly store: SessionStore,
     private readonly executor: SessionExecutor,
+    @Inject(RUNNER_CONFIG) private readonly config: RunnerConfig,
   ) {}
 
   @OnEvent('session-runner', TurnRequested)
@@ -43,7 +45,7 @@ export class TurnConsumer {
       correlationId: event.correlationId,
       command,
     });
-    if (command?.name === 'stop') this.executor.interrupt(streamIdOf(sessionId));
+    if (command?.name === 'stop' || (!command && this.config.QUEUE_MODE === 'interrupt')) this.executor.interrupt(streamIdOf(sessionId));
   }
 
   @OnEvent('session-runner', ToolCompleted)

@@ -1,0 +1,40 @@
+import { openChat, type RecordedRequest } from '@clawfleet/testing';
+import { startPlatform, type PlatformFixture } from './support/fixture';
+
+const userTexts = (request: RecordedRequest) =>
+  (request.body.messages as Array<{ role: string; content: string }>).filter((m) => m.role === 'user').map((m) => m.content);
+
+describe.each(['collect', 'interrupt'] as const)('queue mode %s', (mode) => {
+  let f: PlatformFixture;
+  beforeAll(async () => {
+    f = await startPlatform({ appEnv: { 'session-runner': { QUEUE_MODE: mode } } });
+  });
+  afterAll(async () => {
+    await f?.stop();
+  });
+
+  it('answers the messages that arrive during a turn together', async () => {
+    const chat = await openChat(f.gateway, `queue-${mode}`);
+    f.model.setLatency(800);
+    await chat.send('first');
+    await f.model.waitForRequests(1, undefined, 10_000);
+    await chat.send('second');
+    // In interrupt mode, 'second' restarts the turn at once; 'third' then interrupts the restarted one.
+    if (mode === 'interrupt') await f.model.waitForRequests(2, undefined, 10_000);
+    await chat.send('third');
+    const replies = await chat.waitForReplies(mode === 'collect' ? 2 : 1, 20_000);
+    await new Promise((resolve) => setTimeout(resolve, 1_200)); // nothing more comes
+    const last = f.model.requests.at(-1)!;
+    if (mode === 'collect') {
+      // The running turn finishes; the next one answers both waiting messages at once.
+      expect(chat.replies.map((r) => r.text)).toEqual(['echo: first', 'echo: third']);
+      expect(userTexts(last)).toEqual(['first', 'second', 'third']);
+    } else {
+      // The running turn is abandoned; one turn answers all three.
+      expect(chat.replies.map((r) => r.text)).toEqual(['echo: third']);
+      expect(userTexts(last)).toEqual(['first', 'second', 'third']);
+    }
+    expect(replies[0].kind).toBe('reply');
+    await chat.close();
+  });
+});
