@@ -12,6 +12,7 @@ import { builtinTools } from './tools/builtin.tools';
 import { ToolBox } from './tools/tool.port';
 import { OutboxRelayService } from './work/outbox-relay.service';
 import { SessionLeases } from './work/session-leases';
+import { TokenBudgets } from './work/token-budgets';
 
 @Module({})
 export class AppModule {
@@ -22,15 +23,20 @@ export class AppModule {
       imports: serviceImports('session-runner', config, { migrations: runnerMigrations }),
       providers: [
         { provide: RUNNER_CONFIG, useValue: config },
+        TokenBudgets,
         {
           provide: TURN_EFFECTS,
-          useValue: createTurnEffects({
-            llm,
-            tools: new ToolBox(builtinTools(systemClock)),
-            model: config.MODEL_NAME,
-            instructions: config.AGENT_INSTRUCTIONS,
-            maxRounds: config.TURN_MAX_ROUNDS,
-          }),
+          inject: [TokenBudgets],
+          useFactory: (budgets: TokenBudgets) =>
+            createTurnEffects({
+              budgets,
+              reserveOutputTokens: config.TOKEN_RESERVE_OUTPUT,
+              llm,
+              tools: new ToolBox(builtinTools(systemClock)),
+              model: config.MODEL_NAME,
+              instructions: config.AGENT_INSTRUCTIONS,
+              maxRounds: config.TURN_MAX_ROUNDS,
+            }),
         },
         SessionStore,
         SessionLeases,

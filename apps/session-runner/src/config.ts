@@ -12,6 +12,12 @@ export const RunnerConfig = BaseConfig.extend({
   TURN_MAX_ROUNDS: z.coerce.number().int().min(1).max(200).default(16),
   /** Messages that arrive while a turn runs: followup | collect | steer | interrupt (see session.decider.ts). */
   QUEUE_MODE: z.enum(QUEUE_MODES).default('followup'),
+  /** Tokens (input + output) a tenant may use per calendar month (UTC); 0: no limit. */
+  TOKEN_BUDGET_PER_TENANT: z.coerce.number().int().min(0).default(0),
+  /** Tokens one agent may use per calendar month; 0: no limit. */
+  TOKEN_BUDGET_PER_AGENT: z.coerce.number().int().min(0).default(0),
+  /** Output tokens reserved for each model call's answer, on top of the prompt's estimate. */
+  TOKEN_RESERVE_OUTPUT: z.coerce.number().int().min(1).default(4_096),
   /** How long a runner owns a session without renewing; a crashed runner's sessions move after this. */
   SESSION_LEASE_MS: z.coerce.number().int().min(500).default(15_000),
   /** How often a runner looks for sessions with work that nobody runs (after a crash). */

@@ -1,4 +1,5 @@
 import { eventStoreMigrations } from '@clawfleet/event-store';
 import { Runner1732100000300 } from './1732100000300-runner';
+import { Budgets1732100000400 } from './1732100000400-budgets';
 
-export const runnerMigrations = [...eventStoreMigrations, Runner1732100000300];
+export const runnerMigrations = [...eventStoreMigrations, Runner1732100000300, Budgets1732100000400];

@@ -178,7 +178,7 @@ export class SessionExecutor implements OnApplicationBootstrap, BeforeApplicatio
           break;
         case 'call-model':
           try {
-            const response = await this.effects.callModel(running, step.round, callSignal());
+            const response = await this.effects.callModel(tenantId, running, step.round, callSignal());
             record([{ type: 'ModelResponded', data: { turnId: running.turn.turnId, round: step.round, ...response } }]);
           } catch (error) {
             if (this.abort.signal.aborted) break;

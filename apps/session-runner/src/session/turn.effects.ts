@@ -1,9 +1,34 @@
 import type { ToolCall, ToolOutcome } from '@clawfleet/contracts';
-import type { LlmProvider, ModelResponse } from '../llm/llm.port';
+import { ModelError, type LlmProvider, type ModelResponse } from '../llm/llm.port';
 import type { Suspension, ToolBox, ToolContext } from '../tools/tool.port';
 import type { SessionState } from './session.state';
 
+/** Token budgets shared by the replicas: a model call is made only with tokens reserved for it. */
+export interface BudgetPort {
+  reserve(
+    scope: { tenantId: string; agentId: string },
+    tokens: number,
+  ): Promise<{ granted: true; id: string | null } | { granted: false; reason: string }>;
+  settle(reservationId: string | null, usedTokens: number): Promise<void>;
+}
+
+/** A rough token count (4 characters a token), enough to reserve a budget before a call. */
+function estimateTokens(state: RunningState, instructions: string, tools: unknown): number {
+  let chars = instructions.length + JSON.stringify(tools).length;
+  for (const item of state.history)
+    chars +=
+      item.role === 'assistant'
+        ? item.text.length + JSON.stringify(item.toolCalls).length
+        : item.role === 'user'
+          ? item.text.length
+          : item.content.length;
+  return Math.ceil(chars / 4);
+}
+
 export interface TurnEffectsDeps {
+  readonly budgets: BudgetPort;
+  /** Output tokens reserved per call on top of the prompt's estimate. */
+  readonly reserveOutputTokens: number;
   readonly llm: LlmProvider;
   readonly tools: ToolBox;
   readonly model: string;
@@ -18,7 +43,12 @@ export function createTurnEffects(deps: TurnEffectsDeps) {
   return {
     defaultModel: deps.model,
 
-    async callModel(state: RunningState, round: number, signal?: AbortSignal): Promise<ModelResponse & { latencyMs: number }> {
+    async callModel(
+      tenantId: string,
+      state: RunningState,
+      round: number,
+      signal?: AbortSignal,
+    ): Promise<ModelResponse & { latencyMs: number }> {
       const notes: string[] = [];
       const left = deps.maxRounds - round;
       if (round >= Math.ceil(deps.maxRounds * 0.8)) {
@@ -28,17 +58,30 @@ export function createTurnEffects(deps: TurnEffectsDeps) {
             : `You have ${left} more model call(s) in this turn. Wrap up and give a final answer soon.`,
         );
       }
+      const tools = left === 0 ? [] : deps.tools.specs;
+      const scope = { tenantId, agentId: state.agentId };
+      const reservation = await deps.budgets.reserve(
+        scope,
+        estimateTokens(state, deps.instructions, tools) + deps.reserveOutputTokens,
+      );
+      if (!reservation.granted) throw new ModelError(reservation.reason, false, 'budget-exhausted');
+      let used = 0;
       const started = performance.now();
-      const response = await deps.llm.complete({
-        model: state.model ?? deps.model,
-        ...(state.model && { pinnedModel: state.model }),
-        instructions: deps.instructions,
-        history: state.history,
-        tools: left === 0 ? [] : deps.tools.specs,
-        notes,
-        signal,
-      });
-      return { ...response, latencyMs: Math.round(performance.now() - started) };
+      try {
+        const response = await deps.llm.complete({
+          model: state.model ?? deps.model,
+          ...(state.model && { pinnedModel: state.model }),
+          instructions: deps.instructions,
+          history: state.history,
+          tools,
+          notes,
+          signal,
+        });
+        used = response.usage.inputTokens + response.usage.outputTokens;
+        return { ...response, latencyMs: Math.round(performance.now() - started) };
+      } finally {
+        await deps.budgets.settle(reservation.id, used);
+      }
     },
 
     runTool(call: ToolCall, context: ToolContext): Promise<ToolOutcome | Suspension> {
