@@ -12,6 +12,10 @@ export const RunnerConfig = BaseConfig.extend({
   TURN_MAX_ROUNDS: z.coerce.number().int().min(1).max(200).default(16),
   /** Messages that arrive while a turn runs: followup | collect | steer | interrupt (see session.decider.ts). */
   QUEUE_MODE: z.enum(QUEUE_MODES).default('followup'),
+  /** The model's context window, in tokens. */
+  MODEL_CONTEXT_TOKENS: z.coerce.number().int().min(256).default(128_000),
+  /** Summarize older history when the prompt passes this share of the context window. */
+  COMPACT_AT: z.coerce.number().min(0.1).max(1).default(0.8),
   /** Tokens (input + output) a tenant may use per calendar month (UTC); 0: no limit. */
   TOKEN_BUDGET_PER_TENANT: z.coerce.number().int().min(0).default(0),
   /** Tokens one agent may use per calendar month; 0: no limit. */

@@ -37,6 +37,8 @@ export type SessionEvent =
   /** A chat command, in the session's message order (it takes a seq like a message). */
   | { type: 'CommandReceived'; data: { turnId: string; seq: number; messageId: string; command: ChatCommand; correlationId: string } }
   | { type: 'ModelChanged'; data: { model: string | null } }
+  /** The first `replacedItems` of the prompt history were summarized; the events themselves stay. */
+  | { type: 'ContextCompacted'; data: { turnId: string; replacedItems: number; summary: string; model: string; usage: Usage } }
   /** A short answer of the platform itself (to a command), sent as reply `outboundSeq`. */
   | { type: 'NoticeSent'; data: { turnId: string; outboundId: string; outboundSeq: number; text: string } }
   /** `/stop` (with the notice sent as reply `outboundSeq`), or a new message in `interrupt` queue mode (no notice). */

@@ -1,6 +1,6 @@
 import type { ChatCommand, ChatRef, SessionEvent, Sender, ToolCall, ToolOutcome } from '@clawfleet/contracts';
 import { TransientError, ValidationError } from '@clawfleet/platform';
-import type { Notice, SessionState } from './session.state';
+import { historyTokens, type HistoryItem, type Notice, type SessionState } from './session.state';
 
 /** Record a user's message in the session, in the order the router gave it. */
 export interface RecordUserMessage {
@@ -38,24 +38,40 @@ export function decide(command: SessionCommand, state: SessionState): SessionEve
       const lastSeq = state.status === 'empty' ? 0 : state.lastSeq;
       if (command.seq <= lastSeq) return [];
       if (command.seq > lastSeq + 1) {
-        throw new TransientError(`message ${command.seq} of session ${command.sessionId} waits for message ${lastSeq + 1}`);
+        throw new TransientError(
+          `message ${command.seq} of session ${command.sessionId} waits for message ${lastSeq + 1}`,
+        );
       }
       const { sessionId, agentId, chat, turnId, seq, messageId, text, sender, source, correlationId } = command;
       const recorded: SessionEvent[] = command.command
         ? [{ type: 'CommandReceived', data: { turnId, seq, messageId, command: command.command, correlationId } }]
         : [{ type: 'UserMessageAdded', data: { turnId, seq, messageId, text, sender, source, correlationId } }];
       if (command.command?.name === 'model' && command.command.args) {
-        recorded.push({ type: 'ModelChanged', data: { model: command.command.args === 'default' ? null : command.command.args } });
+        recorded.push({
+          type: 'ModelChanged',
+          data: { model: command.command.args === 'default' ? null : command.command.args },
+        });
       }
-      return state.status === 'empty' ? [{ type: 'SessionStarted', data: { sessionId, agentId, chat } }, ...recorded] : recorded;
+      return state.status === 'empty'
+        ? [{ type: 'SessionStarted', data: { sessionId, agentId, chat } }, ...recorded]
+        : recorded;
     }
     case 'RecordToolOutcome': {
-      if (state.status !== 'suspended' || state.turn.turnId !== command.turnId || state.waitingFor !== command.toolCallId) {
+      if (
+        state.status !== 'suspended' ||
+        state.turn.turnId !== command.turnId ||
+        state.waitingFor !== command.toolCallId
+      ) {
         const known = state.status !== 'empty' && 'turn' in state && state.turn.completed.includes(command.toolCallId);
         if (known || state.status === 'idle') return []; // already recorded, or the turn has moved on
         throw new ValidationError(`no suspended tool call ${command.toolCallId} in turn ${command.turnId}`);
       }
-      return [{ type: 'ToolCallCompleted', data: { turnId: command.turnId, toolCallId: command.toolCallId, outcome: command.outcome } }];
+      return [
+        {
+          type: 'ToolCallCompleted',
+          data: { turnId: command.turnId, toolCallId: command.toolCallId, outcome: command.outcome },
+        },
+      ];
     }
     default:
       return command satisfies never;
@@ -79,6 +95,8 @@ export type Step =
   | { readonly kind: 'cancel' }
   /** `interrupt` mode: a new message cancels the running turn (no notice); the next turn answers it. */
   | { readonly kind: 'interrupt' }
+  /** The history nears the model's context window: its older part is summarized first. */
+  | { readonly kind: 'compact'; readonly replacedItems: number }
   /** `steer` mode: waiting messages join the running turn before the next model call. */
   | { readonly kind: 'steer'; readonly turnIds: readonly string[] }
   | { readonly kind: 'fail'; readonly code: string; readonly reason: string; readonly retryable: boolean };
@@ -99,6 +117,14 @@ export interface Limits {
   /** Model calls allowed in one turn. */
   readonly maxRounds: number;
   readonly queueMode?: QueueMode;
+  /** Compact the history when it passes this many (estimated) tokens; undefined: never. */
+  readonly compactAtTokens?: number;
+}
+
+/** Where a compaction cuts: before the user message of the turn before this one, so recent turns stay whole. */
+export function compactionCut(history: readonly HistoryItem[]): number {
+  const users = history.flatMap((item, i) => (item.role === 'user' && item.turnId !== 'summary' ? [i] : []));
+  return users.length >= 2 ? users[users.length - 2] : 0;
 }
 
 /** Plans the next step from the state alone, so any replica resumes a session the same way. */
@@ -143,6 +169,10 @@ export function nextStep(state: SessionState, limits: Limits): Step {
       }
       if (state.queue.length > 0 && limits.queueMode === 'steer') {
         return { kind: 'steer', turnIds: state.queue.map((m) => m.turnId) };
+      }
+      if (limits.compactAtTokens !== undefined && historyTokens(state.history) > limits.compactAtTokens) {
+        const replacedItems = compactionCut(state.history);
+        if (replacedItems > 1) return { kind: 'compact', replacedItems };
       }
       return { kind: 'call-model', round: turn.round + 1 };
     }

@@ -8,7 +8,15 @@ const chat = { channel: 'http' as const, chatId: 'alice' };
 const started: SessionEvent = { type: 'SessionStarted', data: { sessionId, agentId: 'default', chat } };
 const message = (seq: number, turnId = `turn-${seq}`): SessionEvent => ({
   type: 'UserMessageAdded',
-  data: { turnId, seq, messageId: `m${seq}`, text: `hello ${seq}`, sender: { id: 'alice' }, source: 'user', correlationId: `c${seq}` },
+  data: {
+    turnId,
+    seq,
+    messageId: `m${seq}`,
+    text: `hello ${seq}`,
+    sender: { id: 'alice' },
+    source: 'user',
+    correlationId: `c${seq}`,
+  },
 });
 const record = (seq: number, turnId = `turn-${seq}`): RecordUserMessage => ({
   type: 'RecordUserMessage',
@@ -26,7 +34,16 @@ const record = (seq: number, turnId = `turn-${seq}`): RecordUserMessage => ({
 const call = { id: 'call-1', name: 'get_time', arguments: '{}' };
 const responded = (toolCalls: Array<typeof call> = [], text = 'done'): SessionEvent => ({
   type: 'ModelResponded',
-  data: { turnId: 'turn-1', round: 1, model: 'm', text, toolCalls, usage: { inputTokens: 3, outputTokens: 2 }, finishReason: 'stop', latencyMs: 1 },
+  data: {
+    turnId: 'turn-1',
+    round: 1,
+    model: 'm',
+    text,
+    toolCalls,
+    usage: { inputTokens: 3, outputTokens: 2 },
+    finishReason: 'stop',
+    latencyMs: 1,
+  },
 });
 const limits = { maxRounds: 3 };
 
@@ -45,7 +62,9 @@ function given(...events: SessionEvent[]) {
 describe('session decider', () => {
   describe('when the session is new', () => {
     it('starts the session and records the first message', () => {
-      given().when(record(1)).then([started, message(1)]);
+      given()
+        .when(record(1))
+        .then([started, message(1)]);
     });
     it('refuses a message that skips ahead, to be retried once its predecessor is recorded', () => {
       given().when(record(2)).thenThrows(TransientError);
@@ -54,7 +73,9 @@ describe('session decider', () => {
 
   describe('when messages were recorded', () => {
     it('records the next message', () => {
-      given(started, message(1)).when(record(2)).then([message(2)]);
+      given(started, message(1))
+        .when(record(2))
+        .then([message(2)]);
     });
     it('decides nothing for a repeated message (idempotency)', () => {
       given(started, message(1), message(2)).when(record(1)).then([]);
@@ -71,18 +92,32 @@ describe('session decider', () => {
       { type: 'ToolCallStarted', data: { turnId: 'turn-1', toolCallId: 'call-1', name: 'get_time' } },
       { type: 'TurnSuspended', data: { turnId: 'turn-1', toolCallId: 'call-1', reason: 'waits for the user' } },
     ] as SessionEvent[];
-    const outcome: SessionCommand = { type: 'RecordToolOutcome', turnId: 'turn-1', toolCallId: 'call-1', outcome: { status: 'ok', content: 'yes' } };
-    const completed: SessionEvent = { type: 'ToolCallCompleted', data: { turnId: 'turn-1', toolCallId: 'call-1', outcome: { status: 'ok', content: 'yes' } } };
+    const outcome: SessionCommand = {
+      type: 'RecordToolOutcome',
+      turnId: 'turn-1',
+      toolCallId: 'call-1',
+      outcome: { status: 'ok', content: 'yes' },
+    };
+    const completed: SessionEvent = {
+      type: 'ToolCallCompleted',
+      data: { turnId: 'turn-1', toolCallId: 'call-1', outcome: { status: 'ok', content: 'yes' } },
+    };
 
     it('records the outcome and resumes the turn', () => {
-      given(...suspended).when(outcome).then([completed]);
+      given(...suspended)
+        .when(outcome)
+        .then([completed]);
       expect(given(...suspended, completed).state.status).toBe('running');
     });
     it('decides nothing when the outcome arrives twice', () => {
-      given(...suspended, completed).when(outcome).then([]);
+      given(...suspended, completed)
+        .when(outcome)
+        .then([]);
     });
     it('rejects an outcome for a call nobody waits for', () => {
-      given(...suspended).when({ ...outcome, toolCallId: 'other' }).thenThrows(ValidationError);
+      given(...suspended)
+        .when({ ...outcome, toolCallId: 'other' })
+        .thenThrows(ValidationError);
     });
   });
 });
@@ -99,26 +134,44 @@ describe('chat commands', () => {
   const turnStarted: SessionEvent = { type: 'TurnStarted', data: { turnId: 'turn-1' } };
 
   it('records a command in the message order, and /model as a ModelChanged too', () => {
-    given(started, message(1)).when(command(2, 'model', 'gpt-4.1')).then([received(2, 'model', 'gpt-4.1'), { type: 'ModelChanged', data: { model: 'gpt-4.1' } }]);
-    given(started, message(1)).when(command(2, 'model', 'default')).then([received(2, 'model', 'default'), { type: 'ModelChanged', data: { model: null } }]);
+    given(started, message(1))
+      .when(command(2, 'model', 'gpt-4.1'))
+      .then([received(2, 'model', 'gpt-4.1'), { type: 'ModelChanged', data: { model: 'gpt-4.1' } }]);
+    given(started, message(1))
+      .when(command(2, 'model', 'default'))
+      .then([received(2, 'model', 'default'), { type: 'ModelChanged', data: { model: null } }]);
     given(started, message(1), received(2, 'stop')).when(command(2, 'stop')).then([]);
   });
 
-  it('/stop during a turn cancels it at the next step, answering the model\'s open tool calls', () => {
+  it("/stop during a turn cancels it at the next step, answering the model's open tool calls", () => {
     const events = [started, message(1), turnStarted, responded([call]), message(2), received(3, 'stop')];
     const state = events.reduce<SessionState>(evolve, initialState);
     expect(state).toMatchObject({ cancelRequested: true, queue: [] });
     expect(nextStep(state, limits)).toEqual({ kind: 'cancel' });
-    const cancelled = evolve(state, { type: 'TurnCancelled', data: { turnId: 'turn-1', outboundId: 'o1', outboundSeq: 1 } });
+    const cancelled = evolve(state, {
+      type: 'TurnCancelled',
+      data: { turnId: 'turn-1', outboundId: 'o1', outboundSeq: 1 },
+    });
     expect(cancelled).toMatchObject({ status: 'idle', cancelRequested: false, turns: 1 });
-    expect(cancelled.status === 'idle' && cancelled.history.at(-1)).toEqual({ role: 'tool', toolCallId: 'call-1', name: 'get_time', content: 'Cancelled by the user.' });
+    expect(cancelled.status === 'idle' && cancelled.history.at(-1)).toEqual({
+      role: 'tool',
+      toolCallId: 'call-1',
+      name: 'get_time',
+      content: 'Cancelled by the user.',
+    });
   });
 
   it('answers /stop when idle, and /status, before anything else', () => {
-    const state = [started, message(1), received(2, 'stop'), received(3, 'status')].reduce<SessionState>(evolve, initialState);
+    const state = [started, message(1), received(2, 'stop'), received(3, 'status')].reduce<SessionState>(
+      evolve,
+      initialState,
+    );
     expect(nextStep(state, limits)).toMatchObject({ kind: 'notify', notice: { kind: 'text', text: 'Stopped.' } });
     expect(state).toMatchObject({ queue: [] });
-    const sent = evolve(state, { type: 'NoticeSent', data: { turnId: 'turn-2', outboundId: 'o1', outboundSeq: 1, text: 'x' } });
+    const sent = evolve(state, {
+      type: 'NoticeSent',
+      data: { turnId: 'turn-2', outboundId: 'o1', outboundSeq: 1, text: 'x' },
+    });
     expect(nextStep(sent, limits)).toMatchObject({ kind: 'notify', notice: { kind: 'status', turnId: 'turn-3' } });
   });
 
@@ -139,20 +192,72 @@ describe('queue modes', () => {
   });
   it('steer: they join the running turn before the next model call', () => {
     expect(plan(running, 'steer')).toEqual({ kind: 'steer', turnIds: ['turn-2', 'turn-3'] });
-    const steered: SessionEvent = { type: 'MessagesSteered', data: { turnId: 'turn-1', turnIds: ['turn-2', 'turn-3'] } };
+    const steered: SessionEvent = {
+      type: 'MessagesSteered',
+      data: { turnId: 'turn-1', turnIds: ['turn-2', 'turn-3'] },
+    };
     const state = [...running, steered].reduce<SessionState>(evolve, initialState);
-    expect(state).toMatchObject({ queue: [], history: [{ text: 'hello 1' }, { text: 'hello 2' }, { text: 'hello 3' }] });
+    expect(state).toMatchObject({
+      queue: [],
+      history: [{ text: 'hello 1' }, { text: 'hello 2' }, { text: 'hello 3' }],
+    });
     expect(nextStep(state, { ...limits, queueMode: 'steer' })).toEqual({ kind: 'call-model', round: 1 });
   });
   it('collect: the next turn answers everything that waited', () => {
-    expect(plan([started, message(1), message(2), message(3)], 'collect')).toEqual({ kind: 'start-turn', turnId: 'turn-1', collected: ['turn-2', 'turn-3'] });
-    const collected: SessionEvent = { type: 'TurnStarted', data: { turnId: 'turn-1', collected: ['turn-2', 'turn-3'] } };
-    expect([started, message(1), message(2), message(3), collected].reduce<SessionState>(evolve, initialState)).toMatchObject({ status: 'running', queue: [] });
+    expect(plan([started, message(1), message(2), message(3)], 'collect')).toEqual({
+      kind: 'start-turn',
+      turnId: 'turn-1',
+      collected: ['turn-2', 'turn-3'],
+    });
+    const collected: SessionEvent = {
+      type: 'TurnStarted',
+      data: { turnId: 'turn-1', collected: ['turn-2', 'turn-3'] },
+    };
+    expect(
+      [started, message(1), message(2), message(3), collected].reduce<SessionState>(evolve, initialState),
+    ).toMatchObject({ status: 'running', queue: [] });
   });
   it('interrupt: a new message cancels the running turn, and the next one answers all of it', () => {
     expect(plan(running, 'interrupt')).toEqual({ kind: 'interrupt' });
     const cancelled: SessionEvent = { type: 'TurnCancelled', data: { turnId: 'turn-1', reason: 'interrupted' } };
-    expect(plan([...running, cancelled], 'interrupt')).toEqual({ kind: 'start-turn', turnId: 'turn-2', collected: ['turn-3'] });
+    expect(plan([...running, cancelled], 'interrupt')).toEqual({
+      kind: 'start-turn',
+      turnId: 'turn-2',
+      collected: ['turn-3'],
+    });
+  });
+});
+
+describe('context compaction', () => {
+  const turn = (n: number): SessionEvent[] => [
+    message(n),
+    { type: 'TurnStarted', data: { turnId: `turn-${n}` } },
+    { ...responded([], `answer ${n} ${'x'.repeat(400)}`), data: { ...(responded([], 'x').data as object), turnId: `turn-${n}`, text: `answer ${n} ${'x'.repeat(400)}` } } as SessionEvent,
+    { type: 'TurnCompleted', data: { turnId: `turn-${n}`, outboundId: `o${n}`, outboundSeq: n, text: 'a', usage: { inputTokens: 0, outputTokens: 0 } } },
+  ];
+  const long = [started, ...turn(1), ...turn(2), ...turn(3), message(4), { type: 'TurnStarted', data: { turnId: 'turn-4' } } as SessionEvent];
+
+  it('summarizes all but the last exchange when the history passes the threshold', () => {
+    const state = long.reduce<SessionState>(evolve, initialState);
+    // history: u1 a1 u2 a2 u3 a3 u4 → cut before u3 (index 4): the last whole exchange and this turn stay.
+    expect(nextStep(state, { ...limits, compactAtTokens: 200 })).toEqual({ kind: 'compact', replacedItems: 4 });
+    expect(nextStep(state, { ...limits, compactAtTokens: 100_000 })).toEqual({ kind: 'call-model', round: 1 });
+  });
+
+  it('replaces the summarized items with the summary, and the events stay as they were', () => {
+    const compacted: SessionEvent = {
+      type: 'ContextCompacted',
+      data: { turnId: 'turn-4', replacedItems: 4, summary: 'they talked', model: 'm', usage: { inputTokens: 10, outputTokens: 5 } },
+    };
+    const state = [...long, compacted].reduce<SessionState>(evolve, initialState);
+    expect(state.status === 'running' && state.history.map((h) => (h.role === 'user' ? h.text : h.role))).toEqual([
+      'Summary of the earlier conversation:\nthey talked',
+      'hello 3',
+      'assistant',
+      'hello 4',
+    ]);
+    // Nothing more to cut: the summary and the last exchange are all that is left before this turn.
+    expect(nextStep(state, { ...limits, compactAtTokens: 10 })).toEqual({ kind: 'call-model', round: 1 });
   });
 });
 
@@ -175,22 +280,43 @@ describe('next step', () => {
   });
   it('runs a requested tool, and never again once it completed', () => {
     expect(step(started, message(1), turnStarted, responded([call]))).toEqual({ kind: 'run-tool', call });
-    const done: SessionEvent = { type: 'ToolCallCompleted', data: { turnId: 'turn-1', toolCallId: 'call-1', outcome: { status: 'ok', content: 'now' } } };
-    const toolStarted: SessionEvent = { type: 'ToolCallStarted', data: { turnId: 'turn-1', toolCallId: 'call-1', name: 'get_time' } };
-    expect(step(started, message(1), turnStarted, responded([call]), toolStarted, done)).toEqual({ kind: 'call-model', round: 2 });
+    const done: SessionEvent = {
+      type: 'ToolCallCompleted',
+      data: { turnId: 'turn-1', toolCallId: 'call-1', outcome: { status: 'ok', content: 'now' } },
+    };
+    const toolStarted: SessionEvent = {
+      type: 'ToolCallStarted',
+      data: { turnId: 'turn-1', toolCallId: 'call-1', name: 'get_time' },
+    };
+    expect(step(started, message(1), turnStarted, responded([call]), toolStarted, done)).toEqual({
+      kind: 'call-model',
+      round: 2,
+    });
   });
   it('recovers a tool call that started and never completed (a crash during the call)', () => {
-    const toolStarted: SessionEvent = { type: 'ToolCallStarted', data: { turnId: 'turn-1', toolCallId: 'call-1', name: 'get_time' } };
-    expect(step(started, message(1), turnStarted, responded([call]), toolStarted)).toEqual({ kind: 'recover-tool', call });
+    const toolStarted: SessionEvent = {
+      type: 'ToolCallStarted',
+      data: { turnId: 'turn-1', toolCallId: 'call-1', name: 'get_time' },
+    };
+    expect(step(started, message(1), turnStarted, responded([call]), toolStarted)).toEqual({
+      kind: 'recover-tool',
+      call,
+    });
   });
   it('fails the turn at the round limit', () => {
     const events: SessionEvent[] = [started, message(1), turnStarted];
     for (let round = 1; round <= limits.maxRounds; round++) {
       const id = `call-${round}`;
       events.push(
-        { ...responded([{ ...call, id }]), data: { ...(responded([{ ...call, id }]).data as object), round } } as SessionEvent,
+        {
+          ...responded([{ ...call, id }]),
+          data: { ...(responded([{ ...call, id }]).data as object), round },
+        } as SessionEvent,
         { type: 'ToolCallStarted', data: { turnId: 'turn-1', toolCallId: id, name: 'get_time' } },
-        { type: 'ToolCallCompleted', data: { turnId: 'turn-1', toolCallId: id, outcome: { status: 'ok', content: 'x' } } },
+        {
+          type: 'ToolCallCompleted',
+          data: { turnId: 'turn-1', toolCallId: id, outcome: { status: 'ok', content: 'x' } },
+        },
       );
     }
     expect(step(...events)).toMatchObject({ kind: 'fail', code: 'round-limit', retryable: false });
@@ -198,9 +324,18 @@ describe('next step', () => {
   it('goes on with the next queued message after a turn completed', () => {
     const completed: SessionEvent = {
       type: 'TurnCompleted',
-      data: { turnId: 'turn-1', outboundId: 'o1', outboundSeq: 1, text: 'hi', usage: { inputTokens: 3, outputTokens: 2 } },
+      data: {
+        turnId: 'turn-1',
+        outboundId: 'o1',
+        outboundSeq: 1,
+        text: 'hi',
+        usage: { inputTokens: 3, outputTokens: 2 },
+      },
     };
-    const state = [started, message(1), message(2), turnStarted, responded([], 'hi'), completed].reduce<SessionState>(evolve, initialState);
+    const state = [started, message(1), message(2), turnStarted, responded([], 'hi'), completed].reduce<SessionState>(
+      evolve,
+      initialState,
+    );
     expect(nextStep(state, limits)).toEqual({ kind: 'start-turn', turnId: 'turn-2' });
     expect(state).toMatchObject({ status: 'idle', outboundSeq: 1, usage: { inputTokens: 3, outputTokens: 2 } });
   });
@@ -212,13 +347,31 @@ describe('next step', () => {
       turnStarted,
       responded([ask]),
       { type: 'ToolCallStarted', data: { turnId: 'turn-1', toolCallId: 'call-q', name: 'ask_user' } },
-      { type: 'TurnSuspended', data: { turnId: 'turn-1', toolCallId: 'call-q', reason: 'asks', question: { outboundId: 'o1', outboundSeq: 1, text: 'name?' } } },
+      {
+        type: 'TurnSuspended',
+        data: {
+          turnId: 'turn-1',
+          toolCallId: 'call-q',
+          reason: 'asks',
+          question: { outboundId: 'o1', outboundSeq: 1, text: 'name?' },
+        },
+      },
     ];
     expect(step(...waiting)).toEqual({ kind: 'wait' });
-    expect(step(...waiting, message(2))).toEqual({ kind: 'answer', toolCallId: 'call-q', answeredBy: 'turn-2', text: 'hello 2' });
+    expect(step(...waiting, message(2))).toEqual({
+      kind: 'answer',
+      toolCallId: 'call-q',
+      answeredBy: 'turn-2',
+      text: 'hello 2',
+    });
     const answered: SessionEvent = {
       type: 'ToolCallCompleted',
-      data: { turnId: 'turn-1', toolCallId: 'call-q', outcome: { status: 'ok', content: 'hello 2' }, answeredBy: 'turn-2' },
+      data: {
+        turnId: 'turn-1',
+        toolCallId: 'call-q',
+        outcome: { status: 'ok', content: 'hello 2' },
+        answeredBy: 'turn-2',
+      },
     };
     const state = [...waiting, message(2), answered].reduce<SessionState>(evolve, initialState);
     expect(state).toMatchObject({ status: 'running', queue: [], outboundSeq: 1 });

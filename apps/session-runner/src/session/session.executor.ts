@@ -146,9 +146,7 @@ export class SessionExecutor implements OnApplicationBootstrap, BeforeApplicatio
         record([{ type: 'ToolCallCompleted', data: { turnId: running.turn.turnId, toolCallId: call.id, outcome } }]);
         return;
       }
-      const suspended = suspendTurn(running, tenantId, this.bus.topology, call.id, outcome);
-      record(suspended.events, suspended.outbox);
-      await flush();
+      await commit(suspendTurn(running, tenantId, this.bus.topology, call.id, outcome));
     };
 
     /** A signal for one model or tool call: shutdown, or an interrupt of this session. */
@@ -159,13 +157,50 @@ export class SessionExecutor implements OnApplicationBootstrap, BeforeApplicatio
     };
     const interrupted = () => this.interrupts.get(streamId)?.signal.aborted === true && !this.abort.signal.aborted;
 
+    /** Records a step's outcome (events and the messages they cause) and commits it now. */
+    const commit = async (outcome: { events: SessionEvent[]; outbox: OutboxMessage[] }) => {
+      record(outcome.events, outcome.outbox);
+      await flush();
+    };
+    /**
+     * Runs a model call. Cut short by /stop (recorded by now): forgets what was not recorded and plans
+     * again; by shutdown: returns; refused by the model: fails the turn with the model's reason.
+     */
+    const modelCall = async <T>(call: (signal: AbortSignal) => Promise<T>, what: (error: ModelError) => string) => {
+      try {
+        return await call(callSignal());
+      } catch (error) {
+        if (this.abort.signal.aborted) return undefined;
+        if (interrupted()) {
+          pending.length = 0;
+          outbox = [];
+          ({ state, version } = await this.store.load(tenantId, streamId));
+          return undefined;
+        }
+        if (!(error instanceof ModelError)) throw error;
+        const running = state as RunningState;
+        await commit(
+          failTurn(running, tenantId, this.bus.topology, {
+            code: error.code,
+            reason: what(error),
+            retryable: error.retryable,
+          }),
+        );
+        return undefined;
+      }
+    };
+
     for (;;) {
       if (this.abort.signal.aborted) {
         await flush();
         await this.leases.abandon(session, this.owner);
         return;
       }
-      const step = nextStep(state, { maxRounds: this.config.TURN_MAX_ROUNDS, queueMode: this.config.QUEUE_MODE });
+      const step = nextStep(state, {
+        maxRounds: this.config.TURN_MAX_ROUNDS,
+        queueMode: this.config.QUEUE_MODE,
+        compactAtTokens: Math.floor(this.config.MODEL_CONTEXT_TOKENS * this.config.COMPACT_AT),
+      });
       const running = state as RunningState;
       switch (step.kind) {
         case 'wait':
@@ -174,69 +209,103 @@ export class SessionExecutor implements OnApplicationBootstrap, BeforeApplicatio
           ({ state, version } = await this.store.load(tenantId, streamId));
           break;
         case 'start-turn':
-          record([{ type: 'TurnStarted', data: { turnId: step.turnId, ...(step.collected && { collected: [...step.collected] }) } }]);
+          record([
+            {
+              type: 'TurnStarted',
+              data: { turnId: step.turnId, ...(step.collected && { collected: [...step.collected] }) },
+            },
+          ]);
           break;
-        case 'call-model':
-          try {
-            const response = await this.effects.callModel(tenantId, running, step.round, callSignal());
+        case 'call-model': {
+          const response = await modelCall(
+            (signal) => this.effects.callModel(tenantId, running, step.round, signal),
+            (e) => e.message,
+          );
+          if (response)
             record([{ type: 'ModelResponded', data: { turnId: running.turn.turnId, round: step.round, ...response } }]);
-          } catch (error) {
-            if (this.abort.signal.aborted) break;
-            if (interrupted()) {
-              // The /stop is recorded: forget what this turn had not recorded yet and plan again.
-              pending.length = 0;
-              outbox = [];
-              ({ state, version } = await this.store.load(tenantId, streamId));
-              break;
-            }
-            if (!(error instanceof ModelError)) throw error;
-            const outcome = failTurn(running, tenantId, this.bus.topology, { code: error.code, reason: error.message, retryable: error.retryable });
-            record(outcome.events, outcome.outbox);
-            await flush();
-          }
           break;
+        }
         case 'run-tool': {
           const { call } = step;
           const turnId = running.turn.turnId;
           // Recorded before it runs: after a crash the runner knows the call may have had an effect.
           record([{ type: 'ToolCallStarted', data: { turnId, toolCallId: call.id, name: call.name } }]);
           await flush();
-          await settleTool(call, await this.effects.runTool(call, { tenantId, sessionId: running.sessionId, turnId, toolCallId: call.id, signal: callSignal() }));
+          await settleTool(
+            call,
+            await this.effects.runTool(call, {
+              tenantId,
+              sessionId: running.sessionId,
+              turnId,
+              toolCallId: call.id,
+              signal: callSignal(),
+            }),
+          );
           break;
         }
         case 'recover-tool': {
           const { call } = step;
           const turnId = running.turn.turnId;
           const outcome = this.effects.isIdempotent(call.name)
-            ? await this.effects.runTool(call, { tenantId, sessionId: running.sessionId, turnId, toolCallId: call.id, signal: this.abort.signal })
-            : ({ status: 'interrupted', content: `The ${call.name} call was interrupted by a restart; whether it took effect is unknown.` } as const);
+            ? await this.effects.runTool(call, {
+                tenantId,
+                sessionId: running.sessionId,
+                turnId,
+                toolCallId: call.id,
+                signal: this.abort.signal,
+              })
+            : ({
+                status: 'interrupted',
+                content: `The ${call.name} call was interrupted by a restart; whether it took effect is unknown.`,
+              } as const);
           await settleTool(call, outcome);
           break;
         }
         case 'answer': {
           const { toolCallId, answeredBy, text } = step;
-          record([{ type: 'ToolCallCompleted', data: { turnId: (state as RunningState).turn.turnId, toolCallId, outcome: { status: 'ok', content: text }, answeredBy } }]);
+          record([
+            {
+              type: 'ToolCallCompleted',
+              data: {
+                turnId: (state as RunningState).turn.turnId,
+                toolCallId,
+                outcome: { status: 'ok', content: text },
+                answeredBy,
+              },
+            },
+          ]);
           break;
         }
         case 'complete': {
-          const outcome = completeTurn(running, tenantId, this.bus.topology, step.text);
-          record(outcome.events, outcome.outbox);
-          await flush();
+          await commit(completeTurn(running, tenantId, this.bus.topology, step.text));
           break;
         }
         case 'fail': {
-          const outcome = failTurn(running, tenantId, this.bus.topology, step);
-          record(outcome.events, outcome.outbox);
-          await flush();
+          await commit(failTurn(running, tenantId, this.bus.topology, step));
           break;
         }
         case 'notify': {
           const active = state as Exclude<typeof state, { status: 'empty' }>;
           const { notice } = step;
           const text = notice.kind === 'status' ? statusText(active, this.effects.defaultModel) : notice.text;
-          const outcome = sendNotice(active, tenantId, this.bus.topology, notice, text);
-          record(outcome.events, outcome.outbox);
-          await flush();
+          await commit(sendNotice(active, tenantId, this.bus.topology, notice, text));
+          break;
+        }
+        case 'compact': {
+          const { replacedItems } = step;
+          const summary = await modelCall(
+            (signal) => this.effects.summarize(tenantId, running, replacedItems, signal),
+            (e) => `The conversation is too long for the model and could not be summarized: ${e.message}`,
+          );
+          if (summary) {
+            const { text, model, usage } = summary;
+            record([
+              {
+                type: 'ContextCompacted',
+                data: { turnId: running.turn.turnId, replacedItems, summary: text, model, usage },
+              },
+            ]);
+          }
           break;
         }
         case 'steer':
@@ -247,9 +316,7 @@ export class SessionExecutor implements OnApplicationBootstrap, BeforeApplicatio
           await flush();
           break;
         case 'cancel': {
-          const outcome = cancelTurn(running, tenantId, this.bus.topology);
-          record(outcome.events, outcome.outbox);
-          await flush();
+          await commit(cancelTurn(running, tenantId, this.bus.topology));
           break;
         }
         default:

@@ -31,8 +31,7 @@ export interface TurnProgress {
 
 /** A short answer of the platform to a command, waiting to be sent; `status` is composed when sent. */
 export type Notice = { readonly turnId: string; readonly messageId: string; readonly correlationId: string } & (
-  | { readonly kind: 'text'; readonly text: string }
-  | { readonly kind: 'status' }
+  { readonly kind: 'text'; readonly text: string } | { readonly kind: 'status' }
 );
 
 export const HELP =
@@ -66,8 +65,27 @@ export type SessionState =
 
 export const initialState: SessionState = { status: 'empty' };
 
+export const SUMMARY_PREFIX = 'Summary of the earlier conversation:\n';
+
+/** A rough token count of the prompt history (4 characters a token): enough to decide on compaction. */
+export function historyTokens(history: readonly HistoryItem[]): number {
+  let chars = 0;
+  for (const item of history) {
+    chars +=
+      item.role === 'assistant'
+        ? item.text.length + JSON.stringify(item.toolCalls).length
+        : item.role === 'user'
+          ? item.text.length
+          : item.content.length;
+  }
+  return Math.ceil(chars / 4);
+}
+
 const ZERO: Usage = { inputTokens: 0, outputTokens: 0 };
-const add = (a: Usage, b: Usage): Usage => ({ inputTokens: a.inputTokens + b.inputTokens, outputTokens: a.outputTokens + b.outputTokens });
+const add = (a: Usage, b: Usage): Usage => ({
+  inputTokens: a.inputTokens + b.inputTokens,
+  outputTokens: a.outputTokens + b.outputTokens,
+});
 
 function invalid(state: SessionState, event: SessionEvent): never {
   throw new Error(`${event.type} cannot follow a session in status ${state.status}`);
@@ -105,7 +123,10 @@ export function evolve(state: SessionState, recorded: RecordedEvent<SessionEvent
       const { turnId, seq, messageId, command, correlationId } = event.data;
       const next = { ...state, lastSeq: seq };
       const ref = { turnId, messageId, correlationId };
-      const notice = (text: string): SessionState => ({ ...next, notices: [...state.notices, { ...ref, kind: 'text', text }] });
+      const notice = (text: string): SessionState => ({
+        ...next,
+        notices: [...state.notices, { ...ref, kind: 'text', text }],
+      });
       switch (command.name) {
         case 'stop':
           // Stops the running turn and drops what waits behind it: the user wants the agent to stop.
@@ -113,11 +134,17 @@ export function evolve(state: SessionState, recorded: RecordedEvent<SessionEvent
             ? {
                 ...next,
                 queue: [],
-                notices: [...state.notices, { ...ref, kind: 'text', text: state.queue.length > 0 ? 'Stopped.' : 'There is nothing to stop.' }],
+                notices: [
+                  ...state.notices,
+                  { ...ref, kind: 'text', text: state.queue.length > 0 ? 'Stopped.' : 'There is nothing to stop.' },
+                ],
               }
             : { ...next, queue: [], cancelRequested: true };
         case 'continue':
-          return { ...next, queue: [...state.queue, { turnId, messageId, text: 'Please continue where you stopped.', correlationId }] };
+          return {
+            ...next,
+            queue: [...state.queue, { turnId, messageId, text: 'Please continue where you stopped.', correlationId }],
+          };
         case 'status':
           return { ...next, notices: [...state.notices, { ...ref, kind: 'status' }] };
         case 'model':
@@ -133,6 +160,18 @@ export function evolve(state: SessionState, recorded: RecordedEvent<SessionEvent
         default:
           return command.name satisfies never;
       }
+    }
+    case 'ContextCompacted': {
+      if (state.status !== 'running') return invalid(state, event);
+      const { replacedItems, summary, usage } = event.data;
+      return {
+        ...state,
+        usage: add(state.usage, usage),
+        history: [
+          { role: 'user', turnId: 'summary', text: `${SUMMARY_PREFIX}${summary}` },
+          ...state.history.slice(replacedItems),
+        ],
+      };
     }
     case 'ModelChanged':
       return { ...state, model: event.data.model };
@@ -151,7 +190,12 @@ export function evolve(state: SessionState, recorded: RecordedEvent<SessionEvent
         outboundSeq: event.data.outboundSeq ?? state.outboundSeq,
         history: [
           ...state.history,
-          ...unanswered.map((c) => ({ role: 'tool' as const, toolCallId: c.id, name: c.name, content: 'Cancelled by the user.' })),
+          ...unanswered.map((c) => ({
+            role: 'tool' as const,
+            toolCallId: c.id,
+            name: c.name,
+            content: 'Cancelled by the user.',
+          })),
         ],
       };
     }
@@ -169,7 +213,12 @@ export function evolve(state: SessionState, recorded: RecordedEvent<SessionEvent
           turnId: message.turnId,
           messageId: message.messageId,
           correlationId: message.correlationId,
-          round: 0, toolCalls: [], started: [], completed: [], usage: ZERO },
+          round: 0,
+          toolCalls: [],
+          started: [],
+          completed: [],
+          usage: ZERO,
+        },
       };
     }
     case 'MessagesSteered': {
@@ -205,12 +254,24 @@ export function evolve(state: SessionState, recorded: RecordedEvent<SessionEvent
     case 'ToolCallCompleted': {
       if (state.status === 'idle') return invalid(state, event);
       const call = state.turn.toolCalls.find((c) => c.id === event.data.toolCallId);
-      const { status: _status, waitingFor: _waiting, ...rest } = state as Extract<SessionState, { status: 'suspended' }>;
+      const {
+        status: _status,
+        waitingFor: _waiting,
+        ...rest
+      } = state as Extract<SessionState, { status: 'suspended' }>;
       return {
         ...rest,
         status: 'running',
         queue: event.data.answeredBy ? state.queue.filter((m) => m.turnId !== event.data.answeredBy) : state.queue,
-        history: [...state.history, { role: 'tool', toolCallId: event.data.toolCallId, name: call?.name ?? 'unknown', content: event.data.outcome.content }],
+        history: [
+          ...state.history,
+          {
+            role: 'tool',
+            toolCallId: event.data.toolCallId,
+            name: call?.name ?? 'unknown',
+            content: event.data.outcome.content,
+          },
+        ],
         turn: { ...state.turn, completed: [...state.turn.completed, event.data.toolCallId] },
       };
     }
@@ -226,7 +287,13 @@ export function evolve(state: SessionState, recorded: RecordedEvent<SessionEvent
     case 'TurnFailed': {
       if (state.status === 'idle') return invalid(state, event);
       const { turn: _turn, waitingFor: _w, ...rest } = state as Extract<SessionState, { status: 'suspended' }>;
-      return { ...rest, status: 'idle', cancelRequested: false, turns: state.turns + 1, outboundSeq: event.data.outboundSeq };
+      return {
+        ...rest,
+        status: 'idle',
+        cancelRequested: false,
+        turns: state.turns + 1,
+        outboundSeq: event.data.outboundSeq,
+      };
     }
     default:
       return event satisfies never;

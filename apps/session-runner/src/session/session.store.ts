@@ -8,7 +8,7 @@ import { evolve, initialState, type SessionState } from './session.state';
 export const streamIdOf = (sessionId: string) => `session-${sessionId}`;
 
 /** Bump when SessionState's shape changes: older snapshots are ignored and rebuilt. */
-const SNAPSHOTS = { schemaVersion: 1, every: 100 };
+const SNAPSHOTS = { schemaVersion: 2, every: 100 };
 
 /** Session streams in the event store: load (from a snapshot) and append with the expected version. */
 @Injectable()

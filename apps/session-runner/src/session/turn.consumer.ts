@@ -45,7 +45,8 @@ export class TurnConsumer {
       correlationId: event.correlationId,
       command,
     });
-    if (command?.name === 'stop' || (!command && this.config.QUEUE_MODE === 'interrupt')) this.executor.interrupt(streamIdOf(sessionId));
+    if (command?.name === 'stop' || (!command && this.config.QUEUE_MODE === 'interrupt'))
+      this.executor.interrupt(streamIdOf(sessionId));
   }
 
   @OnEvent('session-runner', ToolCompleted)

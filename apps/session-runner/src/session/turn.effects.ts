@@ -38,17 +38,44 @@ export interface TurnEffectsDeps {
 
 export type RunningState = Extract<SessionState, { status: 'running' }>;
 
+const SUMMARIZE =
+  'You compress conversations. Summarize the conversation so far for the assistant who continues it: the facts, decisions, open questions and what the user wants, in at most 300 words. Write the summary only.';
+
 /** The side effects of a turn, as plain functions: the executor imports only their types. */
 export function createTurnEffects(deps: TurnEffectsDeps) {
+  /** One model call within the budget: reserved before, settled with the real usage after. */
+  async function complete(
+    tenantId: string,
+    state: RunningState,
+    request: { instructions: string; history: RunningState['history']; tools: ToolBox['specs']; notes: string[] },
+    signal?: AbortSignal,
+  ): Promise<ModelResponse & { latencyMs: number }> {
+    const prompt = { ...state, history: request.history };
+    const reservation = await deps.budgets.reserve(
+      { tenantId, agentId: state.agentId },
+      estimateTokens(prompt, request.instructions, request.tools) + deps.reserveOutputTokens,
+    );
+    if (!reservation.granted) throw new ModelError(reservation.reason, false, 'budget-exhausted');
+    let used = 0;
+    const started = performance.now();
+    try {
+      const response = await deps.llm.complete({
+        model: state.model ?? deps.model,
+        ...(state.model && { pinnedModel: state.model }),
+        ...request,
+        signal,
+      });
+      used = response.usage.inputTokens + response.usage.outputTokens;
+      return { ...response, latencyMs: Math.round(performance.now() - started) };
+    } finally {
+      await deps.budgets.settle(reservation.id, used);
+    }
+  }
+
   return {
     defaultModel: deps.model,
 
-    async callModel(
-      tenantId: string,
-      state: RunningState,
-      round: number,
-      signal?: AbortSignal,
-    ): Promise<ModelResponse & { latencyMs: number }> {
+    callModel(tenantId: string, state: RunningState, round: number, signal?: AbortSignal) {
       const notes: string[] = [];
       const left = deps.maxRounds - round;
       if (round >= Math.ceil(deps.maxRounds * 0.8)) {
@@ -59,29 +86,23 @@ export function createTurnEffects(deps: TurnEffectsDeps) {
         );
       }
       const tools = left === 0 ? [] : deps.tools.specs;
-      const scope = { tenantId, agentId: state.agentId };
-      const reservation = await deps.budgets.reserve(
-        scope,
-        estimateTokens(state, deps.instructions, tools) + deps.reserveOutputTokens,
+      return complete(
+        tenantId,
+        state,
+        { instructions: deps.instructions, history: state.history, tools, notes },
+        signal,
       );
-      if (!reservation.granted) throw new ModelError(reservation.reason, false, 'budget-exhausted');
-      let used = 0;
-      const started = performance.now();
-      try {
-        const response = await deps.llm.complete({
-          model: state.model ?? deps.model,
-          ...(state.model && { pinnedModel: state.model }),
-          instructions: deps.instructions,
-          history: state.history,
-          tools,
-          notes,
-          signal,
-        });
-        used = response.usage.inputTokens + response.usage.outputTokens;
-        return { ...response, latencyMs: Math.round(performance.now() - started) };
-      } finally {
-        await deps.budgets.settle(reservation.id, used);
-      }
+    },
+
+    /** Summarizes the first `items` of the history, which end before a user message (complete exchanges). */
+    summarize(tenantId: string, state: RunningState, items: number, signal?: AbortSignal) {
+      const history = state.history.slice(0, items);
+      return complete(
+        tenantId,
+        state,
+        { instructions: SUMMARIZE, history, tools: [], notes: ['Summarize the conversation above now.'] },
+        signal,
+      );
     },
 
     runTool(call: ToolCall, context: ToolContext): Promise<ToolOutcome | Suspension> {

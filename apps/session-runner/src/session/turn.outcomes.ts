@@ -1,5 +1,12 @@
 import { makeEnvelope } from '@clawfleet/bus';
-import { MAX_REPLY_CHARS, OutboundReady, TurnCompleted, TurnFailed, type SessionEvent, type Topology } from '@clawfleet/contracts';
+import {
+  MAX_REPLY_CHARS,
+  OutboundReady,
+  TurnCompleted,
+  TurnFailed,
+  type SessionEvent,
+  type Topology,
+} from '@clawfleet/contracts';
 import { outboxMessage, type OutboxMessage } from '@clawfleet/event-store';
 import { deriveId } from '@clawfleet/platform';
 import type { Notice, SessionState } from './session.state';
@@ -24,7 +31,15 @@ interface ReplyRef {
   readonly replyTo: string;
 }
 
-function reply(state: ActiveState, tenantId: string, topology: Topology, ref: ReplyRef, text: string, kind: 'reply' | 'error' | 'notice', key = 'outbound') {
+function reply(
+  state: ActiveState,
+  tenantId: string,
+  topology: Topology,
+  ref: ReplyRef,
+  text: string,
+  kind: 'reply' | 'error' | 'notice',
+  key = 'outbound',
+) {
   const { chat, sessionId } = state;
   const outboundSeq = state.outboundSeq + 1;
   const outboundId = deriveId(key, ref.turnId, String(outboundSeq));
@@ -35,10 +50,18 @@ function reply(state: ActiveState, tenantId: string, topology: Topology, ref: Re
     causationId: ref.turnId,
     data: { outboundId, sessionId, turnId: ref.turnId, seq: outboundSeq, chat, text, replyTo: ref.replyTo, kind },
   });
-  return { outboundId, outboundSeq, message: outboxMessage(OutboundReady, topology.subjects.outboundReady(chat.channel), envelope) };
+  return {
+    outboundId,
+    outboundSeq,
+    message: outboxMessage(OutboundReady, topology.subjects.outboundReady(chat.channel), envelope),
+  };
 }
 
-const turnRef = (state: RunningState): ReplyRef => ({ turnId: state.turn.turnId, correlationId: state.turn.correlationId, replyTo: state.turn.messageId });
+const turnRef = (state: RunningState): ReplyRef => ({
+  turnId: state.turn.turnId,
+  correlationId: state.turn.correlationId,
+  replyTo: state.turn.messageId,
+});
 
 /** The turn's answer: recorded, and in the same commit the reply and the fact that the turn completed. */
 export function completeTurn(state: RunningState, tenantId: string, topology: Topology, text: string): Outcome {
@@ -60,7 +83,18 @@ export function completeTurn(state: RunningState, tenantId: string, topology: To
     },
   });
   return {
-    events: [{ type: 'TurnCompleted', data: { turnId: turn.turnId, outboundId: out.outboundId, outboundSeq: out.outboundSeq, text: answer, usage: turn.usage } }],
+    events: [
+      {
+        type: 'TurnCompleted',
+        data: {
+          turnId: turn.turnId,
+          outboundId: out.outboundId,
+          outboundSeq: out.outboundSeq,
+          text: answer,
+          usage: turn.usage,
+        },
+      },
+    ],
     outbox: [out.message, outboxMessage(TurnCompleted, topology.subjects.event(TurnCompleted.type, tenantId), fact)],
   };
 }
@@ -80,10 +114,21 @@ export function failTurn(
     tenantId,
     correlationId: turn.correlationId,
     causationId: turn.turnId,
-    data: { sessionId: state.sessionId, turnId: turn.turnId, agentId: state.agentId, ...failure, reason: failure.reason.slice(0, 2_000) },
+    data: {
+      sessionId: state.sessionId,
+      turnId: turn.turnId,
+      agentId: state.agentId,
+      ...failure,
+      reason: failure.reason.slice(0, 2_000),
+    },
   });
   return {
-    events: [{ type: 'TurnFailed', data: { turnId: turn.turnId, outboundId: out.outboundId, outboundSeq: out.outboundSeq, ...failure } }],
+    events: [
+      {
+        type: 'TurnFailed',
+        data: { turnId: turn.turnId, outboundId: out.outboundId, outboundSeq: out.outboundSeq, ...failure },
+      },
+    ],
     outbox: [out.message, outboxMessage(TurnFailed, topology.subjects.event(TurnFailed.type, tenantId), fact)],
   };
 }
@@ -105,7 +150,12 @@ export function suspendTurn(
     events: [
       {
         type: 'TurnSuspended',
-        data: { turnId, toolCallId, reason: suspension.reason, question: { outboundId: out.outboundId, outboundSeq: out.outboundSeq, text: suspension.question } },
+        data: {
+          turnId,
+          toolCallId,
+          reason: suspension.reason,
+          question: { outboundId: out.outboundId, outboundSeq: out.outboundSeq, text: suspension.question },
+        },
       },
     ],
     outbox: [out.message],
@@ -113,11 +163,22 @@ export function suspendTurn(
 }
 
 /** A command's answer, sent in the session's reply order. */
-export function sendNotice(state: ActiveState, tenantId: string, topology: Topology, notice: Notice, text: string): Outcome {
+export function sendNotice(
+  state: ActiveState,
+  tenantId: string,
+  topology: Topology,
+  notice: Notice,
+  text: string,
+): Outcome {
   const ref = { turnId: notice.turnId, correlationId: notice.correlationId, replyTo: notice.messageId };
   const out = reply(state, tenantId, topology, ref, fitReply(text), 'notice', 'notice');
   return {
-    events: [{ type: 'NoticeSent', data: { turnId: notice.turnId, outboundId: out.outboundId, outboundSeq: out.outboundSeq, text: fitReply(text) } }],
+    events: [
+      {
+        type: 'NoticeSent',
+        data: { turnId: notice.turnId, outboundId: out.outboundId, outboundSeq: out.outboundSeq, text: fitReply(text) },
+      },
+    ],
     outbox: [out.message],
   };
 }
@@ -126,14 +187,24 @@ export function sendNotice(state: ActiveState, tenantId: string, topology: Topol
 export function cancelTurn(state: RunningState, tenantId: string, topology: Topology): Outcome {
   const out = reply(state, tenantId, topology, turnRef(state), 'Stopped.', 'notice', 'cancel');
   return {
-    events: [{ type: 'TurnCancelled', data: { turnId: state.turn.turnId, outboundId: out.outboundId, outboundSeq: out.outboundSeq } }],
+    events: [
+      {
+        type: 'TurnCancelled',
+        data: { turnId: state.turn.turnId, outboundId: out.outboundId, outboundSeq: out.outboundSeq },
+      },
+    ],
     outbox: [out.message],
   };
 }
 
 /** What /status answers. */
 export function statusText(state: ActiveState, defaultModel: string): string {
-  const doing = state.status === 'running' ? 'Working on a turn.' : state.status === 'suspended' ? 'Waiting for an answer.' : 'Idle.';
+  const doing =
+    state.status === 'running'
+      ? 'Working on a turn.'
+      : state.status === 'suspended'
+        ? 'Waiting for an answer.'
+        : 'Idle.';
   const queued = state.queue.length > 0 ? ` ${state.queue.length} message(s) waiting.` : '';
   const { inputTokens, outputTokens } = state.usage;
   return `${doing}${queued} Turns: ${state.turns}. Tokens: ${inputTokens} in, ${outputTokens} out. Model: ${state.model ?? defaultModel}.`;
