@@ -24,16 +24,11 @@ describe.each(['collect', 'interrupt'] as const)('queue mode %s', (mode) => {
     await chat.send('third');
     const replies = await chat.waitForReplies(mode === 'collect' ? 2 : 1, 20_000);
     await new Promise((resolve) => setTimeout(resolve, 1_200)); // nothing more comes
-    const last = f.model.requests.at(-1)!;
-    if (mode === 'collect') {
-      // The running turn finishes; the next one answers both waiting messages at once.
-      expect(chat.replies.map((r) => r.text)).toEqual(['echo: first', 'echo: third']);
-      expect(userTexts(last)).toEqual(['first', 'second', 'third']);
-    } else {
-      // The running turn is abandoned; one turn answers all three.
-      expect(chat.replies.map((r) => r.text)).toEqual(['echo: third']);
-      expect(userTexts(last)).toEqual(['first', 'second', 'third']);
-    }
+    // collect: the running turn finishes, the next one answers both waiting messages at once;
+    // interrupt: the running turn is abandoned, one turn answers all three.
+    const expected = { collect: ['echo: first', 'echo: third'], interrupt: ['echo: third'] }[mode];
+    expect(chat.replies.map((r) => r.text)).toEqual(expected);
+    expect(userTexts(f.model.requests.at(-1)!)).toEqual(['first', 'second', 'third']);
     expect(replies[0].kind).toBe('reply');
     await chat.close();
   });
