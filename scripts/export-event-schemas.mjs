@@ -18,7 +18,7 @@ const check = args.has('--check');
 
 if (!args.has('--no-build')) {
   const tsc = join(root, 'node_modules', 'typescript', 'bin', 'tsc');
-  const build = spawnSync(process.execPath, [tsc, '-b', join(root, 'libs', 'contracts')], { stdio: 'inherit' });
+  const build = spawnSync(process.execPath, [tsc, '-b', join(root, 'libs', 'contracts', 'tsconfig.lib.json')], { stdio: 'inherit' });
   if (build.status !== 0) {
     console.error('export-event-schemas: building libs/contracts failed');
     process.exit(2);

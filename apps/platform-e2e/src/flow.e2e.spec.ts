@@ -1,5 +1,6 @@
 import { InboundReceived, OutboundReady, TurnRequested } from '@clawfleet/contracts';
 import { openChat } from '@clawfleet/testing';
+import { createParser } from 'eventsource-parser';
 import { eventually, startPlatform, type PlatformFixture } from './support/fixture';
 
 const decoder = new TextDecoder();
@@ -32,6 +33,34 @@ describe('a message through six processes', () => {
     expect(replies.map((r) => r.text)).toEqual(['echo: once please', 'echo: and then this']);
     expect(f.model.requestsWhere((r) => r.lastUserText === 'once please')).toHaveLength(1);
     await chat.close();
+  });
+});
+
+describe('a reply being written', () => {
+  it('is shown as it grows (progress events), then sent whole', async () => {
+    const events: Array<{ event?: string; data: string }> = [];
+    const abort = new AbortController();
+    const response = await fetch(`${f.gateway}/v1/chats/streaming/events`, { headers: { accept: 'text/event-stream' }, signal: abort.signal });
+    const parser = createParser({ onEvent: (e) => events.push({ event: e.event, data: e.data }) });
+    const reading = (async () => {
+      for await (const chunk of response.body!) parser.feed(new TextDecoder().decode(chunk as Uint8Array));
+    })().catch(() => undefined);
+    const words = Array.from({ length: 30 }, (_, i) => `word${i}`).join(' ');
+    f.model.script({ text: words });
+    f.model.setChunkDelay(40);
+    const chat = await openChat(f.gateway, 'streaming');
+    await chat.send('talk slowly');
+    await chat.nextReply(20_000);
+    f.model.setChunkDelay(0);
+    await eventually('the reply on the raw stream', () => events.some((e) => e.event === 'reply'));
+    const progress = events.filter((e) => e.event === 'progress').map((e) => JSON.parse(e.data).text as string);
+    expect(progress.length).toBeGreaterThanOrEqual(2);
+    for (const text of progress) expect(words.startsWith(text)).toBe(true);
+    expect(progress.map((t) => t.length)).toEqual([...progress.map((t) => t.length)].sort((a, b) => a - b));
+    expect(events.findIndex((e) => e.event === 'reply')).toBeGreaterThan(events.findIndex((e) => e.event === 'progress'));
+    await chat.close();
+    abort.abort();
+    await reading;
   });
 });
 

@@ -22,6 +22,8 @@ export const RunnerConfig = BaseConfig.extend({
   TOKEN_BUDGET_PER_AGENT: z.coerce.number().int().min(0).default(0),
   /** Output tokens reserved for each model call's answer, on top of the prompt's estimate. */
   TOKEN_RESERVE_OUTPUT: z.coerce.number().int().min(1).default(4_096),
+  /** Show a reply while the model writes it, at most this often (ms); 0: only whole replies. */
+  PROGRESS_INTERVAL_MS: z.coerce.number().int().min(0).default(250),
   /** How long a runner owns a session without renewing; a crashed runner's sessions move after this. */
   SESSION_LEASE_MS: z.coerce.number().int().min(500).default(15_000),
   /** How often a runner looks for sessions with work that nobody runs (after a crash). */

@@ -156,7 +156,7 @@ export class BusModule {
           useFactory: async () => {
             const connection = await connectNats(options.url, options.service);
             const js = jetstream(connection);
-            return new Bus(connection, js, await jetstreamManager(connection), makeTopology(options.namespace), new Publisher(js));
+            return new Bus(connection, js, await jetstreamManager(connection), makeTopology(options.namespace), new Publisher(js, connection));
           },
         },
         BusLifecycle,

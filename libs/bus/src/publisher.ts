@@ -1,7 +1,7 @@
 import type { Envelope, EventDefinition } from '@clawfleet/contracts';
 import { TransientError, injectTraceContext } from '@clawfleet/platform';
 import type { JetStreamClient, PubAck } from '@nats-io/jetstream';
-import { headers as natsHeaders, type MsgHdrs } from '@nats-io/transport-node';
+import { headers as natsHeaders, type MsgHdrs, type NatsConnection } from '@nats-io/transport-node';
 import type { z } from 'zod';
 import { encodeEvent } from './codec';
 
@@ -18,7 +18,23 @@ export interface RawMessage {
 
 /** The narrow publishing port apps get: validated, deduplicated, traced. */
 export class Publisher {
-  constructor(private readonly js: JetStreamClient) {}
+  constructor(
+    private readonly js: JetStreamClient,
+    private readonly nc?: NatsConnection,
+  ) {}
+
+  /**
+   * Fire-and-forget on core NATS, for what may be lost (progress of a reply being written): no
+   * stream stores it and nobody acknowledges it. Still validated against its contract.
+   */
+  publishEphemeral<T extends string, S extends z.ZodType>(
+    definition: EventDefinition<T, S>,
+    subject: string,
+    envelope: Envelope<T, z.infer<S>>,
+  ): void {
+    if (!this.nc) throw new Error('publishEphemeral needs the NATS connection');
+    this.nc.publish(subject, encodeEvent(definition, envelope));
+  }
 
   /** Validates against the contract and publishes; msgId defaults to the envelope id. */
   async publish<T extends string, S extends z.ZodType>(

@@ -55,6 +55,7 @@ const sampleData: Record<EventType, Record<string, unknown>> = {
     text: 'hi',
     kind: 'notice',
   },
+  'turn.progressed': { sessionId: SESSION, turnId: TURN, chat, text: 'half an ans' },
 };
 
 const definitions = Object.values(Events);

@@ -173,6 +173,22 @@ export const HttpReplyPosted = defineEvent(
 );
 export type HttpReplyPosted = EventOf<typeof HttpReplyPosted>;
 
+/**
+ * The text of a reply while the model still writes it. Ephemeral: published on core NATS (no stream),
+ * at most a few times a second, the whole text so far each time, so a lost one costs nothing.
+ */
+export const TurnProgressed = defineEvent(
+  'turn.progressed',
+  1,
+  z.object({
+    sessionId: z.uuid(),
+    turnId: z.uuid(),
+    chat: ChatRef,
+    text: z.string().max(MAX_REPLY_CHARS),
+  }),
+);
+export type TurnProgressed = EventOf<typeof TurnProgressed>;
+
 /** Every event on the bus, by type. */
 export const Events = {
   [InboundReceived.type]: InboundReceived,
@@ -184,6 +200,7 @@ export const Events = {
   [DeliverySucceeded.type]: DeliverySucceeded,
   [DeliveryFailed.type]: DeliveryFailed,
   [HttpReplyPosted.type]: HttpReplyPosted,
+  [TurnProgressed.type]: TurnProgressed,
 } as const;
 export type EventType = keyof typeof Events;
 export type AnyEvent = EventOf<(typeof Events)[EventType]>;

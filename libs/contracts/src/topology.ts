@@ -77,6 +77,8 @@ export function topology(namespace = '') {
     /** `events.turn.completed.<tenant>`, `events.delivery.failed.<tenant>`, ... */
     event: (type: string, tenantId: string) => s(`events.${type}.${tenantId}`),
     httpMailbox: (tenantId: string, chat: string) => s(`mailbox.http.${tenantId}.${chat}`),
+    /** Core NATS only (no stream): a reply's text while it is written. */
+    progress: (channel: Channel, tenantId: string, chatId: string) => s(`progress.${channel}.${tenantId}.${chatId}`),
     /** The dead-letter subject of a message that was on `subject`. */
     deadLetter: (subject: string) => s(`dlq.${namespace ? subject.slice(namespace.length + 1) : subject}`),
   };

@@ -8,6 +8,7 @@ import {
   MessageText,
   partitionOf,
   Sender,
+  TurnProgressed,
   type ChatRef,
 } from '@clawfleet/contracts';
 import { deriveId, uuidV7Ids, ValidationError } from '@clawfleet/platform';
@@ -102,8 +103,20 @@ export class HttpChannelController {
     });
     res.flushHeaders();
     const heartbeat = setInterval(() => res.write(': ping\n\n'), HEARTBEAT_MS);
+    // A reply's text while it is written: core NATS, no id (not resumable, superseded by the reply).
+    const progress = this.bus.connection.subscribe(
+      this.bus.topology.subjects.progress('http', this.config.HTTP_CHANNEL_TENANT, chatId),
+      {
+        callback: (error, msg) => {
+          if (error) return;
+          const event = TurnProgressed.envelope.safeParse(msg.json());
+          if (event.success) res.write(`event: progress\ndata: ${JSON.stringify({ turnId: event.data.data.turnId, text: event.data.data.text })}\n\n`);
+        },
+      },
+    );
     req.on('close', () => {
       clearInterval(heartbeat);
+      progress.unsubscribe();
       void messages.close();
     });
     for await (const msg of messages) {

@@ -1,4 +1,6 @@
-import { Bus } from '@clawfleet/bus';
+import { Bus, makeEnvelope } from '@clawfleet/bus';
+import { MAX_REPLY_CHARS, TurnProgressed } from '@clawfleet/contracts';
+import { throttleLatest } from './progress';
 import type { SessionEvent, ToolCall, ToolOutcome } from '@clawfleet/contracts';
 import type { OutboxMessage } from '@clawfleet/event-store';
 import { ConflictError, uuidV7Ids } from '@clawfleet/platform';
@@ -100,6 +102,22 @@ export class SessionExecutor implements OnApplicationBootstrap, BeforeApplicatio
       clearInterval(renewal);
       this.interrupts.delete(session.streamId);
     }
+  }
+
+  /** Publishes the text of the answer while it is written (ephemeral), when enabled. */
+  private progress(tenantId: string, state: RunningState) {
+    if (this.config.PROGRESS_INTERVAL_MS === 0) return undefined;
+    const { sessionId, chat, turn } = state;
+    const subject = this.bus.topology.subjects.progress(chat.channel, tenantId, chat.chatId);
+    return throttleLatest((text) => {
+      const envelope = makeEnvelope(TurnProgressed, {
+        tenantId,
+        correlationId: turn.correlationId,
+        causationId: turn.turnId,
+        data: { sessionId, turnId: turn.turnId, chat, text: text.slice(0, MAX_REPLY_CHARS) },
+      });
+      this.bus.publisher.publishEphemeral(TurnProgressed, subject, envelope);
+    }, this.config.PROGRESS_INTERVAL_MS);
   }
 
   private async work(session: SessionRef, leaseLost: () => boolean): Promise<void> {
@@ -217,10 +235,12 @@ export class SessionExecutor implements OnApplicationBootstrap, BeforeApplicatio
           ]);
           break;
         case 'call-model': {
+          const progress = this.progress(tenantId, running);
           const response = await modelCall(
-            (signal) => this.effects.callModel(tenantId, running, step.round, signal),
+            (signal) => this.effects.callModel(tenantId, running, step.round, signal, progress?.update),
             (e) => e.message,
           );
+          progress?.stop();
           if (response)
             record([{ type: 'ModelResponded', data: { turnId: running.turn.turnId, round: step.round, ...response } }]);
           break;

@@ -49,7 +49,10 @@ export function createTurnEffects(deps: TurnEffectsDeps) {
     state: RunningState,
     request: { instructions: string; history: RunningState['history']; tools: ToolBox['specs']; notes: string[] },
     signal?: AbortSignal,
+    onText?: (textSoFar: string) => void,
   ): Promise<ModelResponse & { latencyMs: number }> {
+    let soFar = '';
+    const onDelta = onText && ((delta: string) => onText((soFar += delta)));
     const prompt = { ...state, history: request.history };
     const reservation = await deps.budgets.reserve(
       { tenantId, agentId: state.agentId },
@@ -64,6 +67,7 @@ export function createTurnEffects(deps: TurnEffectsDeps) {
         ...(state.model && { pinnedModel: state.model }),
         ...request,
         signal,
+        ...(onDelta && { onDelta }),
       });
       used = response.usage.inputTokens + response.usage.outputTokens;
       return { ...response, latencyMs: Math.round(performance.now() - started) };
@@ -75,7 +79,8 @@ export function createTurnEffects(deps: TurnEffectsDeps) {
   return {
     defaultModel: deps.model,
 
-    callModel(tenantId: string, state: RunningState, round: number, signal?: AbortSignal) {
+    /** `onText`: the answer's text so far, while the model writes it (the provider then streams). */
+    callModel(tenantId: string, state: RunningState, round: number, signal?: AbortSignal, onText?: (text: string) => void) {
       const notes: string[] = [];
       const left = deps.maxRounds - round;
       if (round >= Math.ceil(deps.maxRounds * 0.8)) {
@@ -91,6 +96,7 @@ export function createTurnEffects(deps: TurnEffectsDeps) {
         state,
         { instructions: deps.instructions, history: state.history, tools, notes },
         signal,
+        onText,
       );
     },
 
