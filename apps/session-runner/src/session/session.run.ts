@@ -1,0 +1,303 @@
+import { type Bus, makeEnvelope } from '@clawfleet/bus';
+import {
+  MAX_REPLY_CHARS,
+  TurnProgressed,
+  type SessionEvent,
+  type ToolCall,
+  type ToolOutcome,
+} from '@clawfleet/contracts';
+import type { OutboxMessage } from '@clawfleet/event-store';
+import { ConflictError } from '@clawfleet/platform';
+import type { RunnerConfig } from '../config';
+import { ModelError } from '../llm/llm.port';
+import { isSuspension, type Suspension } from '../tools/tool.port';
+import type { SessionLeases, SessionRef } from '../work/session-leases';
+import { throttleLatest } from './progress';
+import { nextStep, type Step } from './session.decider';
+import { evolve, type SessionState } from './session.state';
+import type { SessionStore } from './session.store';
+import type { RunningState, TurnEffects } from './turn.effects';
+import { cancelTurn, completeTurn, failTurn, sendNotice, statusText, suspendTurn } from './turn.outcomes';
+
+/** Another runner holds the session now: this one stops without writing. */
+export class LeaseLost extends Error {}
+
+/** What intake appends to a session whose turn is running. */
+const INTAKE_EVENTS = new Set(['UserMessageAdded', 'CommandReceived', 'ModelChanged']);
+
+type Outcome = { events: SessionEvent[]; outbox: OutboxMessage[] };
+
+export interface SessionRunDeps {
+  readonly store: SessionStore;
+  readonly leases: SessionLeases;
+  readonly bus: Bus;
+  readonly effects: TurnEffects;
+  readonly config: RunnerConfig;
+  readonly owner: string;
+  /** Aborted on shutdown. */
+  readonly shutdown: AbortSignal;
+  /** Per running session: the controller of its current model or tool call (for /stop). */
+  readonly interrupts: Map<string, AbortController>;
+}
+
+/**
+ * One runner's work on one session while it holds the lease: plan the next step from the recorded
+ * state, perform it, record the result, until nothing is left. Events without effects are recorded
+ * together with the next ones (`pending`), so a simple turn is one commit.
+ */
+export class SessionRun {
+  private state!: SessionState;
+  private version = 0;
+  private pending: SessionEvent[] = [];
+  private outbox: OutboxMessage[] = [];
+  private readonly tenantId: string;
+  private readonly streamId: string;
+
+  constructor(
+    private readonly deps: SessionRunDeps,
+    private readonly session: SessionRef,
+    private readonly leaseLost: () => boolean,
+  ) {
+    ({ tenantId: this.tenantId, streamId: this.streamId } = session);
+  }
+
+  async execute(): Promise<void> {
+    await this.reload();
+    const { config } = this.deps;
+    const limits = {
+      maxRounds: config.TURN_MAX_ROUNDS,
+      queueMode: config.QUEUE_MODE,
+      compactAtTokens: Math.floor(config.MODEL_CONTEXT_TOKENS * config.COMPACT_AT),
+    };
+    for (;;) {
+      if (this.deps.shutdown.aborted) {
+        await this.flush();
+        await this.deps.leases.abandon(this.session, this.deps.owner);
+        return;
+      }
+      const step = nextStep(this.state, limits);
+      if (step.kind === 'wait') {
+        await this.flush();
+        if (await this.deps.leases.settle(this.session, this.deps.owner, this.version)) return;
+        await this.reload(); // something arrived meanwhile
+        continue;
+      }
+      await this.perform(step);
+    }
+  }
+
+  private async perform(step: Exclude<Step, { kind: 'wait' }>): Promise<void> {
+    const { effects, bus } = this.deps;
+    const { tenantId } = this;
+    const running = this.state as RunningState;
+    switch (step.kind) {
+      case 'start-turn':
+        return this.record([
+          {
+            type: 'TurnStarted',
+            data: { turnId: step.turnId, ...(step.collected && { collected: [...step.collected] }) },
+          },
+        ]);
+      case 'call-model': {
+        const progress = this.progress(running);
+        const response = await this.modelCall(
+          (signal) => effects.callModel(tenantId, running, step.round, signal, progress?.update),
+          (e) => e.message,
+        );
+        progress?.stop();
+        if (response)
+          this.record([
+            { type: 'ModelResponded', data: { turnId: running.turn.turnId, round: step.round, ...response } },
+          ]);
+        return;
+      }
+      case 'run-tool': {
+        const { call } = step;
+        // Recorded before it runs: after a crash the runner knows the call may have had an effect.
+        this.record([
+          { type: 'ToolCallStarted', data: { turnId: running.turn.turnId, toolCallId: call.id, name: call.name } },
+        ]);
+        await this.flush();
+        return this.settleTool(call, await effects.runTool(call, this.toolContext(running, call, this.callSignal())));
+      }
+      case 'recover-tool': {
+        const { call } = step;
+        const outcome = effects.isIdempotent(call.name)
+          ? await effects.runTool(call, this.toolContext(running, call, this.deps.shutdown))
+          : ({
+              status: 'interrupted',
+              content: `The ${call.name} call was interrupted by a restart; whether it took effect is unknown.`,
+            } as const);
+        return this.settleTool(call, outcome);
+      }
+      case 'answer': {
+        const { toolCallId, answeredBy, text } = step;
+        const outcome = { status: 'ok' as const, content: text };
+        return this.record([
+          { type: 'ToolCallCompleted', data: { turnId: running.turn.turnId, toolCallId, outcome, answeredBy } },
+        ]);
+      }
+      case 'complete':
+        return this.commit(completeTurn(running, tenantId, bus.topology, step.text));
+      case 'fail':
+        return this.commit(failTurn(running, tenantId, bus.topology, step));
+      case 'notify': {
+        const active = this.state as Exclude<SessionState, { status: 'empty' }>;
+        const { notice } = step;
+        const text = notice.kind === 'status' ? statusText(active, effects.defaultModel) : notice.text;
+        return this.commit(sendNotice(active, tenantId, bus.topology, notice, text));
+      }
+      case 'compact': {
+        const { replacedItems } = step;
+        const summary = await this.modelCall(
+          (signal) => effects.summarize(tenantId, running, replacedItems, signal),
+          (e) => `The conversation is too long for the model and could not be summarized: ${e.message}`,
+        );
+        if (!summary) return;
+        const { text, model, usage } = summary;
+        return this.record([
+          {
+            type: 'ContextCompacted',
+            data: { turnId: running.turn.turnId, replacedItems, summary: text, model, usage },
+          },
+        ]);
+      }
+      case 'steer':
+        return this.record([
+          { type: 'MessagesSteered', data: { turnId: running.turn.turnId, turnIds: [...step.turnIds] } },
+        ]);
+      case 'interrupt':
+        return this.commit({
+          events: [{ type: 'TurnCancelled', data: { turnId: running.turn.turnId, reason: 'interrupted' } }],
+          outbox: [],
+        });
+      case 'cancel':
+        return this.commit(cancelTurn(running, tenantId, bus.topology));
+      default:
+        return step satisfies never;
+    }
+  }
+
+  private record(events: SessionEvent[], messages: OutboxMessage[] = []): void {
+    for (const event of events) this.state = evolve(this.state, event);
+    this.pending.push(...events);
+    this.outbox.push(...messages);
+  }
+
+  /** Records a step's outcome (events and the messages they cause) and commits it now. */
+  private async commit(outcome: Outcome): Promise<void> {
+    this.record(outcome.events, outcome.outbox);
+    await this.flush();
+  }
+
+  private async flush(): Promise<void> {
+    const { store } = this.deps;
+    while (this.pending.length > 0) {
+      if (this.leaseLost()) throw new LeaseLost();
+      try {
+        this.version = await store.append(
+          this.tenantId,
+          this.streamId,
+          this.version,
+          this.pending,
+          this.outbox,
+          this.state,
+        );
+        this.pending = [];
+        this.outbox = [];
+      } catch (error) {
+        if (!(error instanceof ConflictError)) throw error;
+        // Only intake may append while this runner holds the lease, and only what users send: any
+        // other event means another runner took the session over, and this one must stop.
+        const foreign = await store.events.readStream(this.tenantId, this.streamId, this.version);
+        if (foreign.some((e) => !INTAKE_EVENTS.has(e.type))) throw new LeaseLost();
+        // Replay our events on top and retry; if they no longer fit, plan again.
+        const latest = await store.load(this.tenantId, this.streamId);
+        try {
+          this.state = this.pending.reduce(evolve, latest.state);
+          this.version = latest.version;
+        } catch {
+          await this.reload();
+        }
+      }
+    }
+  }
+
+  /** Forgets what is not recorded and reads the latest state. */
+  private async reload(): Promise<void> {
+    this.pending = [];
+    this.outbox = [];
+    ({ state: this.state, version: this.version } = await this.deps.store.load(this.tenantId, this.streamId));
+  }
+
+  /** A tool's outcome: a result for the model, or a suspension (recorded at once, with any question). */
+  private async settleTool(call: ToolCall, outcome: ToolOutcome | Suspension): Promise<void> {
+    const running = this.state as RunningState;
+    if (!isSuspension(outcome)) {
+      this.record([{ type: 'ToolCallCompleted', data: { turnId: running.turn.turnId, toolCallId: call.id, outcome } }]);
+      return;
+    }
+    await this.commit(suspendTurn(running, this.tenantId, this.deps.bus.topology, call.id, outcome));
+  }
+
+  private toolContext(state: RunningState, call: ToolCall, signal: AbortSignal) {
+    return {
+      tenantId: this.tenantId,
+      sessionId: state.sessionId,
+      turnId: state.turn.turnId,
+      toolCallId: call.id,
+      signal,
+    };
+  }
+
+  /** A signal for one model or tool call: shutdown, or an interrupt of this session. */
+  private callSignal(): AbortSignal {
+    const controller = new AbortController();
+    this.deps.interrupts.set(this.streamId, controller);
+    return AbortSignal.any([this.deps.shutdown, controller.signal]);
+  }
+
+  private interrupted(): boolean {
+    return this.deps.interrupts.get(this.streamId)?.signal.aborted === true && !this.deps.shutdown.aborted;
+  }
+
+  /**
+   * Runs a model call. Cut short by /stop (recorded by now): forgets what was not recorded and plans
+   * again; by shutdown: returns; refused by the model: fails the turn with the model's reason.
+   */
+  private async modelCall<T>(
+    call: (signal: AbortSignal) => Promise<T>,
+    what: (error: ModelError) => string,
+  ): Promise<T | undefined> {
+    try {
+      return await call(this.callSignal());
+    } catch (error) {
+      if (this.deps.shutdown.aborted) return undefined;
+      if (this.interrupted()) {
+        await this.reload();
+        return undefined;
+      }
+      if (!(error instanceof ModelError)) throw error;
+      const failure = { code: error.code, reason: what(error), retryable: error.retryable };
+      await this.commit(failTurn(this.state as RunningState, this.tenantId, this.deps.bus.topology, failure));
+      return undefined;
+    }
+  }
+
+  /** Publishes the text of the answer while it is written (ephemeral), when enabled. */
+  private progress(state: RunningState) {
+    const { config, bus } = this.deps;
+    if (config.PROGRESS_INTERVAL_MS === 0) return undefined;
+    const { sessionId, chat, turn } = state;
+    const subject = bus.topology.subjects.progress(chat.channel, this.tenantId, chat.chatId);
+    return throttleLatest((text) => {
+      const envelope = makeEnvelope(TurnProgressed, {
+        tenantId: this.tenantId,
+        correlationId: turn.correlationId,
+        causationId: turn.turnId,
+        data: { sessionId, turnId: turn.turnId, chat, text: text.slice(0, MAX_REPLY_CHARS) },
+      });
+      bus.publisher.publishEphemeral(TurnProgressed, subject, envelope);
+    }, config.PROGRESS_INTERVAL_MS);
+  }
+}
