@@ -1,3 +1,7 @@
+import { makeEnvelope, type Bus } from '@clawfleet/bus';
+import { MAX_REPLY_CHARS, TurnProgressed } from '@clawfleet/contracts';
+import type { RunningState } from './turn.effects';
+
 /**
  * Passes on the latest text at most once per interval: a reply being written is shown as it grows
  * without a message per token. `stop()` drops what is pending (the final reply follows anyway).
@@ -26,4 +30,20 @@ export function throttleLatest(send: (text: string) => void, intervalMs: number)
       latest = undefined;
     },
   };
+}
+
+/** Publishes the text of a turn's answer while it is written (ephemeral); undefined when disabled (0). */
+export function progressOf(bus: Bus, intervalMs: number, tenantId: string, state: RunningState) {
+  if (intervalMs === 0) return undefined;
+  const { sessionId, chat, turn } = state;
+  const subject = bus.topology.subjects.progress(chat.channel, tenantId, chat.chatId);
+  return throttleLatest((text) => {
+    const envelope = makeEnvelope(TurnProgressed, {
+      tenantId,
+      correlationId: turn.correlationId,
+      causationId: turn.turnId,
+      data: { sessionId, turnId: turn.turnId, chat, text: text.slice(0, MAX_REPLY_CHARS) },
+    });
+    bus.publisher.publishEphemeral(TurnProgressed, subject, envelope);
+  }, intervalMs);
 }

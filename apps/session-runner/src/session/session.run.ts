@@ -1,18 +1,12 @@
-import { type Bus, makeEnvelope } from '@clawfleet/bus';
-import {
-  MAX_REPLY_CHARS,
-  TurnProgressed,
-  type SessionEvent,
-  type ToolCall,
-  type ToolOutcome,
-} from '@clawfleet/contracts';
+import type { Bus } from '@clawfleet/bus';
+import type { SessionEvent, ToolCall, ToolOutcome } from '@clawfleet/contracts';
 import type { OutboxMessage } from '@clawfleet/event-store';
 import { ConflictError } from '@clawfleet/platform';
 import type { RunnerConfig } from '../config';
 import { ModelError } from '../llm/llm.port';
 import { isSuspension, type Suspension } from '../tools/tool.port';
 import type { SessionLeases, SessionRef } from '../work/session-leases';
-import { throttleLatest } from './progress';
+import { progressOf } from './progress';
 import { nextStep, type Step } from './session.decider';
 import { evolve, type SessionState } from './session.state';
 import type { SessionStore } from './session.store';
@@ -99,7 +93,7 @@ export class SessionRun {
           },
         ]);
       case 'call-model': {
-        const progress = this.progress(running);
+        const progress = progressOf(this.deps.bus, this.deps.config.PROGRESS_INTERVAL_MS, this.tenantId, running);
         const response = await this.modelCall(
           (signal) => effects.callModel(tenantId, running, step.round, signal, progress?.update),
           (e) => e.message,
@@ -230,14 +224,18 @@ export class SessionRun {
     ({ state: this.state, version: this.version } = await this.deps.store.load(this.tenantId, this.streamId));
   }
 
-  /** A tool's outcome: a result for the model, or a suspension (recorded at once, with any question). */
+  /**
+   * A tool's outcome: a result for the model, or a suspension (recorded at once, with any question).
+   * The result of a tool that is not idempotent is committed at once too: after a crash the model then
+   * gets the real result, not "interrupted, outcome unknown". An idempotent tool's result rides along
+   * with the next commit; if it is lost, the tool simply runs again.
+   */
   private async settleTool(call: ToolCall, outcome: ToolOutcome | Suspension): Promise<void> {
     const running = this.state as RunningState;
-    if (!isSuspension(outcome)) {
-      this.record([{ type: 'ToolCallCompleted', data: { turnId: running.turn.turnId, toolCallId: call.id, outcome } }]);
-      return;
-    }
-    await this.commit(suspendTurn(running, this.tenantId, this.deps.bus.topology, call.id, outcome));
+    if (isSuspension(outcome))
+      return this.commit(suspendTurn(running, this.tenantId, this.deps.bus.topology, call.id, outcome));
+    this.record([{ type: 'ToolCallCompleted', data: { turnId: running.turn.turnId, toolCallId: call.id, outcome } }]);
+    if (!this.deps.effects.isIdempotent(call.name)) await this.flush();
   }
 
   private toolContext(state: RunningState, call: ToolCall, signal: AbortSignal) {
@@ -282,22 +280,5 @@ export class SessionRun {
       await this.commit(failTurn(this.state as RunningState, this.tenantId, this.deps.bus.topology, failure));
       return undefined;
     }
-  }
-
-  /** Publishes the text of the answer while it is written (ephemeral), when enabled. */
-  private progress(state: RunningState) {
-    const { config, bus } = this.deps;
-    if (config.PROGRESS_INTERVAL_MS === 0) return undefined;
-    const { sessionId, chat, turn } = state;
-    const subject = bus.topology.subjects.progress(chat.channel, this.tenantId, chat.chatId);
-    return throttleLatest((text) => {
-      const envelope = makeEnvelope(TurnProgressed, {
-        tenantId: this.tenantId,
-        correlationId: turn.correlationId,
-        causationId: turn.turnId,
-        data: { sessionId, turnId: turn.turnId, chat, text: text.slice(0, MAX_REPLY_CHARS) },
-      });
-      bus.publisher.publishEphemeral(TurnProgressed, subject, envelope);
-    }, config.PROGRESS_INTERVAL_MS);
   }
 }
