@@ -29,7 +29,10 @@ export const Sender = z.object({
 });
 export type Sender = z.infer<typeof Sender>;
 
-export const MessageText = z.string().min(1, 'text must not be empty').max(MAX_MESSAGE_CHARS, `text is longer than ${MAX_MESSAGE_CHARS} characters`);
+export const MessageText = z
+  .string()
+  .min(1, 'text must not be empty')
+  .max(MAX_MESSAGE_CHARS, `text is longer than ${MAX_MESSAGE_CHARS} characters`);
 
 export const Usage = z.object({
   inputTokens: z.number().int().nonnegative(),
@@ -156,21 +159,8 @@ export const DeliveryFailed = defineEvent(
 );
 export type DeliveryFailed = EventOf<typeof DeliveryFailed>;
 
-/** A reply posted to an HTTP/CLI chat's mailbox, which the gateway streams to clients (SSE). */
-export const HttpReplyPosted = defineEvent(
-  'http.reply.posted',
-  1,
-  z.object({
-    outboundId: z.uuid(),
-    sessionId: z.uuid(),
-    turnId: z.uuid().nullable(),
-    seq: z.number().int().positive(),
-    chat: ChatRef,
-    text: z.string().min(1).max(MAX_REPLY_CHARS),
-    replyTo: z.string().max(200).optional(),
-    kind: z.enum(['reply', 'error', 'notice']),
-  }),
-);
+/** A reply posted to an HTTP/CLI chat's mailbox, which the gateway streams to clients (SSE): the reply as delivery got it. */
+export const HttpReplyPosted = defineEvent('http.reply.posted', 1, OutboundReady.data);
 export type HttpReplyPosted = EventOf<typeof HttpReplyPosted>;
 
 /**

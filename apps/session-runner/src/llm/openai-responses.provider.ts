@@ -7,7 +7,7 @@ import type {
 } from 'openai/resources/responses/responses';
 import { ModelError, type LlmProvider, type ModelRequest, type ModelResponse } from './llm.port';
 import { toModelError } from './model-errors';
-import type { OpenAIProviderOptions } from './openai.provider';
+import { openAIClient, type OpenAIProviderOptions } from './openai.provider';
 
 type Params = Omit<ResponseCreateParamsBase, 'stream'>;
 
@@ -34,12 +34,7 @@ export class OpenAIResponsesProvider implements LlmProvider {
   private readonly client: OpenAI;
 
   constructor(options: OpenAIProviderOptions) {
-    this.client = new OpenAI({
-      apiKey: options.apiKey,
-      baseURL: options.baseURL,
-      maxRetries: options.maxRetries,
-      timeout: options.timeoutMs,
-    });
+    this.client = openAIClient(options);
   }
 
   async complete(request: ModelRequest): Promise<ModelResponse> {

@@ -41,17 +41,22 @@ function toMessages(request: ModelRequest): ChatCompletionMessageParam[] {
   return messages;
 }
 
+/** The SDK client both OpenAI APIs use. */
+export function openAIClient(options: OpenAIProviderOptions): OpenAI {
+  return new OpenAI({
+    apiKey: options.apiKey,
+    baseURL: options.baseURL,
+    maxRetries: options.maxRetries,
+    timeout: options.timeoutMs,
+  });
+}
+
 /** OpenAI Chat Completions, and any server that speaks it (vLLM, Ollama, LiteLLM, ...). */
 export class OpenAIChatProvider implements LlmProvider {
   private readonly client: OpenAI;
 
   constructor(options: OpenAIProviderOptions) {
-    this.client = new OpenAI({
-      apiKey: options.apiKey,
-      baseURL: options.baseURL,
-      maxRetries: options.maxRetries,
-      timeout: options.timeoutMs,
-    });
+    this.client = openAIClient(options);
   }
 
   async complete(request: ModelRequest): Promise<ModelResponse> {

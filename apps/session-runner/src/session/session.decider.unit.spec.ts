@@ -232,10 +232,29 @@ describe('context compaction', () => {
   const turn = (n: number): SessionEvent[] => [
     message(n),
     { type: 'TurnStarted', data: { turnId: `turn-${n}` } },
-    { ...responded([], `answer ${n} ${'x'.repeat(400)}`), data: { ...(responded([], 'x').data as object), turnId: `turn-${n}`, text: `answer ${n} ${'x'.repeat(400)}` } } as SessionEvent,
-    { type: 'TurnCompleted', data: { turnId: `turn-${n}`, outboundId: `o${n}`, outboundSeq: n, text: 'a', usage: { inputTokens: 0, outputTokens: 0 } } },
+    {
+      ...responded([], `answer ${n} ${'x'.repeat(400)}`),
+      data: { ...(responded([], 'x').data as object), turnId: `turn-${n}`, text: `answer ${n} ${'x'.repeat(400)}` },
+    } as SessionEvent,
+    {
+      type: 'TurnCompleted',
+      data: {
+        turnId: `turn-${n}`,
+        outboundId: `o${n}`,
+        outboundSeq: n,
+        text: 'a',
+        usage: { inputTokens: 0, outputTokens: 0 },
+      },
+    },
   ];
-  const long = [started, ...turn(1), ...turn(2), ...turn(3), message(4), { type: 'TurnStarted', data: { turnId: 'turn-4' } } as SessionEvent];
+  const long = [
+    started,
+    ...turn(1),
+    ...turn(2),
+    ...turn(3),
+    message(4),
+    { type: 'TurnStarted', data: { turnId: 'turn-4' } } as SessionEvent,
+  ];
 
   it('summarizes all but the last exchange when the history passes the threshold', () => {
     const state = long.reduce<SessionState>(evolve, initialState);
@@ -247,7 +266,13 @@ describe('context compaction', () => {
   it('replaces the summarized items with the summary, and the events stay as they were', () => {
     const compacted: SessionEvent = {
       type: 'ContextCompacted',
-      data: { turnId: 'turn-4', replacedItems: 4, summary: 'they talked', model: 'm', usage: { inputTokens: 10, outputTokens: 5 } },
+      data: {
+        turnId: 'turn-4',
+        replacedItems: 4,
+        summary: 'they talked',
+        model: 'm',
+        usage: { inputTokens: 10, outputTokens: 5 },
+      },
     };
     const state = [...long, compacted].reduce<SessionState>(evolve, initialState);
     expect(state.status === 'running' && state.history.map((h) => (h.role === 'user' ? h.text : h.role))).toEqual([

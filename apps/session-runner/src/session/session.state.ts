@@ -24,6 +24,8 @@ export interface TurnProgress {
   readonly toolCalls: readonly ToolCall[];
   readonly started: readonly string[];
   readonly completed: readonly string[];
+  /** Tool calls completed in this turn, every round included. */
+  readonly toolCallsDone: number;
   /** Set when the latest model response had no tool calls: the turn's answer. */
   readonly finalText?: string;
   readonly usage: Usage;
@@ -214,6 +216,7 @@ export function evolve(state: SessionState, recorded: RecordedEvent<SessionEvent
           messageId: message.messageId,
           correlationId: message.correlationId,
           round: 0,
+          toolCallsDone: 0,
           toolCalls: [],
           started: [],
           completed: [],
@@ -272,7 +275,11 @@ export function evolve(state: SessionState, recorded: RecordedEvent<SessionEvent
             content: event.data.outcome.content,
           },
         ],
-        turn: { ...state.turn, completed: [...state.turn.completed, event.data.toolCallId] },
+        turn: {
+          ...state.turn,
+          completed: [...state.turn.completed, event.data.toolCallId],
+          toolCallsDone: state.turn.toolCallsDone + 1,
+        },
       };
     }
     case 'TurnSuspended':

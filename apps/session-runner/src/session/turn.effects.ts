@@ -1,7 +1,7 @@
 import type { ToolCall, ToolOutcome } from '@clawfleet/contracts';
 import { ModelError, type LlmProvider, type ModelResponse } from '../llm/llm.port';
 import type { Suspension, ToolBox, ToolContext } from '../tools/tool.port';
-import type { SessionState } from './session.state';
+import { historyTokens, type SessionState } from './session.state';
 
 /** Token budgets shared by the replicas: a model call is made only with tokens reserved for it. */
 export interface BudgetPort {
@@ -12,18 +12,9 @@ export interface BudgetPort {
   settle(reservationId: string | null, usedTokens: number): Promise<void>;
 }
 
-/** A rough token count (4 characters a token), enough to reserve a budget before a call. */
-function estimateTokens(state: RunningState, instructions: string, tools: unknown): number {
-  let chars = instructions.length + JSON.stringify(tools).length;
-  for (const item of state.history)
-    chars +=
-      item.role === 'assistant'
-        ? item.text.length + JSON.stringify(item.toolCalls).length
-        : item.role === 'user'
-          ? item.text.length
-          : item.content.length;
-  return Math.ceil(chars / 4);
-}
+/** A rough token count of a prompt (4 characters a token), enough to reserve a budget before a call. */
+const estimateTokens = (state: RunningState, instructions: string, tools: unknown) =>
+  historyTokens(state.history) + Math.ceil((instructions.length + JSON.stringify(tools).length) / 4);
 
 export interface TurnEffectsDeps {
   readonly budgets: BudgetPort;
@@ -80,7 +71,13 @@ export function createTurnEffects(deps: TurnEffectsDeps) {
     defaultModel: deps.model,
 
     /** `onText`: the answer's text so far, while the model writes it (the provider then streams). */
-    callModel(tenantId: string, state: RunningState, round: number, signal?: AbortSignal, onText?: (text: string) => void) {
+    callModel(
+      tenantId: string,
+      state: RunningState,
+      round: number,
+      signal?: AbortSignal,
+      onText?: (text: string) => void,
+    ) {
       const notes: string[] = [];
       const left = deps.maxRounds - round;
       if (round >= Math.ceil(deps.maxRounds * 0.8)) {

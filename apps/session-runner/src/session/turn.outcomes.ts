@@ -6,8 +6,10 @@ import {
   TurnFailed,
   type SessionEvent,
   type Topology,
+  type EventDefinition,
 } from '@clawfleet/contracts';
 import { outboxMessage, type OutboxMessage } from '@clawfleet/event-store';
+import type { z } from 'zod';
 import { deriveId } from '@clawfleet/platform';
 import type { Notice, SessionState } from './session.state';
 import type { RunningState } from './turn.effects';
@@ -63,24 +65,41 @@ const turnRef = (state: RunningState): ReplyRef => ({
   replyTo: state.turn.messageId,
 });
 
+const factRefs = (state: RunningState) => ({
+  sessionId: state.sessionId,
+  turnId: state.turn.turnId,
+  agentId: state.agentId,
+});
+
+/** A fact about the turn for the EVENTS stream (metrics, projections, the scheduler), deduplicated by turn. */
+function turnFact<T extends string, S extends z.ZodType>(
+  definition: EventDefinition<T, S>,
+  state: RunningState,
+  tenantId: string,
+  topology: Topology,
+  data: z.infer<S>,
+): OutboxMessage {
+  const { turnId, correlationId } = state.turn;
+  const envelope = makeEnvelope(definition, {
+    id: deriveId(definition.type, turnId),
+    tenantId,
+    correlationId,
+    causationId: turnId,
+    data,
+  });
+  return outboxMessage(definition, topology.subjects.event(definition.type, tenantId), envelope);
+}
+
 /** The turn's answer: recorded, and in the same commit the reply and the fact that the turn completed. */
 export function completeTurn(state: RunningState, tenantId: string, topology: Topology, text: string): Outcome {
   const { turn } = state;
   const answer = text.trim() === '' ? '(The agent finished without a reply.)' : fitReply(text);
   const out = reply(state, tenantId, topology, turnRef(state), answer, 'reply');
-  const fact = makeEnvelope(TurnCompleted, {
-    id: deriveId('turn.completed', turn.turnId),
-    tenantId,
-    correlationId: turn.correlationId,
-    causationId: turn.turnId,
-    data: {
-      sessionId: state.sessionId,
-      turnId: turn.turnId,
-      agentId: state.agentId,
-      usage: turn.usage,
-      modelCalls: turn.round,
-      toolCalls: state.history.filter((h) => h.role === 'tool').length,
-    },
+  const fact = turnFact(TurnCompleted, state, tenantId, topology, {
+    ...factRefs(state),
+    usage: turn.usage,
+    modelCalls: turn.round,
+    toolCalls: turn.toolCallsDone,
   });
   return {
     events: [
@@ -95,7 +114,7 @@ export function completeTurn(state: RunningState, tenantId: string, topology: To
         },
       },
     ],
-    outbox: [out.message, outboxMessage(TurnCompleted, topology.subjects.event(TurnCompleted.type, tenantId), fact)],
+    outbox: [out.message, fact],
   };
 }
 
@@ -109,18 +128,10 @@ export function failTurn(
   const { turn } = state;
   const text = fitReply(failure.retryable ? `${failure.reason} Please try again in a moment.` : failure.reason);
   const out = reply(state, tenantId, topology, turnRef(state), text, 'error');
-  const fact = makeEnvelope(TurnFailed, {
-    id: deriveId('turn.failed', turn.turnId),
-    tenantId,
-    correlationId: turn.correlationId,
-    causationId: turn.turnId,
-    data: {
-      sessionId: state.sessionId,
-      turnId: turn.turnId,
-      agentId: state.agentId,
-      ...failure,
-      reason: failure.reason.slice(0, 2_000),
-    },
+  const fact = turnFact(TurnFailed, state, tenantId, topology, {
+    ...factRefs(state),
+    ...failure,
+    reason: failure.reason.slice(0, 2_000),
   });
   return {
     events: [
@@ -129,7 +140,7 @@ export function failTurn(
         data: { turnId: turn.turnId, outboundId: out.outboundId, outboundSeq: out.outboundSeq, ...failure },
       },
     ],
-    outbox: [out.message, outboxMessage(TurnFailed, topology.subjects.event(TurnFailed.type, tenantId), fact)],
+    outbox: [out.message, fact],
   };
 }
 
