@@ -58,7 +58,14 @@ export async function handleCommand<S, E extends { type: string; data: unknown }
 ): Promise<{ version: number; events: readonly NewEvent<E>[] }> {
   const attempts = options.attempts ?? 5;
   for (let attempt = 1; ; attempt++) {
-    const { state, version } = await loadState(store, target.tenantId, target.streamId, model.evolve, model.initial, model.snapshots);
+    const { state, version } = await loadState(
+      store,
+      target.tenantId,
+      target.streamId,
+      model.evolve,
+      model.initial,
+      model.snapshots,
+    );
     const step = decide(state, version);
     try {
       const newVersion = await store.append(target.tenantId, target.streamId, version, step.events, {

@@ -56,12 +56,24 @@ const appendSql = (newStream: boolean) => `
   )
   SELECT (SELECT version FROM s) AS version,
          (SELECT max(global_position) FROM e) AS position,
-         CASE WHEN EXISTS (SELECT 1 FROM o) THEN pg_notify('${OUTBOX_CHANNEL}', '') END AS notified`;
+         (SELECT array_agg(id ORDER BY id) FROM o) AS outbox_ids,
+         CASE WHEN $13 AND EXISTS (SELECT 1 FROM o) THEN pg_notify('${OUTBOX_CHANNEL}', '') END AS notified`;
 
 export interface AppendOptions {
   readonly outbox?: readonly OutboxMessage[];
   /** Run inside the caller's transaction, so its own writes commit with the events. */
   readonly manager?: EntityManager;
+  /**
+   * Wake the relay when the commit has outbox messages (default). Off when the caller publishes them
+   * itself right after the commit (`OutboxRelay.publishNow`): the relay then only sweeps leftovers.
+   */
+  readonly notifyRelay?: boolean;
+}
+
+export interface AppendResult {
+  readonly version: number;
+  /** The ids of the outbox rows written, in order, for `OutboxRelay.publishNow`. */
+  readonly outboxIds: string[];
 }
 
 /**
@@ -82,7 +94,18 @@ export class EventStore {
     events: readonly NewEvent[],
     options: AppendOptions = {},
   ): Promise<number> {
-    if (events.length === 0) return expectedVersion;
+    return (await this.appendWithOutbox(tenantId, streamId, expectedVersion, events, options)).version;
+  }
+
+  /** `append`, also returning the ids of the outbox rows it wrote. */
+  async appendWithOutbox(
+    tenantId: string,
+    streamId: string,
+    expectedVersion: number,
+    events: readonly NewEvent[],
+    options: AppendOptions = {},
+  ): Promise<AppendResult> {
+    if (events.length === 0) return { version: expectedVersion, outboxIds: [] };
     const outbox = options.outbox ?? [];
     const newVersion = expectedVersion + events.length;
     const params = [
@@ -98,9 +121,10 @@ export class EventStore {
       outbox.map((m) => m.subject),
       outbox.map((m) => m.payload),
       outbox.map((m) => JSON.stringify(m.headers ?? {})),
+      options.notifyRelay ?? true,
     ];
     const run = options.manager ?? this.dataSource;
-    let rows: Array<{ version: number | null }>;
+    let rows: Array<{ version: number | null; outbox_ids: string[] | null }>;
     try {
       rows = await run.query(appendSql(expectedVersion === 0), params);
     } catch (error) {
@@ -112,11 +136,16 @@ export class EventStore {
     if (rows[0]?.version == null) {
       throw new ConflictError(`stream ${streamId} is not at version ${expectedVersion}`, { streamId, expectedVersion });
     }
-    return newVersion;
+    return { version: newVersion, outboxIds: (rows[0].outbox_ids ?? []).map(String) };
   }
 
   /** The events of a stream after `afterVersion`, in order. Another tenant's stream reads as empty. */
-  async readStream(tenantId: string, streamId: string, afterVersion = 0, manager?: EntityManager): Promise<RecordedEvent[]> {
+  async readStream(
+    tenantId: string,
+    streamId: string,
+    afterVersion = 0,
+    manager?: EntityManager,
+  ): Promise<RecordedEvent[]> {
     const rows: EventRow[] = await (manager ?? this.dataSource).query(
       `SELECT ${COLUMNS} FROM eventstore.events
        WHERE stream_id = $1 AND tenant_id = $2 AND version > $3 ORDER BY version`,

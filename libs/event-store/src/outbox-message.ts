@@ -16,7 +16,10 @@ export function outboxMessage<T extends string, S extends z.ZodType>(
   envelope: Envelope<T, z.infer<S>>,
   msgId: string = envelope.id,
 ): OutboxMessage {
-  const headers: Record<string, string> = { 'Clawfleet-Event-Type': envelope.type, 'Clawfleet-Tenant': envelope.tenantId };
+  const headers: Record<string, string> = {
+    'Clawfleet-Event-Type': envelope.type,
+    'Clawfleet-Tenant': envelope.tenantId,
+  };
   injectTraceContext({ get: (k) => headers[k], set: (k, v) => (headers[k] = v) });
   return { subject, messageId: msgId, payload: decoder.decode(encodeEvent(definition, envelope)), headers };
 }

@@ -2,6 +2,12 @@ import type { Publisher } from '@clawfleet/bus';
 import { Client } from 'pg';
 import type { Logger } from 'pino';
 import { OUTBOX_CHANNEL } from './event-store';
+import type { OutboxMessage } from './types';
+
+/** Anything that runs a query: a TypeORM DataSource, a pg client. */
+export interface QueryRunnerLike {
+  query(sql: string, params?: unknown[]): Promise<unknown>;
+}
 
 // Only one relay publishes at a time, so the bus sees messages in commit order.
 const RELAY_LOCK = 7_210_451_302;
@@ -22,6 +28,11 @@ export interface OutboxRelayOptions {
   /** Look for work this often even without a notification (a lost NOTIFY, a standby taking over). */
   readonly pollMs?: number;
   readonly batchSize?: number;
+  /**
+   * Rows younger than this are left to the process that wrote them (`publishNow`); the relay takes
+   * over what that process did not publish (it crashed, NATS was down). 0: publish everything.
+   */
+  readonly leftoverAfterMs?: number;
 }
 
 /**
@@ -49,6 +60,29 @@ export class OutboxRelay {
     clearTimeout(this.timer);
     await this.draining;
     await this.client?.end().catch(() => undefined);
+  }
+
+  /**
+   * The fast path: the writer publishes its own committed outbox rows at once, then deletes them.
+   * Any failure leaves the rows to the relay. Publishing in one pipeline keeps their order.
+   */
+  async publishNow(messages: readonly OutboxMessage[], ids: readonly string[], run: QueryRunnerLike): Promise<void> {
+    if (ids.length === 0) return;
+    try {
+      await Promise.all(
+        messages.map((m) =>
+          this.options.publisher.publishRaw({
+            subject: m.subject,
+            payload: encoder.encode(m.payload),
+            msgId: m.messageId,
+            headers: m.headers,
+          }),
+        ),
+      );
+      await run.query('DELETE FROM eventstore.outbox WHERE id = ANY($1::bigint[])', [ids]);
+    } catch (error) {
+      this.options.logger.warn({ err: error }, 'outbox fast path failed; the relay will publish');
+    }
   }
 
   get isLeader(): boolean {
@@ -104,8 +138,9 @@ export class OutboxRelay {
     }
     for (;;) {
       const { rows } = await client.query<OutboxRow>(
-        'SELECT id, message_id, subject, payload, headers FROM eventstore.outbox ORDER BY id LIMIT $1',
-        [this.options.batchSize ?? 256],
+        `SELECT id, message_id, subject, payload, headers FROM eventstore.outbox
+         WHERE created_at <= now() - $2 * interval '1 millisecond' ORDER BY id LIMIT $1`,
+        [this.options.batchSize ?? 256, this.options.leftoverAfterMs ?? 0],
       );
       if (rows.length === 0) return;
       // Published in one pipeline: JetStream stores them in the order they are sent.

@@ -26,8 +26,7 @@ export class StreamStateCache<S, E extends { type: string; data: unknown }> {
 
   async load(tenantId: string, streamId: string): Promise<Loaded<S>> {
     const cached = this.entries.get(streamId);
-    const base: Entry<S> =
-      cached?.tenantId === tenantId ? cached : await this.fromSnapshot(tenantId, streamId);
+    const base: Entry<S> = cached?.tenantId === tenantId ? cached : await this.fromSnapshot(tenantId, streamId);
     const events = (await this.store.readStream(tenantId, streamId, base.version)) as RecordedEvent<E>[];
     let { state, version } = base;
     for (const event of events) {

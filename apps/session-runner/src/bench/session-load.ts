@@ -15,6 +15,9 @@ import { runnerMigrations } from '../migrations';
 import { evolve, initialState } from '../session/session.state';
 import { SessionStore, streamIdOf } from '../session/session.store';
 
+// Its sessions write no outbox messages: nothing to publish.
+const noOutbox = { publishNow: async () => undefined };
+
 const TENANT = 'bench';
 const BATCH = 400;
 const RUNS = Number(process.env['BENCH_LOAD_RUNS'] ?? 9);
@@ -98,7 +101,7 @@ async function measure(ds: DataSource, store: SessionStore, size: number) {
   const dropSnapshot = () => ds.query('DELETE FROM eventstore.snapshots WHERE stream_id = $1', [streamId]);
 
   // A valid fold, or the numbers mean nothing. A new SessionStore each time: no in-memory state.
-  const cold = () => new SessionStore(ds).load(TENANT, streamId);
+  const cold = () => new SessionStore(ds, noOutbox).load(TENANT, streamId);
   const first = await cold();
   if (first.version !== events || first.state.status !== 'idle' || first.state.lastSeq !== (events - 1) / 4) {
     throw new Error(`fold of ${streamId} is wrong: version ${first.version}, status ${first.state.status}`);
@@ -157,7 +160,7 @@ async function main() {
   await ds.initialize();
   try {
     await migrate(ds);
-    const store = new SessionStore(ds);
+    const store = new SessionStore(ds, noOutbox);
     // Warm the pool, the JIT and PostgreSQL's caches on a small session first.
     await measure(ds, store, 201);
     const results = [];

@@ -1,8 +1,9 @@
 import type { SessionEvent } from '@clawfleet/contracts';
-import { EventStore, StreamStateCache, type NewEvent, type OutboxMessage } from '@clawfleet/event-store';
+import { EventStore, StreamStateCache, type NewEvent, type OutboxMessage, type QueryRunnerLike } from '@clawfleet/event-store';
 import { deriveId, uuidV7Ids } from '@clawfleet/platform';
-import { Injectable } from '@nestjs/common';
+import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import { OutboxRelayService } from '../work/outbox-relay.service';
 import { evolve, initialState, type SessionState } from './session.state';
 
 export const streamIdOf = (sessionId: string) => `session-${sessionId}`;
@@ -10,13 +11,21 @@ export const streamIdOf = (sessionId: string) => `session-${sessionId}`;
 /** Bump when SessionState's shape changes: older snapshots are ignored and rebuilt. */
 const SNAPSHOTS = { schemaVersion: 2, every: 100 };
 
+/** Publishes the outbox rows an append committed (the relay's fast path). */
+export interface OutboxPublishing {
+  publishNow(messages: readonly OutboxMessage[], ids: readonly string[], run: QueryRunnerLike): Promise<void>;
+}
+
 /** Session streams in the event store: load (from a snapshot) and append with the expected version. */
 @Injectable()
 export class SessionStore {
   readonly events: EventStore;
   private readonly cache: StreamStateCache<SessionState, SessionEvent>;
 
-  constructor(dataSource: DataSource) {
+  constructor(
+    private readonly dataSource: DataSource,
+    @Inject(OutboxRelayService) private readonly relay: OutboxPublishing,
+  ) {
     this.events = new EventStore(dataSource);
     this.cache = new StreamStateCache(this.events, { evolve, initial: initialState, snapshots: SNAPSHOTS });
   }
@@ -39,8 +48,18 @@ export class SessionStore {
     outbox: readonly OutboxMessage[] = [],
     stateAfter?: SessionState,
   ): Promise<number> {
-    const version = await this.events.append(tenantId, streamId, expectedVersion, events.map(withId), { outbox });
+    const { version, outboxIds } = await this.events.appendWithOutbox(
+      tenantId,
+      streamId,
+      expectedVersion,
+      events.map(withId),
+      {
+        outbox,
+        notifyRelay: false, // published right below; the relay only sweeps what this misses
+      },
+    );
     if (stateAfter) this.cache.remember(tenantId, streamId, { state: stateAfter, version });
+    await this.relay.publishNow(outbox, outboxIds, this.dataSource);
     return version;
   }
 }
