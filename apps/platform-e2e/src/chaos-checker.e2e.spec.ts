@@ -49,7 +49,9 @@ async function verdict(recorder: ChaosRecorder, stream: ChatStream, settleMs = 1
 
 /** The outbound.ready of `chatId` as stored in the OUTBOUND stream. */
 async function outboundOf(chatId: string) {
-  const found = (await f.bus.messages('OUTBOUND')).filter((m) => OutboundReady.envelope.parse(m.json()).data.chat.chatId === chatId);
+  const found = (await f.bus.messages('OUTBOUND')).filter(
+    (m) => OutboundReady.envelope.parse(m.json()).data.chat.chatId === chatId,
+  );
   expect(found).toHaveLength(1);
   return { msg: found[0]!, envelope: OutboundReady.envelope.parse(found[0]!.json()) };
 }
@@ -73,7 +75,11 @@ describe('the chaos checker catches a broken platform', () => {
     // the HTTP mailbox drops the resend on Nats-Msg-Id = outboundId, so the user still sees one reply.
     await forgetDelivery(outboundId, sessionId, seq);
     await f.bus.publishRaw(msg.subject, msg.data, `redelivery-1-${outboundId}`);
-    await eventually('the resend settled', async () => (await db.query('SELECT 1 FROM delivery.deliveries WHERE outbound_id = $1', [outboundId])).rowCount === 1);
+    await eventually(
+      'the resend settled',
+      async () =>
+        (await db.query('SELECT 1 FROM delivery.deliveries WHERE outbound_id = $1', [outboundId])).rowCount === 1,
+    );
     expect(recorder.replies).toHaveLength(1);
 
     // The same resend once the mailbox's duplicate window is over (shortened here to 1 s): the user sees it twice.
@@ -90,7 +96,13 @@ describe('the chaos checker catches a broken platform', () => {
 
     const report = await verdict(recorder, chat.stream);
     expect(report).toMatchObject({ turns: 1, lost: 0, duplicated: 1, windowDuplicated: 1 });
-    expect(report.problems[0]).toMatchObject({ messageId, verdict: 'duplicated', replies: 2, outboundIds: [outboundId], windowDuplicate: true });
+    expect(report.problems[0]).toMatchObject({
+      messageId,
+      verdict: 'duplicated',
+      replies: 2,
+      outboundIds: [outboundId],
+      windowDuplicate: true,
+    });
     expect(report.line).toBe(
       '0 faults over 1 turns: 0 lost, 1 duplicated (1 inside the documented send window), order violations 0, recovery p99 n/a',
     );
@@ -105,7 +117,11 @@ describe('the chaos checker catches a broken platform', () => {
 
     // What a non-idempotent runner would publish on a retry: a new outbound for the same message, next seq.
     const forgedId = randomUUID();
-    const forged = { ...envelope, id: forgedId, data: { ...envelope.data, outboundId: forgedId, seq: envelope.data.seq + 1 } };
+    const forged = {
+      ...envelope,
+      id: forgedId,
+      data: { ...envelope.data, outboundId: forgedId, seq: envelope.data.seq + 1 },
+    };
     await f.bus.publishRaw(msg.subject, JSON.stringify(forged), forgedId);
     await eventually('the second answer', () => recorder.replies.length === 2, 15_000);
 
@@ -124,17 +140,23 @@ describe('the chaos checker catches a broken platform', () => {
     const second = await chat.say('this one is dropped');
     // Committed by the runner, relayed from the outbox to OUTBOUND: now only the bus holds it.
     await eventually('the reply on the bus', async () => {
-      const msgs = (await f.bus.messages('OUTBOUND')).filter((m) => OutboundReady.envelope.parse(m.json()).data.replyTo === second);
+      const msgs = (await f.bus.messages('OUTBOUND')).filter(
+        (m) => OutboundReady.envelope.parse(m.json()).data.replyTo === second,
+      );
       const outbox = await db.query('SELECT count(*)::int AS n FROM eventstore.outbox');
       return msgs.length === 1 && outbox.rows[0].n === 0;
     });
-    const dropped = (await f.bus.messages('OUTBOUND')).find((m) => OutboundReady.envelope.parse(m.json()).data.replyTo === second)!;
+    const dropped = (await f.bus.messages('OUTBOUND')).find(
+      (m) => OutboundReady.envelope.parse(m.json()).data.replyTo === second,
+    )!;
     await f.bus.jsm.streams.deleteMessage(f.bus.topology.streams.OUTBOUND.name, dropped.seq);
     await f.platform.start('delivery');
 
     const report = await verdict(recorder, chat.stream, 6_000);
     expect(report).toMatchObject({ turns: 2, lost: 1, duplicated: 0, orderViolations: 0 });
-    expect(report.problems).toEqual([expect.objectContaining({ messageId: second, verdict: 'lost', stage: 'not-delivered' })]);
+    expect(report.problems).toEqual([
+      expect.objectContaining({ messageId: second, verdict: 'lost', stage: 'not-delivered' }),
+    ]);
     expect(report.store?.lostByStage['not-delivered']).toBe(1);
   });
 });

@@ -33,6 +33,11 @@ beforeAll(async () => {
   });
 }, 170_000);
 
+afterAll(() => {
+  if (run)
+    process.stderr.write(`[chaos] ${run.report.line} (seed ${run.seed}, ${(run.durationMs / 1000).toFixed(0)} s)\n`);
+});
+
 /** On failure: the timeline of each problem message and the apps' last log lines. */
 function evidence(): string {
   const logs = Object.entries(run.logs ?? {})
@@ -44,7 +49,10 @@ function evidence(): string {
 describe(`chaos, short form (${PLAN.length} faults)`, () => {
   it('injected every fault of the plan', () => {
     const injected = run.records.faults.filter((f) => !f.skipped && !f.error).map((f) => f.kind);
-    expect({ injected, skipped: run.records.faults.filter((f) => f.skipped || f.error) }).toEqual({ injected: PLAN, skipped: [] });
+    expect({ injected, skipped: run.records.faults.filter((f) => f.skipped || f.error) }).toEqual({
+      injected: PLAN,
+      skipped: [],
+    });
     expect(run.report.turns).toBeGreaterThan(100);
   });
 
@@ -58,10 +66,12 @@ describe(`chaos, short form (${PLAN.length} faults)`, () => {
   });
 
   it('keeps every chat in order', () => {
-    if (run.report.orderViolations > 0) throw new Error(`${run.report.orderViolations} order violations\n${evidence()}`);
+    if (run.report.orderViolations > 0)
+      throw new Error(`${run.report.orderViolations} order violations\n${evidence()}`);
   });
 
   it('answers again after every fault', () => {
-    if (run.report.unrecoveredFaults > 0) throw new Error(`${run.report.unrecoveredFaults} faults without recovery\n${evidence()}`);
+    if (run.report.unrecoveredFaults > 0)
+      throw new Error(`${run.report.unrecoveredFaults} faults without recovery\n${evidence()}`);
   });
 });

@@ -22,3 +22,4 @@ export {
 } from './launcher';
 export { findRepoRoot, freePort } from './launcher/support';
 export { openChat, type ChatClient, type OpenChatOptions, type Reply, type SendResult } from './chat-client';
+export * from './chaos';

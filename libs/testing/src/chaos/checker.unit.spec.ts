@@ -1,0 +1,310 @@
+import { attribute, checkChaos, checkOrder, formatDuration, percentile, recoveryOf, trapEvidence } from './checker';
+import type { ChaosRecords, FaultRecord, ReplyRecord, SentRecord, StoreSnapshot } from './types';
+
+/** Synthetic records: one chat, messages m0, m1, … sent 1 s apart, answered 100 ms later unless told otherwise. */
+function sent(index: number, extra: Partial<SentRecord> = {}): SentRecord {
+  return {
+    chatId: extra.chatId ?? 'c1',
+    index,
+    messageId: `${extra.chatId ?? 'c1'}-m${index}`,
+    text: `m${index}`,
+    tool: false,
+    sentAt: 1_000 * (index + 1),
+    ackedAt: 1_000 * (index + 1) + 5,
+    status: 'accepted',
+    attempts: 1,
+    ...extra,
+  };
+}
+
+function reply(s: SentRecord, seq: number, extra: Partial<ReplyRecord> = {}): ReplyRecord {
+  return {
+    chatId: s.chatId,
+    eventId: String(seq),
+    outboundId: `out-${s.messageId}`,
+    replyTo: s.messageId,
+    seq,
+    text: `echo: ${s.text}`,
+    kind: 'reply',
+    receivedAt: s.sentAt + 100,
+    ...extra,
+  };
+}
+
+function records(
+  sends: SentRecord[],
+  replies: ReplyRecord[],
+  faults: FaultRecord[] = [],
+  store?: StoreSnapshot,
+): ChaosRecords {
+  return { startedAt: 0, endedAt: 100_000, sends, replies, faults, ...(store && { store }) };
+}
+
+const fault = (id: number, at: number, kind = 'kill9:router'): FaultRecord => ({ id, kind, at });
+
+describe('checkChaos', () => {
+  it('calls a clean run clean', () => {
+    const sends = [0, 1, 2].map((i) => sent(i));
+    const report = checkChaos(
+      records(
+        sends,
+        sends.map((s, i) => reply(s, i + 1)),
+        [fault(1, 1_500)],
+      ),
+    );
+    expect(report).toMatchObject({
+      faults: 1,
+      turns: 3,
+      lost: 0,
+      duplicated: 0,
+      windowDuplicated: 0,
+      orderViolations: 0,
+      problems: [],
+    });
+    // The first message sent at/after the fault (m1 at 2000) was answered at 2100.
+    expect(report.recoveryP99Ms).toBe(600);
+    expect(report.line).toBe(
+      '1 faults over 3 turns: 0 lost, 0 duplicated (0 inside the documented send window), order violations 0, recovery p99 600 ms',
+    );
+  });
+
+  it('finds a lost reply and blames the fault that struck while it was in flight', () => {
+    const sends = [0, 1, 2].map((i) => sent(i));
+    const report = checkChaos(
+      records(sends, [reply(sends[0]!, 1), reply(sends[2]!, 2)], [fault(7, 2_050, 'nats:kill9')]),
+    );
+    expect(report.lost).toBe(1);
+    expect(report.problems).toEqual([
+      expect.objectContaining({ messageId: 'c1-m1', verdict: 'lost', fault: { id: 7, kind: 'nats:kill9' } }),
+    ]);
+    expect(report.byKind).toEqual([expect.objectContaining({ kind: 'nats:kill9', injected: 1, lost: 1 })]);
+    expect(report.orderViolations).toBe(0); // seqs 1, 2 stay contiguous: the turn never produced an outbound
+  });
+
+  it('counts every SSE event: two events of one outbound are a duplicate inside the send window', () => {
+    const sends = [0, 1].map((i) => sent(i));
+    const replies = [
+      reply(sends[0]!, 1),
+      reply(sends[0]!, 1, { eventId: '9', receivedAt: 1_300 }),
+      reply(sends[1]!, 2),
+    ];
+    const report = checkChaos(records(sends, replies));
+    expect(report).toMatchObject({ duplicated: 1, windowDuplicated: 1, orderViolations: 0 });
+    expect(report.problems[0]).toMatchObject({ verdict: 'duplicated', replies: 2, windowDuplicate: true });
+    expect(report.line).toContain('0 lost, 1 duplicated (1 inside the documented send window)');
+  });
+
+  it('calls two distinct outbounds for one message a duplicate outside the window', () => {
+    const sends = [sent(0)];
+    const replies = [reply(sends[0]!, 1), reply(sends[0]!, 2, { outboundId: 'out-forged', receivedAt: 1_500 })];
+    const report = checkChaos(records(sends, replies));
+    expect(report).toMatchObject({ duplicated: 1, windowDuplicated: 0, orderViolations: 0 });
+    expect(report.problems[0]!.outboundIds).toEqual(['out-c1-m0', 'out-forged']);
+  });
+
+  it('treats an unacknowledged send as unknown: zero or one reply is fine, two is a duplicate', () => {
+    const sends = [
+      sent(0, { status: 'unknown', ackedAt: undefined }),
+      sent(1, { status: 'unknown', ackedAt: undefined }),
+      sent(2),
+      sent(3, { status: 'unknown' }),
+    ];
+    const replies = [
+      reply(sends[1]!, 1),
+      reply(sends[2]!, 2),
+      reply(sends[3]!, 3),
+      reply(sends[3]!, 3, { receivedAt: 5_000 }),
+    ];
+    const report = checkChaos(records(sends, replies));
+    expect(report.turns).toBe(1);
+    expect(report.unknown).toEqual({ sent: 3, answered: 2, unanswered: 1 });
+    expect(report.lost).toBe(0);
+    expect(report.duplicated).toBe(1);
+  });
+
+  it('reports order violations: a seq gap, a regression, an answer out of send order', () => {
+    const sends = [0, 1, 2, 3].map((i) => sent(i));
+    const replies = [
+      reply(sends[0]!, 1, { receivedAt: 10 }),
+      reply(sends[2]!, 3, { receivedAt: 20 }), // gap: 2 is missing here
+      reply(sends[1]!, 2, { receivedAt: 30 }), // regression, and m1 answered after m2
+      reply(sends[3]!, 4, { receivedAt: 40 }), // 4 after 2: another gap
+    ];
+    const violations = checkOrder(sends, replies);
+    expect(violations.map((v) => v.kind)).toEqual(['seq-gap', 'seq-regression', 'answer-order', 'seq-gap']);
+    const report = checkChaos(records(sends, replies));
+    expect(report.order).toMatchObject({ seqGaps: 2, seqRegressions: 1, answerOrder: 1 });
+    expect(report.orderViolations).toBe(4);
+  });
+
+  it('keeps chats apart and does not call a repeated outbound an order violation', () => {
+    const a = [sent(0, { chatId: 'a' }), sent(1, { chatId: 'a' })];
+    const b = [sent(0, { chatId: 'b', sentAt: 1_050 })];
+    const replies = [reply(a[0]!, 1), reply(b[0]!, 1), reply(a[0]!, 1, { receivedAt: 1_900 }), reply(a[1]!, 2)];
+    const report = checkChaos(records([...a, ...b], replies));
+    expect(report.orderViolations).toBe(0);
+    expect(report.duplicated).toBe(1);
+  });
+
+  it('counts replies to messages it never sent as stray, and error replies apart', () => {
+    const sends = [sent(0)];
+    const report = checkChaos(
+      records(sends, [
+        reply(sends[0]!, 1, { kind: 'error' }),
+        { ...reply(sends[0]!, 2), replyTo: 'elsewhere', outboundId: 'x' },
+      ]),
+    );
+    expect(report).toMatchObject({ strayReplies: 1, errorReplies: 1, lost: 0 });
+  });
+
+  it('tells where a lost message stopped from the store', () => {
+    const sends = [0, 1, 2, 3].map((i) => sent(i));
+    const store: StoreSnapshot = {
+      events: [
+        { streamId: 's', type: 'UserMessageAdded', turnId: 't1', messageId: 'c1-m1' },
+        { streamId: 's', type: 'UserMessageAdded', turnId: 't2', messageId: 'c1-m2' },
+        { streamId: 's', type: 'TurnCompleted', turnId: 't2', outboundId: 'o2' },
+        { streamId: 's', type: 'UserMessageAdded', turnId: 't3', messageId: 'c1-m3' },
+        { streamId: 's', type: 'ToolCallStarted', turnId: 't3', toolCallId: 'call' },
+        { streamId: 's', type: 'ToolCallStarted', turnId: 't3', toolCallId: 'call' },
+        { streamId: 's', type: 'TurnCompleted', turnId: 't3', outboundId: 'o3' },
+        { streamId: 's', type: 'TurnCompleted', turnId: 't3', outboundId: 'o3' },
+      ],
+      deliveries: [{ outboundId: 'o3', sessionId: 's', seq: 1, chatId: 'c1', status: 'sent' }],
+      outboxPending: 0,
+    };
+    const report = checkChaos(records(sends, [], [], store));
+    expect(report.problems.map((p) => p.stage)).toEqual([
+      'not-recorded',
+      'turn-unfinished',
+      'not-delivered',
+      'delivered-not-seen',
+    ]);
+    expect(report.store).toMatchObject({
+      lostByStage: {
+        'not-recorded': 1,
+        'turn-unfinished': 1,
+        'not-delivered': 1,
+        'delivered-not-seen': 1,
+        'not-pushed-live': 0,
+      },
+      toolCallsStartedTwice: 1,
+      turnsFinishedTwice: 1,
+      messagesRecordedTwice: 0,
+    });
+  });
+
+  it('calls a reply only a new subscription found lost for the open stream (not-pushed-live)', () => {
+    const sends = [sent(0), sent(1)];
+    const report = checkChaos(
+      records(sends, [reply(sends[0]!, 1), reply(sends[1]!, 2, { live: false, receivedAt: 90_000 })]),
+    );
+    expect(report.lost).toBe(1);
+    expect(report.problems[0]).toMatchObject({ messageId: 'c1-m1', stage: 'not-pushed-live', replies: 1 });
+    // A live reply plus the same event again at the catch-up is still two events: a duplicate.
+    const twice = checkChaos(
+      records(sends, [reply(sends[0]!, 1), reply(sends[1]!, 2), reply(sends[1]!, 2, { live: false })]),
+    );
+    expect(twice).toMatchObject({ lost: 0, duplicated: 1, windowDuplicated: 1 });
+  });
+
+  it('reports a fault nothing recovered from, and skipped faults apart', () => {
+    const sends = [sent(0)];
+    const report = checkChaos(
+      records(
+        sends,
+        [reply(sends[0]!, 1)],
+        [
+          fault(1, 500),
+          fault(2, 5_000, 'pg:restart-fast'),
+          { ...fault(3, 6_000, 'runner:mid-tool'), skipped: 'no tool call' },
+        ],
+      ),
+    );
+    expect(report.faults).toBe(2);
+    expect(report.skippedFaults).toBe(1);
+    expect(report.unrecoveredFaults).toBe(1);
+    expect(report.recoveryP99Ms).toBe(Infinity);
+    expect(report.line).toMatch(/recovery p99 unrecovered$/);
+  });
+
+  it('blames problems no fault explains on "(no fault nearby)"', () => {
+    const sends = [sent(0)];
+    const report = checkChaos(records(sends, [], [fault(1, 90_000)]));
+    expect(report.byKind.at(-1)).toMatchObject({ kind: '(no fault nearby)', lost: 1 });
+  });
+});
+
+describe('trapEvidence', () => {
+  it('tells whether an armed kill landed inside its window', () => {
+    const sends = [sent(0, { text: 'm0 [tool]', tool: true }), sent(1)];
+    const store: StoreSnapshot = {
+      events: [
+        { streamId: 's', type: 'UserMessageAdded', turnId: 't0', messageId: 'c1-m0', at: 1_000 },
+        { streamId: 's', type: 'ToolCallStarted', turnId: 't0', toolCallId: 'x', at: 1_050 },
+        { streamId: 's', type: 'ToolCallCompleted', turnId: 't0', toolCallId: 'x', at: 4_000 },
+      ],
+      deliveries: [
+        { outboundId: 'o-early', sessionId: 's', seq: 1, chatId: 'c1', status: 'sent', at: 2_990 },
+        { outboundId: 'o-cut', sessionId: 's', seq: 2, chatId: 'c1', status: 'sent', at: 8_000 },
+      ],
+      outboxPending: 0,
+    };
+    const run: ChaosRecords = {
+      ...records(
+        sends,
+        [],
+        [
+          { id: 1, kind: 'runner:mid-tool', at: 1_060, victim: 'm0 [tool]' },
+          { id: 2, kind: 'delivery:mid-send', at: 3_000 },
+          { id: 3, kind: 'delivery:mid-send', at: 6_000 },
+        ],
+        store,
+      ),
+      mailbox: [
+        { outboundId: 'o-early', chatId: 'c1', seq: 1, at: 2_980 },
+        { outboundId: 'o-cut', chatId: 'c1', seq: 2, at: 2_995 },
+      ],
+    };
+    expect(trapEvidence(run)).toEqual([
+      { kind: 'runner:mid-tool', injected: 1, struckInWindow: 1 },
+      { kind: 'delivery:mid-send', injected: 2, struckInWindow: 1 },
+    ]);
+  });
+});
+
+describe('helpers', () => {
+  it('percentile is nearest-rank', () => {
+    expect(percentile([], 99)).toBeNull();
+    expect(percentile([5, 1, 3], 50)).toBe(3);
+    expect(
+      percentile(
+        Array.from({ length: 100 }, (_, i) => i + 1),
+        99,
+      ),
+    ).toBe(99);
+    expect(
+      percentile(
+        Array.from({ length: 200 }, (_, i) => i + 1),
+        99,
+      ),
+    ).toBe(198);
+  });
+
+  it('attribute prefers the fault during the flight over the one before', () => {
+    const faults = [fault(1, 500), fault(2, 1_200), fault(3, 1_800)];
+    expect(attribute(1_000, faults, 30_000)?.id).toBe(2);
+    expect(attribute(2_000, faults, 30_000)?.id).toBe(3);
+    expect(attribute(100_000, faults, 30_000)).toBeUndefined();
+  });
+
+  it('recovery waits for a reply to a message sent after the fault', () => {
+    const sends = [sent(0), sent(1)];
+    const sentById = new Map(sends.map((s) => [s.messageId, s]));
+    // m0 (sent before the fault) answered late does not count; m1 does.
+    const replies = [reply(sends[0]!, 1, { receivedAt: 1_600 }), reply(sends[1]!, 2, { receivedAt: 2_400 })];
+    expect(recoveryOf(fault(1, 1_500), replies, sentById)).toBe(900);
+    expect(formatDuration(900)).toBe('900 ms');
+    expect(formatDuration(12_345)).toBe('12.3 s');
+  });
+});

@@ -1,0 +1,240 @@
+import { launchPlatform, type AppExit, type AppInstance, type Platform } from '../launcher';
+import { sleep } from '../launcher/support';
+import { checkChaos, type ChaosReport } from './checker';
+import {
+  DEFAULT_FAULT_WEIGHTS,
+  injectFault,
+  openMailboxTap,
+  pickFault,
+  superviseApps,
+  type FaultKind,
+  type MailboxTap,
+} from './faults';
+import { startLoad, type Load } from './load';
+import { startChaosModel, type ChaosModel } from './model';
+import { ChaosRecorder } from './recorder';
+import { startNats, startPostgres, type NatsServer, type PostgresServer } from './servers';
+import type { ChaosRecords } from './types';
+
+export interface ChaosRunOptions {
+  /** Faults to inject, kinds drawn by `weights` (default 100). Ignored when `plan` is given. */
+  readonly faults?: number;
+  /** The exact sequence of fault kinds (the short form in the Jest suite). */
+  readonly plan?: readonly FaultKind[];
+  readonly weights?: Partial<Record<FaultKind, number>>;
+  /** Chats talking at once (default 8). */
+  readonly chats?: number;
+  readonly modelLatencyMs?: number;
+  /** Share of messages with a tool call (default 0.25). */
+  readonly toolShare?: number;
+  /** Pause after a fault has healed and the platform answered again (default 1–3 s). */
+  readonly gapMs?: readonly [number, number];
+  /** How long a killed app stays down (default 0.5–2 s). */
+  readonly downMs?: readonly [number, number];
+  /** After a fault, wait at most this long for a reply to a later message before the next fault (default 20 s). */
+  readonly recoveryWaitMs?: number;
+  /** After the last fault and the load's end, how long unanswered messages may still get their reply (default 60 s). */
+  readonly settleMs?: number;
+  readonly seed?: number;
+  /** session-runner replicas (default 2). */
+  readonly runners?: number;
+  readonly log?: (message: string) => void;
+  /** Mirror app output to stderr. */
+  readonly echoLogs?: boolean;
+}
+
+export interface ChaosRunResult {
+  readonly report: ChaosReport;
+  readonly records: ChaosRecords;
+  readonly durationMs: number;
+  readonly options: Omit<ChaosRunOptions, 'log'>;
+  readonly seed: number;
+  /** Apps that died on their own (not by a fault), and the supervisor's restarts of them. */
+  readonly unexpectedExits: readonly AppExit[];
+  readonly supervisorRestarts: ReadonlyArray<{ instance: string; at: number; error?: string }>;
+  readonly sseReconnects: number;
+  readonly modelRequests: number;
+  /** Model requests a run without faults would have made (one per turn, two with a tool call): the rest were redone after a crash. */
+  readonly modelRequestsExpected: number;
+  /** The last lines of every instance's output (LOG_LEVEL=warn: mostly what went wrong). */
+  readonly logs?: Readonly<Record<string, string[]>>;
+  readonly serverLogs?: { readonly nats: string[]; readonly postgres: string[] };
+}
+
+/** mulberry32: a seeded generator, so a run's fault sequence can be replayed with CHAOS_SEED. */
+export function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
+  };
+}
+
+/**
+ * One chaos run: its own nats-server and PostgreSQL, the six apps (two session-runners) on them,
+ * a closed-loop load of chats against the HTTP channel, faults injected one after another while the
+ * load runs, then a settle phase and the checker's verdict.
+ */
+export async function runChaos(options: ChaosRunOptions = {}): Promise<ChaosRunResult> {
+  const t0 = Date.now();
+  const seed = options.seed ?? Math.floor(Math.random() * 2 ** 31);
+  const random = seededRandom(seed);
+  const log = options.log ?? (() => undefined);
+  const count = options.plan?.length ?? options.faults ?? 100;
+  const [gapMin, gapMax] = options.gapMs ?? [1_000, 3_000];
+  const recoveryWaitMs = options.recoveryWaitMs ?? 20_000;
+
+  let nats: NatsServer | undefined;
+  let pg: PostgresServer | undefined;
+  let model: ChaosModel | undefined;
+  let platform: Platform | undefined;
+  let tap: MailboxTap | undefined;
+  let load: Load | undefined;
+  let supervisor: ReturnType<typeof superviseApps> | undefined;
+  const recorder = new ChaosRecorder();
+  let modelRequests = 0;
+  // The fake keeps every request (bodies hold the whole conversation): forget them now and then.
+  const trim = setInterval(() => {
+    if (model && model.fake.requests.length > 2_000) {
+      modelRequests += model.fake.requests.length;
+      model.fake.reset();
+    }
+  }, 5_000);
+  const teardown = async () => {
+    clearInterval(trim);
+    await tap?.close().catch(() => undefined);
+    await platform?.stop().catch(() => undefined);
+    await model?.close().catch(() => undefined);
+    await nats?.stop().catch(() => undefined);
+    await pg?.stop().catch(() => undefined);
+  };
+  try {
+    [nats, pg, model] = await Promise.all([
+      startNats(),
+      startPostgres(),
+      startChaosModel({ latencyMs: options.modelLatencyMs ?? 20 }),
+    ]);
+    const databaseUrl = await pg.createDatabase('clawfleet');
+    log(`nats ${nats.url}, postgres ${pg.url}, seed ${seed}; starting the apps`);
+    const namespace = 'chaos';
+    platform = await launchPlatform({
+      databaseUrl,
+      namespace,
+      natsUrl: nats.url,
+      model: { baseUrl: model.url, apiKey: 'test-key', name: 'fake-model' },
+      env: { SESSION_LEASE_MS: '2000', SESSION_SWEEP_MS: '200', SHUTDOWN_GRACE_MS: '2000' },
+      replicas: { 'session-runner': options.runners ?? 2 },
+      readyTimeoutMs: 60_000,
+      stopTimeoutMs: 5_000,
+      echoLogs: options.echoLogs,
+    });
+    const held = new Set<string>();
+    supervisor = superviseApps(platform, held, log);
+    tap = await openMailboxTap(nats.url, namespace);
+    const gateway = platform.url('channel-gateway');
+    load = startLoad({
+      gateway,
+      recorder,
+      runId: `r${seed.toString(36)}`,
+      chats: options.chats ?? 8,
+      toolShare: options.toolShare ?? 0.25,
+      random,
+    });
+    let warmTimer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      load.warm,
+      new Promise((_, reject) => {
+        warmTimer = setTimeout(
+          () => reject(new Error('the platform did not answer every chat within 60 s before any fault')),
+          60_000,
+        );
+      }),
+    ]).finally(() => clearTimeout(warmTimer));
+    log(`load running (${options.chats ?? 8} chats); injecting ${count} faults`);
+
+    for (let i = 0; i < count; i++) {
+      await sleep(gapMin + random() * (gapMax - gapMin));
+      const kind = options.plan?.[i] ?? pickFault(random, options.weights ?? DEFAULT_FAULT_WEIGHTS);
+      const fault = await injectFault(kind, i + 1, {
+        platform,
+        nats,
+        pg,
+        model,
+        tap,
+        random,
+        held,
+        downMs: options.downMs,
+        log,
+      });
+      recorder.fault(fault);
+      if (fault.skipped) {
+        log(`fault ${i + 1}/${count} ${kind}: skipped (${fault.skipped})`);
+        continue;
+      }
+      // Recovered once a message sent after the fault got its reply.
+      const deadline = Date.now() + recoveryWaitMs;
+      let recoveredAt: number | undefined;
+      while (Date.now() < deadline) {
+        recoveredAt = recorder.firstReplyToMessageSentSince(fault.at);
+        if (recoveredAt !== undefined) break;
+        await sleep(50);
+      }
+      log(
+        `fault ${i + 1}/${count} ${kind}${fault.target ? ` (${fault.target})` : ''}: ` +
+          `${recoveredAt ? `answering again after ${recoveredAt - fault.at} ms` : `NOT answering after ${recoveryWaitMs} ms`}` +
+          `${fault.error ? `; ${fault.error}` : ''}`,
+      );
+    }
+
+    await sleep(2_000);
+    log('faults done; stopping the load and settling');
+    await load.stop();
+    const settleDeadline = Date.now() + (options.settleMs ?? 60_000);
+    while (recorder.unanswered().length > 0 && Date.now() < settleDeadline) await sleep(200);
+    await sleep(1_500); // quiet: a late duplicate would show now
+    await load.sweep();
+    recorder.end();
+    await recorder.readStore(databaseUrl).catch((error) => log(`could not read the store: ${String(error)}`));
+    await recorder
+      .readMailbox(nats.url, namespace)
+      .catch((error) => log(`could not read the mailbox: ${String(error)}`));
+  } catch (error) {
+    await load?.close().catch(() => undefined);
+    await supervisor?.stop();
+    await teardown();
+    throw error;
+  }
+  await load.close().catch(() => undefined);
+  await supervisor.stop();
+
+  const records = recorder.records();
+  const report = checkChaos(records, { attributionWindowMs: recoveryWaitMs + 10_000 });
+  const unexpectedExits = platform?.unexpectedExits() ?? [];
+  const logs = platform
+    ? Object.fromEntries(platform.instances.map((i) => [i, platform!.logs(i as AppInstance, 300)]))
+    : undefined;
+  const serverLogs = nats && pg ? { nats: nats.logs(100), postgres: pg.logs(100) } : undefined;
+  modelRequests += model?.fake.requests.length ?? 0;
+  await teardown();
+
+  const { log: _log, ...rest } = options;
+  return {
+    report,
+    records,
+    durationMs: Date.now() - t0,
+    options: rest,
+    seed,
+    unexpectedExits,
+    supervisorRestarts: supervisor?.restarts ?? [],
+    sseReconnects: recorder.sseReconnects,
+    modelRequests,
+    modelRequestsExpected: records.sends
+      .filter((s) => s.status === 'accepted')
+      .reduce((n, s) => n + (s.tool ? 2 : 1), 0),
+    ...(logs && { logs }),
+    ...(serverLogs && { serverLogs }),
+  };
+}

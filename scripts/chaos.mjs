@@ -1,0 +1,92 @@
+#!/usr/bin/env node
+// `npm run chaos`: the long form of the chaos suite. Builds, starts its own nats-server and PostgreSQL
+// on free ports (never the shared 4222/5432), runs the six apps (two session-runners) against them
+// under a closed-loop chat load, injects faults, and checks every message: lost, duplicated, order.
+// Prints the summary line, writes bench/results/chaos-<ts>.json and updates docs/reliability.md.
+//
+//   CHAOS_FAULTS=100        faults to inject (default 100; see docs/reliability.md for 1,000+)
+//   CHAOS_CHATS=8           chats talking at once
+//   CHAOS_SEED=<n>          replay a run's fault sequence
+//   CHAOS_KINDS=a,b         only these fault kinds (e.g. nats:kill9,pg:restart-immediate)
+//   CHAOS_GAP_MS=1000-3000  pause between a recovered fault and the next one
+//   CHAOS_DOCS=0            do not touch docs/reliability.md
+//   CLAWFLEET_LAUNCHER_LOGS=1  mirror the apps' output
+import path from 'node:path';
+import { ROOT, build, say } from './lib/common.mjs';
+import { writeResult, updateReliabilityDoc } from './chaos/report.mjs';
+
+const env = process.env;
+const range = (value, fallback) => {
+  if (!value) return fallback;
+  const [a, b] = value.split('-').map(Number);
+  return [a, b ?? a];
+};
+
+say('building (tsc -b tsconfig.build.json)');
+await build();
+const { runChaos, FAULT_KINDS, DEFAULT_FAULT_WEIGHTS } = await import(path.join(ROOT, 'libs/testing/dist/index.js'));
+
+const kinds = env.CHAOS_KINDS ? env.CHAOS_KINDS.split(',').map((k) => k.trim()) : undefined;
+for (const k of kinds ?? []) {
+  if (!FAULT_KINDS.includes(k)) {
+    say(`unknown fault kind ${k}; known: ${FAULT_KINDS.join(', ')}`);
+    process.exit(2);
+  }
+}
+const options = {
+  faults: Number(env.CHAOS_FAULTS ?? 100),
+  chats: Number(env.CHAOS_CHATS ?? 8),
+  ...(env.CHAOS_SEED && { seed: Number(env.CHAOS_SEED) }),
+  ...(kinds && { weights: Object.fromEntries(kinds.map((k) => [k, DEFAULT_FAULT_WEIGHTS[k]])) }),
+  gapMs: range(env.CHAOS_GAP_MS, [1_000, 3_000]),
+  echoLogs: env.CLAWFLEET_LAUNCHER_LOGS === '1',
+  log: (m) => say(`chaos: ${m}`),
+};
+
+let stopping = false;
+process.on('SIGINT', () => {
+  if (stopping) process.exit(130);
+  stopping = true;
+  say('interrupted: the launcher kills the apps on exit; the chaos servers stop with this process');
+  process.exit(130);
+});
+
+const startedAt = new Date();
+const result = await runChaos(options);
+const { report } = result;
+
+const stamp = startedAt.toISOString().replace(/[:.]/g, '-');
+const file = path.join(ROOT, 'bench', 'results', `chaos-${stamp}.json`);
+const recordsFile = writeResult(file, { startedAt: startedAt.toISOString(), ...result });
+say(
+  `wrote ${path.relative(ROOT, file)} and ${path.relative(ROOT, recordsFile)}; timeline of any problem: node scripts/chaos/explain.mjs ${path.relative(ROOT, file)}`,
+);
+if (env.CHAOS_DOCS !== '0') {
+  updateReliabilityDoc(path.join(ROOT, 'docs', 'reliability.md'), {
+    result,
+    startedAt,
+    file: path.relative(ROOT, file),
+  });
+  say('updated docs/reliability.md');
+}
+
+const minutes = (result.durationMs / 60_000).toFixed(1);
+for (const k of report.byKind) {
+  say(
+    `  ${k.kind.padEnd(24)} ${String(k.injected).padStart(4)} injected, ${k.lost} lost, ${k.duplicated} duplicated ` +
+      `(${k.windowDuplicated} in window), recovery p50 ${fmt(k.recoveryP50Ms)} p99 ${fmt(k.recoveryP99Ms)}`,
+  );
+}
+say(
+  `unknown sends ${report.unknown.sent} (answered ${report.unknown.answered}), error replies ${report.errorReplies}, ` +
+    `unexpected app exits ${result.unexpectedExits.length}, skipped faults ${report.skippedFaults}, run ${minutes} min`,
+);
+process.stdout.write(`${report.line}\n`);
+const clean = report.lost === 0 && report.duplicated - report.windowDuplicated === 0 && report.orderViolations === 0;
+process.exit(clean ? 0 : 1);
+
+function fmt(ms) {
+  if (ms === null || ms === undefined) return 'n/a';
+  if (!Number.isFinite(ms)) return 'unrecovered';
+  return ms < 1000 ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(1)} s`;
+}
