@@ -1,5 +1,5 @@
 import { makeEnvelope } from '@clawfleet/bus';
-import { InboundReceived, MAX_REPLY_CHARS } from '@clawfleet/contracts';
+import { DeliveryFailed, InboundReceived, MAX_REPLY_CHARS, OutboundReady } from '@clawfleet/contracts';
 import { openChat } from '@clawfleet/testing';
 import { eventually, startPlatform, type PlatformFixture } from './support/fixture';
 
@@ -81,6 +81,26 @@ describe('bad events on the bus', () => {
     await eventually('a dead letter', async () =>
       (await f.bus.messages('DLQ')).some((m) => /text is longer than 32000/.test(m.header.get('Clawfleet-Dlq-Reason'))),
     );
+  });
+});
+
+describe('a reply for a channel nobody can send to', () => {
+  it('is settled as failed with the reason, and does not hold up the replies after it', async () => {
+    const sessionId = '01936b2e-0000-7000-8000-0000000000cc';
+    const chat = { channel: 'telegram' as const, chatId: '-100123' };
+    for (const seq of [1, 2]) {
+      const outboundId = `01936b2e-0000-7000-8000-00000000010${seq}`;
+      const envelope = makeEnvelope(OutboundReady, {
+        tenantId: 'default',
+        data: { outboundId, sessionId, turnId: null, seq, chat, text: `reply ${seq}`, kind: 'reply' },
+      });
+      await f.bus.publishRaw(f.bus.topology.subjects.outboundReady('telegram'), JSON.stringify(envelope));
+    }
+    await eventually('two delivery.failed facts', async () =>
+      (await f.bus.messages('EVENTS')).filter((m) => m.subject.includes('delivery.failed')).length === 2,
+    );
+    const failed = (await f.bus.messages('EVENTS')).find((m) => m.subject.includes('delivery.failed'))!;
+    expect(DeliveryFailed.envelope.parse(failed.json()).data.reason).toBe('no sender is configured for channel telegram');
   });
 });
 

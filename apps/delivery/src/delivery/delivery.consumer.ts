@@ -32,14 +32,15 @@ export class DeliveryConsumer {
 
   private async deliver(outbound: OutboundReady): Promise<void> {
     const { data } = outbound;
-    const sender = this.senders.get(data.chat.channel);
-    if (!sender) throw new ValidationError(`no sender is configured for channel ${data.chat.channel}`);
-
     const settled = await this.log.settledUpTo(outbound.tenantId, data.sessionId);
     if (data.seq <= settled) return;
     if (data.seq > settled + 1) throw new TransientError(`reply ${data.seq} waits for reply ${settled + 1} of session ${data.sessionId}`);
 
     try {
+      // A channel without a sender is a refusal for good: settled as failed (delivery.failed says
+      // why), so it does not hold up the session's later replies.
+      const sender = this.senders.get(data.chat.channel);
+      if (!sender) throw new ValidationError(`no sender is configured for channel ${data.chat.channel}`);
       const result = await sender.send(outbound);
       await this.log.settle(outbound, { status: 'sent', channelMessageIds: result.channelMessageIds });
       await this.report(DeliverySucceeded, outbound, { ...this.refs(outbound), channelMessageIds: result.channelMessageIds });
