@@ -36,6 +36,7 @@ function parseChatId(raw: string): string {
 
 const SequenceHeader = z.coerce.number().int().nonnegative();
 const HEARTBEAT_MS = 15_000;
+const RESUBSCRIBE = new Set(['ordered_consumer_recreated', 'heartbeats_missed', 'consumer_deleted']);
 
 /**
  * The HTTP channel: clients (the terminal chat, tests, scripts) post messages and read the replies
@@ -93,7 +94,19 @@ export class HttpChannelController {
       deliver_policy: DeliverPolicy.StartSequence,
       opt_start_seq: startSeq,
     });
-    const messages = await consumer.consume();
+    // A short pull expiry: an ordered consumer recreated after a NATS restart otherwise sits idle
+    // until two 15 s heartbeats are missed (measured by the chaos suite: replies stalled ≈ 40 s).
+    const messages = await consumer.consume({ expires: 5_000 });
+    // When the subscription had to be recreated, end the stream: the client resumes with
+    // Last-Event-ID on a fresh one, and nothing stored in the mailbox is skipped or shown twice.
+    void (async () => {
+      for await (const status of messages.status()) {
+        if (RESUBSCRIBE.has(status.type)) {
+          void messages.close();
+          return;
+        }
+      }
+    })();
 
     res.writeHead(200, {
       'content-type': 'text/event-stream',
