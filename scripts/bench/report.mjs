@@ -143,6 +143,8 @@ function markdown(r) {
   if (noise(r)) lines.push(`> **Note:** ${noise(r)}`, '');
   if (r.problems.length) lines.push('## Problems seen in this run', '', ...r.problems.map((p) => `- ${p}`), '');
   lines.push(
+    'Targets, what missed them and why: [performance.md](performance.md).',
+    '',
     '## Where the time goes',
     '',
     'What was measured, all client-side through the HTTP channel (`POST /v1/chats/:id/messages`, reply on the SSE stream):',
