@@ -1,5 +1,6 @@
 import { openChat, type RecordedRequest } from '@clawfleet/testing';
-import { startPlatform, type PlatformFixture } from './support/fixture';
+import { allSessionsSettled } from './support/event-store-probe';
+import { eventually, startPlatform, type PlatformFixture } from './support/fixture';
 
 const userTexts = (request: RecordedRequest) =>
   (request.body.messages as Array<{ role: string; content: string }>).filter((m) => m.role === 'user').map((m) => m.content);
@@ -23,7 +24,12 @@ describe.each(['collect', 'interrupt'] as const)('queue mode %s', (mode) => {
     if (mode === 'interrupt') await f.model.waitForRequests(2, undefined, 10_000);
     await chat.send('third');
     const replies = await chat.waitForReplies(mode === 'collect' ? 2 : 1, 20_000);
-    await new Promise((resolve) => setTimeout(resolve, 1_200)); // nothing more comes
+    // Nothing more comes: the runner is done with the session and delivery has nothing in hand.
+    await eventually('the session settled', () => allSessionsSettled(f.db.url));
+    await eventually('delivery drained', async () => {
+      const info = await f.bus.jsm.consumers.info(f.bus.topology.streams.OUTBOUND.name, 'delivery');
+      return info.num_pending === 0 && info.num_ack_pending === 0;
+    });
     // collect: the running turn finishes, the next one answers both waiting messages at once;
     // interrupt: the running turn is abandoned, one turn answers all three.
     const expected = { collect: ['echo: first', 'echo: third'], interrupt: ['echo: third'] }[mode];

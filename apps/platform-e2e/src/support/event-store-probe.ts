@@ -29,3 +29,19 @@ export async function readSessionStreams(databaseUrl: string): Promise<Map<strin
     await client.end();
   }
 }
+
+/** True when every session's runner has finished with it: nothing recorded is still to be worked on. */
+export async function allSessionsSettled(databaseUrl: string): Promise<boolean> {
+  const client = new Client({ connectionString: databaseUrl });
+  await client.connect();
+  try {
+    const { rows } = await client.query(
+      `SELECT count(*)::int AS busy FROM eventstore.streams s
+       LEFT JOIN runner.session_work w ON w.stream_id = s.stream_id
+       WHERE s.stream_id LIKE 'session-%' AND (w.stream_id IS NULL OR w.lease_owner IS NOT NULL OR w.settled_version <> s.version)`,
+    );
+    return rows[0].busy === 0;
+  } finally {
+    await client.end();
+  }
+}
