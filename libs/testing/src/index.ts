@@ -23,3 +23,4 @@ export {
 export { findRepoRoot, freePort } from './launcher/support';
 export { openChat, type ChatClient, type OpenChatOptions, type Reply, type SendResult } from './chat-client';
 export * from './chaos';
+export { undocumentedKeys } from './env-example';
