@@ -111,6 +111,9 @@ describe('bad input', () => {
         expect.stringMatching(/unsupported schemaVersion 99/),
       ]),
     );
+    // Garbage in a chat's mailbox and on its progress subject is skipped by the open stream.
+    await f.bus.publishRaw(subjects.httpMailbox('default', 'after-garbage'), 'not json');
+    f.bus.publishCore(subjects.progress('http', 'default', 'after-garbage'), '{"broken":');
     await valid.send('still there?');
     expect((await valid.nextReply(15_000)).text).toBe('echo: still there?');
     expect(f.platform.unexpectedExits()).toEqual([]);

@@ -28,6 +28,14 @@ const PostMessageBody = z.strictObject({
   sender: Sender.optional(),
 });
 
+function parseJson(bytes: Uint8Array): unknown {
+  try {
+    return JSON.parse(new TextDecoder().decode(bytes));
+  } catch {
+    return undefined;
+  }
+}
+
 function parseChatId(raw: string): string {
   const result = ChatId.safeParse(raw);
   if (!result.success) throw new ValidationError(`chatId "${raw.slice(0, 140)}": ${result.error.issues[0]?.message}`);
@@ -122,7 +130,7 @@ export class HttpChannelController {
       {
         callback: (error, msg) => {
           if (error) return;
-          const event = TurnProgressed.envelope.safeParse(msg.json());
+          const event = TurnProgressed.envelope.safeParse(parseJson(msg.data));
           if (event.success) res.write(`event: progress\ndata: ${JSON.stringify({ turnId: event.data.data.turnId, text: event.data.data.text })}\n\n`);
         },
       },
@@ -133,8 +141,9 @@ export class HttpChannelController {
       void messages.close();
     });
     for await (const msg of messages) {
-      const reply = HttpReplyPosted.envelope.safeParse(msg.json());
-      if (!reply.success) continue; // the mailbox only holds what delivery validated; skip anything else
+      // The mailbox holds what delivery validated; anything else (not even JSON) is skipped, not fatal.
+      const reply = HttpReplyPosted.envelope.safeParse(parseJson(msg.data));
+      if (!reply.success) continue;
       res.write(`id: ${msg.seq}\nevent: reply\ndata: ${JSON.stringify(reply.data.data)}\n\n`);
     }
     clearInterval(heartbeat);

@@ -8,6 +8,8 @@ export interface BusProbe {
   readonly js: JetStreamClient;
   readonly jsm: JetStreamManager;
   publishRaw(subject: string, payload: string | Uint8Array, msgId?: string): Promise<void>;
+  /** Core NATS, no stream: what ephemeral subjects (progress) carry. */
+  publishCore(subject: string, payload: string): void;
   /** Every message on a stream, oldest first (up to `max`). */
   messages(stream: keyof Topology['streams'], max?: number): Promise<StoredMsg[]>;
   /** Deletes the namespace's streams and closes the connection. */
@@ -25,6 +27,9 @@ export async function openBusProbe(natsUrl: string, namespace: string): Promise<
     jsm,
     async publishRaw(subject, payload, msgId) {
       await js.publish(subject, payload, msgId ? { msgID: msgId } : undefined);
+    },
+    publishCore(subject, payload) {
+      nc.publish(subject, payload);
     },
     async messages(stream, max = 10_000) {
       const name = topo.streams[stream].name;
