@@ -72,8 +72,11 @@ export class SessionRun {
       const step = nextStep(this.state, limits);
       if (step.kind === 'wait') {
         await this.flush();
-        if (await this.deps.leases.settle(this.session, this.deps.owner, this.version)) return;
-        await this.reload(); // something arrived meanwhile
+        const { leases, owner } = this.deps;
+        if (await leases.settle(this.session, owner, this.version)) return;
+        // Not settled: either something arrived meanwhile (go on), or the lease is someone else's now.
+        if (!(await leases.renew(this.session, owner, config.SESSION_LEASE_MS))) throw new LeaseLost();
+        await this.reload();
         continue;
       }
       await this.perform(step);
