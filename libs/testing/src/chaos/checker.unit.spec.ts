@@ -1,4 +1,4 @@
-import { attribute, checkChaos, checkOrder, formatDuration, percentile, recoveryOf, trapEvidence } from './checker';
+import { attribute, checkChaos, checkOrder, formatDuration, percentile, recoveryOf, trapEvidence, maxOf, minOf } from './checker';
 import type { ChaosRecords, FaultRecord, ReplyRecord, SentRecord, StoreSnapshot } from './types';
 
 /** Synthetic records: one chat, messages m0, m1, … sent 1 s apart, answered 100 ms later unless told otherwise. */
@@ -306,5 +306,13 @@ describe('helpers', () => {
     expect(recoveryOf(fault(1, 1_500), replies, sentById)).toBe(900);
     expect(formatDuration(900)).toBe('900 ms');
     expect(formatDuration(12_345)).toBe('12.3 s');
+  });
+});
+
+describe('checker on a long run', () => {
+  it('summarizes more values than a function call takes arguments', () => {
+    const many = Array.from({ length: 300_000 }, (_, i) => i);
+    expect(maxOf(many)).toBe(299_999);
+    expect(minOf(many)).toBe(0);
   });
 });
