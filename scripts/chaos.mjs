@@ -52,11 +52,25 @@ process.on('SIGINT', () => {
 });
 
 const startedAt = new Date();
-const result = await runChaos(options);
-const { report } = result;
-
 const stamp = startedAt.toISOString().replace(/[:.]/g, '-');
 const file = path.join(ROOT, 'bench', 'results', `chaos-${stamp}.json`);
+let result;
+try {
+  result = await runChaos(options);
+} catch (error) {
+  if (error?.records) {
+    // The run finished but its verdict failed: keep what it recorded (node scripts/chaos/explain.mjs reads it).
+    const kept = writeResult(file, {
+      startedAt: startedAt.toISOString(),
+      error: String(error),
+      records: error.records,
+    });
+    say(`${error.message}; the run's records are in ${path.relative(ROOT, kept)}`);
+  }
+  throw error;
+}
+const { report } = result;
+
 const recordsFile = writeResult(file, { startedAt: startedAt.toISOString(), ...result });
 say(
   `wrote ${path.relative(ROOT, file)} and ${path.relative(ROOT, recordsFile)}; timeline of any problem: node scripts/chaos/explain.mjs ${path.relative(ROOT, file)}`,

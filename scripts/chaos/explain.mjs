@@ -24,5 +24,7 @@ const file =
       .at(-1),
   );
 const run = readResult(file);
-const { explainRun } = await import(path.join(ROOT, 'libs/testing/dist/index.js'));
+const { explainRun, checkChaos } = await import(path.join(ROOT, 'libs/testing/dist/index.js'));
+// A run whose verdict failed was saved with its records only: judge it now.
+run.report ??= checkChaos(run.records, { attributionWindowMs: 30_000 });
 console.log(`${path.relative(ROOT, file)}\n${explainRun(run, { lateMs })}`);

@@ -61,6 +61,16 @@ export interface ChaosRunResult {
   readonly serverLogs?: { readonly nats: string[]; readonly postgres: string[] };
 }
 
+/** The checker failed on a finished run; `records` are what the run recorded, for a post-mortem. */
+export class ChaosCheckError extends Error {
+  constructor(
+    readonly failure: unknown,
+    readonly records: ChaosRecords,
+  ) {
+    super(`the chaos checker failed: ${failure instanceof Error ? failure.message : String(failure)}`);
+  }
+}
+
 /** mulberry32: a seeded generator, so a run's fault sequence can be replayed with CHAOS_SEED. */
 export function seededRandom(seed: number): () => number {
   let a = seed >>> 0;
@@ -211,14 +221,21 @@ export async function runChaos(options: ChaosRunOptions = {}): Promise<ChaosRunR
   await supervisor.stop();
 
   const records = recorder.records();
-  const report = checkChaos(records, { attributionWindowMs: recoveryWaitMs + 10_000 });
   const unexpectedExits = platform?.unexpectedExits() ?? [];
   const logs = platform
     ? Object.fromEntries(platform.instances.map((i) => [i, platform!.logs(i as AppInstance, 300)]))
     : undefined;
   const serverLogs = nats && pg ? { nats: nats.logs(100), postgres: pg.logs(100) } : undefined;
   modelRequests += model?.fake.requests.length ?? 0;
+  // Everything is stopped before the verdict: a checker that fails must not leave servers behind,
+  // and the records of a long run must survive it (ChaosCheckError carries them).
   await teardown();
+  let report: ChaosReport;
+  try {
+    report = checkChaos(records, { attributionWindowMs: recoveryWaitMs + 10_000 });
+  } catch (error) {
+    throw new ChaosCheckError(error, records);
+  }
 
   const { log: _log, ...rest } = options;
   return {
