@@ -172,6 +172,53 @@ describe('expected version', () => {
   });
 });
 
+describe('a write alongside the append', () => {
+  beforeAll(async () => {
+    await dataSource.query(`CREATE TABLE IF NOT EXISTS public.alongside_marks (stream_id text, version int, note text)`);
+  });
+  const marks = (id: string) =>
+    dataSource.query(`SELECT version, note FROM public.alongside_marks WHERE stream_id = $1`, [id]);
+  const mark = (id: string, note: string) => ({
+    sql: `INSERT INTO public.alongside_marks SELECT $1, (SELECT version FROM appended), $2
+          WHERE EXISTS (SELECT 1 FROM appended) RETURNING stream_id`,
+    params: [id, note],
+  });
+
+  it('commits with the events, in the same statement, and sees the new version', async () => {
+    const id = streamId();
+    const first = await store.appendWithOutbox('acme', id, 0, [added(1)], { alongside: mark(id, 'new stream') });
+    const second = await store.appendWithOutbox('acme', id, 1, [added(2), added(3)], { alongside: mark(id, 'more') });
+    expect([first.alongsideRows, second.alongsideRows]).toEqual([1, 1]);
+    expect(await marks(id)).toEqual([
+      { version: 1, note: 'new stream' },
+      { version: 3, note: 'more' },
+    ]);
+  });
+
+  it('does nothing when the append does not happen', async () => {
+    const id = streamId();
+    await store.append('acme', id, 0, [added(1)]);
+    await expect(
+      store.appendWithOutbox('acme', id, 0, [added(2)], { alongside: mark(id, 'stale new') }),
+    ).rejects.toBeInstanceOf(ConflictError);
+    await expect(
+      store.appendWithOutbox('acme', id, 7, [added(2)], { alongside: mark(id, 'stale') }),
+    ).rejects.toBeInstanceOf(ConflictError);
+    await expect(
+      store.appendWithOutbox('globex', id, 1, [added(2)], { alongside: mark(id, 'other tenant') }),
+    ).rejects.toBeInstanceOf(ConflictError);
+    expect(await marks(id)).toEqual([]);
+  });
+
+  it('reports how many rows it wrote: none when its own condition is not met', async () => {
+    const id = streamId();
+    const never = { sql: `UPDATE public.alongside_marks SET note = $1 WHERE false RETURNING 1`, params: ['x'] };
+    const { version, alongsideRows } = await store.appendWithOutbox('acme', id, 0, [added(1)], { alongside: never });
+    expect({ version, alongsideRows }).toEqual({ version: 1, alongsideRows: 0 });
+    expect(await store.streamVersion('acme', id)).toBe(1);
+  });
+});
+
 describe('tenant isolation', () => {
   it("reads another tenant's stream as empty and never appends to it", async () => {
     const id = streamId();

@@ -1,4 +1,4 @@
-import { ConflictError } from '@clawfleet/platform';
+import { ConflictError, queryPrepared } from '@clawfleet/platform';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { NewEvent, OutboxMessage, RecordedEvent, Snapshot } from './types';
 
@@ -30,10 +30,13 @@ const toRecorded = (row: EventRow): RecordedEvent => ({
 
 const COLUMNS = 'stream_id, tenant_id, version, global_position, event_id, type, data, metadata, recorded_at';
 
+const APPEND_PARAMS = 13;
+
 // One statement, one round trip: claim the expected version, insert the events and the outbox
-// messages, and wake the relay. Nothing is written unless the stream was at the expected version.
-const appendSql = (newStream: boolean) => `
-  WITH s AS (
+// messages, run the caller's write alongside, and wake the relay. Nothing is written unless the
+// stream was at the expected version.
+const appendSql = (newStream: boolean, alongside?: string) => `
+  WITH appended AS (
     ${
       newStream
         ? `INSERT INTO eventstore.streams (stream_id, tenant_id, version) VALUES ($1, $2, $4)
@@ -45,16 +48,17 @@ const appendSql = (newStream: boolean) => `
     INSERT INTO eventstore.events (stream_id, tenant_id, version, event_id, type, data, metadata)
     SELECT $1, $2, $3 + u.n, u.id, u.type, u.data, u.metadata
     FROM unnest($5::uuid[], $6::text[], $7::jsonb[], $8::jsonb[]) WITH ORDINALITY AS u(id, type, data, metadata, n)
-    WHERE EXISTS (SELECT 1 FROM s)
+    WHERE EXISTS (SELECT 1 FROM appended)
     RETURNING global_position
   ), o AS (
     INSERT INTO eventstore.outbox (message_id, subject, payload, headers)
     SELECT u.message_id, u.subject, u.payload, u.headers
     FROM unnest($9::text[], $10::text[], $11::text[], $12::jsonb[]) AS u(message_id, subject, payload, headers)
-    WHERE EXISTS (SELECT 1 FROM s)
+    WHERE EXISTS (SELECT 1 FROM appended)
     RETURNING id
-  )
-  SELECT (SELECT version FROM s) AS version,
+  )${alongside ? `, a AS (${alongside})` : ''}
+  SELECT (SELECT version FROM appended) AS version,
+         ${alongside ? '(SELECT count(*) FROM a)::int' : '0'} AS alongside_rows,
          (SELECT max(global_position) FROM e) AS position,
          (SELECT array_agg(id ORDER BY id) FROM o) AS outbox_ids,
          CASE WHEN $13 AND EXISTS (SELECT 1 FROM o) THEN pg_notify('${OUTBOX_CHANNEL}', '') END AS notified`;
@@ -68,12 +72,27 @@ export interface AppendOptions {
    * itself right after the commit (`OutboxRelay.publishNow`): the relay then only sweeps leftovers.
    */
   readonly notifyRelay?: boolean;
+  /** A write that commits in the same statement as the events, and only if they are appended. */
+  readonly alongside?: AlongsideWrite;
+}
+
+/**
+ * A data-modifying statement (INSERT/UPDATE/DELETE … RETURNING something) run as a CTE of the append.
+ * It numbers its own parameters from $1, and reads the stream's new version as
+ * `(SELECT version FROM appended)`, which is empty when the append does not happen: guard with
+ * `WHERE EXISTS (SELECT 1 FROM appended)`. No `$` may appear in it other than its parameters.
+ */
+export interface AlongsideWrite {
+  readonly sql: string;
+  readonly params: readonly unknown[];
 }
 
 export interface AppendResult {
   readonly version: number;
   /** The ids of the outbox rows written, in order, for `OutboxRelay.publishNow`. */
   readonly outboxIds: string[];
+  /** How many rows the alongside write returned (0 without one). */
+  readonly alongsideRows: number;
 }
 
 /**
@@ -105,7 +124,7 @@ export class EventStore {
     events: readonly NewEvent[],
     options: AppendOptions = {},
   ): Promise<AppendResult> {
-    if (events.length === 0) return { version: expectedVersion, outboxIds: [] };
+    if (events.length === 0) return { version: expectedVersion, outboxIds: [], alongsideRows: 0 };
     const outbox = options.outbox ?? [];
     const newVersion = expectedVersion + events.length;
     const params = [
@@ -122,11 +141,16 @@ export class EventStore {
       outbox.map((m) => m.payload),
       outbox.map((m) => JSON.stringify(m.headers ?? {})),
       options.notifyRelay ?? true,
+      ...(options.alongside?.params ?? []),
     ];
-    const run = options.manager ?? this.dataSource;
-    let rows: Array<{ version: number | null; outbox_ids: string[] | null }>;
+    const alongside = options.alongside?.sql
+      .replace(/\$(\d+)/g, (_, n: string) => `$${Number(n) + APPEND_PARAMS}`);
+    const sql = appendSql(expectedVersion === 0, alongside);
+    let rows: Array<{ version: number | null; outbox_ids: string[] | null; alongside_rows: number }>;
     try {
-      rows = await run.query(appendSql(expectedVersion === 0), params);
+      rows = options.manager
+        ? await options.manager.query(sql, params)
+        : (await queryPrepared<(typeof rows)[number]>(this.dataSource, sql, params)).rows;
     } catch (error) {
       if ((error as { code?: string }).code === '23505') {
         throw new ConflictError(`append to ${streamId} conflicts with a recorded event`, { streamId });
@@ -136,7 +160,11 @@ export class EventStore {
     if (rows[0]?.version == null) {
       throw new ConflictError(`stream ${streamId} is not at version ${expectedVersion}`, { streamId, expectedVersion });
     }
-    return { version: newVersion, outboxIds: (rows[0].outbox_ids ?? []).map(String) };
+    return {
+      version: newVersion,
+      outboxIds: (rows[0].outbox_ids ?? []).map(String),
+      alongsideRows: rows[0].alongside_rows,
+    };
   }
 
   /** The events of a stream after `afterVersion`, in order. Another tenant's stream reads as empty. */
@@ -146,11 +174,12 @@ export class EventStore {
     afterVersion = 0,
     manager?: EntityManager,
   ): Promise<RecordedEvent[]> {
-    const rows: EventRow[] = await (manager ?? this.dataSource).query(
-      `SELECT ${COLUMNS} FROM eventstore.events
-       WHERE stream_id = $1 AND tenant_id = $2 AND version > $3 ORDER BY version`,
-      [streamId, tenantId, afterVersion],
-    );
+    const sql = `SELECT ${COLUMNS} FROM eventstore.events
+       WHERE stream_id = $1 AND tenant_id = $2 AND version > $3 ORDER BY version`;
+    const params = [streamId, tenantId, afterVersion];
+    const rows: EventRow[] = manager
+      ? await manager.query(sql, params)
+      : (await queryPrepared<EventRow>(this.dataSource, sql, params)).rows;
     return rows.map(toRecorded);
   }
 
