@@ -5,7 +5,7 @@ import { PinoLogger } from 'nestjs-pino';
 import { RUNNER_CONFIG, type RunnerConfig } from '../config';
 import { SessionLeases, type SessionRef } from '../work/session-leases';
 import { LeaseLost, SessionRun, type SessionRunDeps } from './session.run';
-import { SessionStore } from './session.store';
+import { SessionStore, type Loaded } from './session.store';
 import { TURN_EFFECTS, type TurnEffects } from './turn.effects';
 
 /**
@@ -17,6 +17,8 @@ import { TURN_EFFECTS, type TurnEffects } from './turn.effects';
 export class SessionExecutor implements OnApplicationBootstrap, BeforeApplicationShutdown {
   readonly owner = `runner-${uuidV7Ids.next()}`;
   private readonly active = new Map<string, Promise<void>>();
+  /** Sessions kicked while a run of theirs was ending here: run again, in case it settled just before. */
+  private readonly again = new Set<string>();
   /** Per running session: aborts its current model or tool call when /stop arrives here. */
   private readonly interrupts = new Map<string, AbortController>();
   private readonly abort = new AbortController();
@@ -64,18 +66,33 @@ export class SessionExecutor implements OnApplicationBootstrap, BeforeApplicatio
     this.interrupts.get(streamId)?.abort();
   }
 
-  /** Makes sure someone works on the session: this runner, unless it or another one already does. */
-  kick(session: SessionRef): void {
-    if (this.active.has(session.streamId) || this.abort.signal.aborted) return;
-    const run = this.run(session)
-      .catch((error) => this.logger.warn({ err: error, session: session.streamId }, 'session run failed'))
-      .finally(() => this.active.delete(session.streamId));
-    this.active.set(session.streamId, run);
+  /**
+   * Makes sure someone works on the session: this runner, unless it or another one already does.
+   * `claimed`: this runner took the lease while writing the session at that state (intake), so the run
+   * starts there without claiming or reading.
+   */
+  kick(session: SessionRef, claimed?: Loaded): void {
+    const { streamId } = session;
+    if (this.abort.signal.aborted) {
+      if (claimed) void this.leases.abandon(session, this.owner).catch(() => undefined);
+      return;
+    }
+    if (this.active.has(streamId)) {
+      this.again.add(streamId);
+      return;
+    }
+    const run = this.run(session, claimed)
+      .catch((error) => this.logger.warn({ err: error, session: streamId }, 'session run failed'))
+      .finally(() => {
+        this.active.delete(streamId);
+        if (this.again.delete(streamId)) this.kick(session);
+      });
+    this.active.set(streamId, run);
   }
 
-  private async run(session: SessionRef): Promise<void> {
+  private async run(session: SessionRef, claimed?: Loaded): Promise<void> {
     const ttl = this.config.SESSION_LEASE_MS;
-    if (!(await this.leases.claim(session, this.owner, ttl))) return;
+    if (!claimed && !(await this.leases.claim(session, this.owner, ttl))) return;
     let lost = false;
     const renewal = setInterval(() => {
       this.leases.renew(session, this.owner, ttl).then(
@@ -84,7 +101,7 @@ export class SessionExecutor implements OnApplicationBootstrap, BeforeApplicatio
       );
     }, ttl / 3);
     try {
-      await new SessionRun(this.runDeps, session, () => lost).execute();
+      await new SessionRun(this.runDeps, session, () => lost).execute(claimed);
     } catch (error) {
       // Hand the session back (a no-op if another runner owns it now), so it does not wait for the lease to run out.
       await this.leases.abandon(session, this.owner).catch(() => undefined);

@@ -44,6 +44,9 @@ export class SessionRun {
   private version = 0;
   private pending: SessionEvent[] = [];
   private outbox: OutboxMessage[] = [];
+  /** The session was given up with the last append: nothing more may be written. */
+  private settled = false;
+  private readonly limits: Parameters<typeof nextStep>[1];
   private readonly tenantId: string;
   private readonly streamId: string;
 
@@ -53,25 +56,29 @@ export class SessionRun {
     private readonly leaseLost: () => boolean,
   ) {
     ({ tenantId: this.tenantId, streamId: this.streamId } = session);
-  }
-
-  async execute(): Promise<void> {
-    await this.reload();
-    const { config } = this.deps;
-    const limits = {
+    const { config } = deps;
+    this.limits = {
       maxRounds: config.TURN_MAX_ROUNDS,
       queueMode: config.QUEUE_MODE,
       compactAtTokens: Math.floor(config.MODEL_CONTEXT_TOKENS * config.COMPACT_AT),
     };
+  }
+
+  /** `from`: the state the lease was claimed at (by intake, in the same statement); otherwise read. */
+  async execute(from?: { state: SessionState; version: number }): Promise<void> {
+    if (from) ({ state: this.state, version: this.version } = from);
+    else await this.reload();
+    const { config } = this.deps;
     for (;;) {
       if (this.deps.shutdown.aborted) {
         await this.flush();
-        await this.deps.leases.abandon(this.session, this.deps.owner);
+        if (!this.settled) await this.deps.leases.abandon(this.session, this.deps.owner);
         return;
       }
-      const step = nextStep(this.state, limits);
+      const step = nextStep(this.state, this.limits);
       if (step.kind === 'wait') {
         await this.flush();
+        if (this.settled) return;
         const { leases, owner } = this.deps;
         if (await leases.settle(this.session, owner, this.version)) return;
         // Not settled: either something arrived meanwhile (go on), or the lease is someone else's now.
@@ -80,6 +87,7 @@ export class SessionRun {
         continue;
       }
       await this.perform(step);
+      if (this.settled) return;
     }
   }
 
@@ -187,19 +195,23 @@ export class SessionRun {
     await this.flush();
   }
 
+  /**
+   * Commits what is pending. When nothing is left to do after it, the same statement gives the session
+   * up (settles the lease at the new version), and the run ends.
+   */
   private async flush(): Promise<void> {
-    const { store } = this.deps;
+    const { store, leases, owner } = this.deps;
     while (this.pending.length > 0) {
       if (this.leaseLost()) throw new LeaseLost();
+      const done = nextStep(this.state, this.limits).kind === 'wait';
       try {
-        this.version = await store.append(
-          this.tenantId,
-          this.streamId,
-          this.version,
-          this.pending,
-          this.outbox,
-          this.state,
-        );
+        const appended = await store.appendWith(this.tenantId, this.streamId, this.version, this.pending, {
+          outbox: this.outbox,
+          stateAfter: this.state,
+          ...(done && { alongside: leases.settleAlongside(this.session, owner) }),
+        });
+        this.version = appended.version;
+        this.settled = appended.alongside;
         this.pending = [];
         this.outbox = [];
       } catch (error) {

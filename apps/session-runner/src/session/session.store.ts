@@ -1,12 +1,25 @@
 import type { SessionEvent } from '@clawfleet/contracts';
-import { EventStore, StreamStateCache, type NewEvent, type OutboxMessage, type QueryRunnerLike } from '@clawfleet/event-store';
-import { deriveId, uuidV7Ids } from '@clawfleet/platform';
+import {
+  EventStore,
+  StreamStateCache,
+  type AlongsideWrite,
+  type NewEvent,
+  type OutboxMessage,
+  type QueryRunnerLike,
+} from '@clawfleet/event-store';
+import { deriveId, queryPrepared, uuidV7Ids } from '@clawfleet/platform';
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { OutboxRelayService } from '../work/outbox-relay.service';
 import { evolve, initialState, type SessionState } from './session.state';
 
 export const streamIdOf = (sessionId: string) => `session-${sessionId}`;
+
+/** A session's state at a version. */
+export interface Loaded {
+  readonly state: SessionState;
+  readonly version: number;
+}
 
 /** Bump when SessionState's shape changes: older snapshots are ignored and rebuilt. */
 const SNAPSHOTS = { schemaVersion: 2, every: 100 };
@@ -21,21 +34,23 @@ export interface OutboxPublishing {
 export class SessionStore {
   readonly events: EventStore;
   private readonly cache: StreamStateCache<SessionState, SessionEvent>;
+  private readonly prepared: QueryRunnerLike;
 
   constructor(
     private readonly dataSource: DataSource,
     @Inject(OutboxRelayService) private readonly relay: OutboxPublishing,
   ) {
     this.events = new EventStore(dataSource);
+    this.prepared = { query: async (sql, params = []) => (await queryPrepared(dataSource, sql, params)).rows };
     this.cache = new StreamStateCache(this.events, { evolve, initial: initialState, snapshots: SNAPSHOTS });
   }
 
-  load(tenantId: string, streamId: string): Promise<{ state: SessionState; version: number }> {
+  load(tenantId: string, streamId: string): Promise<Loaded> {
     return this.cache.load(tenantId, streamId);
   }
 
   /** The last state this process saw, without a read: may be behind (see StreamStateCache.peek). */
-  peek(tenantId: string, streamId: string): { state: SessionState; version: number } | undefined {
+  peek(tenantId: string, streamId: string): Loaded | undefined {
     return this.cache.peek(tenantId, streamId);
   }
 
@@ -48,7 +63,22 @@ export class SessionStore {
     outbox: readonly OutboxMessage[] = [],
     stateAfter?: SessionState,
   ): Promise<number> {
-    const { version, outboxIds } = await this.events.appendWithOutbox(
+    return (await this.appendWith(tenantId, streamId, expectedVersion, events, { outbox, stateAfter })).version;
+  }
+
+  /**
+   * `append`, with a write that commits in the same statement (a lease claimed or settled); tells
+   * whether that write took effect.
+   */
+  async appendWith(
+    tenantId: string,
+    streamId: string,
+    expectedVersion: number,
+    events: readonly SessionEvent[],
+    options: { outbox?: readonly OutboxMessage[]; stateAfter?: SessionState; alongside?: AlongsideWrite },
+  ): Promise<{ version: number; alongside: boolean }> {
+    const { outbox = [], stateAfter, alongside } = options;
+    const { version, outboxIds, alongsideRows } = await this.events.appendWithOutbox(
       tenantId,
       streamId,
       expectedVersion,
@@ -56,11 +86,12 @@ export class SessionStore {
       {
         outbox,
         notifyRelay: false, // published right below; the relay only sweeps what this misses
+        alongside,
       },
     );
     if (stateAfter) this.cache.remember(tenantId, streamId, { state: stateAfter, version });
-    await this.relay.publishNow(outbox, outboxIds, this.dataSource);
-    return version;
+    await this.relay.publishNow(outbox, outboxIds, this.prepared);
+    return { version, alongside: alongsideRows > 0 };
   }
 }
 

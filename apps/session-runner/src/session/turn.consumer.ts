@@ -6,7 +6,8 @@ import { RUNNER_CONFIG, type RunnerConfig } from '../config';
 import { decide, type SessionCommand } from './session.decider';
 import { evolve } from './session.state';
 import { SessionExecutor } from './session.executor';
-import { SessionStore, streamIdOf } from './session.store';
+import { SessionLeases, type SessionRef } from '../work/session-leases';
+import { SessionStore, streamIdOf, type Loaded } from './session.store';
 
 // The runner appends to the same stream between our read and our append; a conflict only means "read again".
 const ATTEMPTS = 10;
@@ -25,6 +26,7 @@ export class TurnConsumer {
   constructor(
     private readonly store: SessionStore,
     private readonly executor: SessionExecutor,
+    private readonly leases: SessionLeases,
     @Inject(RUNNER_CONFIG) private readonly config: RunnerConfig,
   ) {}
 
@@ -65,14 +67,23 @@ export class TurnConsumer {
     });
   }
 
-  /** Read → decide → append, retried on a version conflict (the runner appends to the same stream). */
+  /**
+   * Read → decide → append, retried on a version conflict (the runner appends to the same stream). The
+   * append claims the session's lease in the same statement; when it gets it, this process starts on
+   * the state it just wrote, without another read.
+   */
   private async record(tenantId: string, sessionId: string, command: SessionCommand): Promise<void> {
-    const streamId = streamIdOf(sessionId);
-    await this.sessions.run(streamId, () => this.append(tenantId, streamId, command));
-    this.executor.kick({ tenantId, streamId });
+    const session = { tenantId, streamId: streamIdOf(sessionId) };
+    const recorded = await this.sessions.run(session.streamId, () => this.append(session, command));
+    // Appended but not claimed: another runner holds a live lease, and will see the new events, since
+    // it can only give the session up at the version it last saw.
+    if (recorded === 'taken') return;
+    this.executor.kick(session, recorded);
   }
 
-  private async append(tenantId: string, streamId: string, command: SessionCommand): Promise<void> {
+  private async append(session: SessionRef, command: SessionCommand): Promise<Loaded | 'taken' | undefined> {
+    const { tenantId, streamId } = session;
+    const claim = this.leases.claimAlongside(session, this.executor.owner, this.config.SESSION_LEASE_MS);
     for (let attempt = 1; ; attempt++) {
       // First try on what this process last saw (no read); a stale guess conflicts, or looks like a
       // gap, and is retaken on a fresh read.
@@ -87,11 +98,15 @@ export class TurnConsumer {
       }
       if (events.length === 0) {
         if (peeked) continue; // nothing to do, or only nothing yet: decide on the latest to be sure
-        return;
+        return undefined;
       }
+      const stateAfter = events.reduce(evolve, state);
       try {
-        await this.store.append(tenantId, streamId, version, events, [], events.reduce(evolve, state));
-        break;
+        const appended = await this.store.appendWith(tenantId, streamId, version, events, {
+          stateAfter,
+          alongside: claim,
+        });
+        return appended.alongside ? { state: stateAfter, version: appended.version } : 'taken';
       } catch (error) {
         if (!(error instanceof ConflictError) || attempt >= ATTEMPTS) throw error;
       }

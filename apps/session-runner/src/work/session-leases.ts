@@ -1,3 +1,5 @@
+import type { AlongsideWrite } from '@clawfleet/event-store';
+import { queryPrepared } from '@clawfleet/platform';
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 
@@ -15,7 +17,8 @@ export class SessionLeases {
   constructor(private readonly dataSource: DataSource) {}
 
   async claim(session: SessionRef, owner: string, ttlMs: number): Promise<boolean> {
-    const rows = await this.dataSource.query(
+    const { rowCount } = await queryPrepared(
+      this.dataSource,
       `INSERT INTO runner.session_work (stream_id, tenant_id, lease_owner, lease_expires_at)
        VALUES ($1, $2, $3, now() + $4 * interval '1 millisecond')
        ON CONFLICT (stream_id) DO UPDATE
@@ -26,7 +29,25 @@ export class SessionLeases {
        RETURNING stream_id`,
       [session.streamId, session.tenantId, owner, ttlMs],
     );
-    return rows.length === 1;
+    return rowCount === 1;
+  }
+
+  /**
+   * `claim`, as a write alongside an append to the session's stream (intake recording a message): the
+   * recording process takes the session in the same statement, and starts on the state it just wrote.
+   */
+  claimAlongside(session: SessionRef, owner: string, ttlMs: number): AlongsideWrite {
+    return {
+      sql: `INSERT INTO runner.session_work (stream_id, tenant_id, lease_owner, lease_expires_at)
+            SELECT $1, $2, $3, now() + $4 * interval '1 millisecond' WHERE EXISTS (SELECT 1 FROM appended)
+            ON CONFLICT (stream_id) DO UPDATE
+              SET lease_owner = $3, lease_expires_at = EXCLUDED.lease_expires_at, updated_at = now()
+              WHERE runner.session_work.tenant_id = $2
+                AND (runner.session_work.lease_owner IS NULL OR runner.session_work.lease_owner = $3
+                     OR runner.session_work.lease_expires_at < now())
+            RETURNING stream_id`,
+      params: [session.streamId, session.tenantId, owner, ttlMs],
+    };
   }
 
   async renew(session: SessionRef, owner: string, ttlMs: number): Promise<boolean> {
@@ -43,13 +64,29 @@ export class SessionLeases {
    * arrived while the runner was finishing): then the runner keeps the lease and goes on.
    */
   async settle(session: SessionRef, owner: string, version: number): Promise<boolean> {
-    const [, count] = await this.dataSource.query(
+    const { rowCount } = await queryPrepared(
+      this.dataSource,
       `UPDATE runner.session_work SET lease_owner = NULL, lease_expires_at = NULL, settled_version = $3, updated_at = now()
        WHERE stream_id = $1 AND lease_owner = $2
          AND (SELECT version FROM eventstore.streams WHERE stream_id = $1) = $3`,
       [session.streamId, owner, version],
     );
-    return count === 1;
+    return rowCount === 1;
+  }
+
+  /**
+   * `settle`, as a write alongside the runner's last append before it waits: the session is given up
+   * at the version that append reaches, in the same statement. An append that does not happen (the
+   * stream moved on) settles nothing.
+   */
+  settleAlongside(session: SessionRef, owner: string): AlongsideWrite {
+    return {
+      sql: `UPDATE runner.session_work
+            SET lease_owner = NULL, lease_expires_at = NULL, settled_version = (SELECT version FROM appended), updated_at = now()
+            WHERE stream_id = $1 AND lease_owner = $2 AND EXISTS (SELECT 1 FROM appended)
+            RETURNING stream_id`,
+      params: [session.streamId, owner],
+    };
   }
 
   /** Hands the session back unsettled (shutdown, failure): another runner picks it up at once. */
