@@ -47,6 +47,9 @@ export class OutboxRelay {
   private draining?: Promise<void>;
   private again = false;
   private timer?: NodeJS.Timeout;
+  /** Rows published by `publishNow`, to delete; deleted together, one statement for all writers. */
+  private published: string[] = [];
+  private deleting?: Promise<void>;
 
   constructor(private readonly options: OutboxRelayOptions) {}
 
@@ -58,13 +61,15 @@ export class OutboxRelay {
   async stop(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.timer);
+    await this.deleting;
     await this.draining;
     await this.client?.end().catch(() => undefined);
   }
 
   /**
-   * The fast path: the writer publishes its own committed outbox rows at once, then deletes them.
-   * Any failure leaves the rows to the relay. Publishing in one pipeline keeps their order.
+   * The fast path: the writer publishes its own committed outbox rows at once; they are deleted
+   * after, together with what other writers published meanwhile. Any failure leaves the rows to the
+   * relay, whose copies JetStream's duplicate window drops. Publishing in one pipeline keeps their order.
    */
   async publishNow(messages: readonly OutboxMessage[], ids: readonly string[], run: QueryRunnerLike): Promise<void> {
     if (ids.length === 0) return;
@@ -79,10 +84,25 @@ export class OutboxRelay {
           }),
         ),
       );
-      await run.query('DELETE FROM eventstore.outbox WHERE id = ANY($1::bigint[])', [ids]);
     } catch (error) {
       this.options.logger.warn({ err: error }, 'outbox fast path failed; the relay will publish');
+      return;
     }
+    this.published.push(...ids);
+    this.deleting ??= this.deletePublished(run);
+  }
+
+  private async deletePublished(run: QueryRunnerLike): Promise<void> {
+    while (this.published.length > 0) {
+      const ids = this.published;
+      this.published = [];
+      try {
+        await run.query('DELETE FROM eventstore.outbox WHERE id = ANY($1::bigint[])', [ids]);
+      } catch (error) {
+        this.options.logger.warn({ err: error }, 'deleting published outbox rows failed; the relay will republish');
+      }
+    }
+    this.deleting = undefined;
   }
 
   get isLeader(): boolean {
