@@ -1,4 +1,5 @@
 import type { OutboundReady } from '@clawfleet/contracts';
+import { queryPrepared } from '@clawfleet/platform';
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 
@@ -11,7 +12,8 @@ export class DeliveryLog {
 
   /** The highest settled seq of a session (0 when nothing was delivered yet). */
   async settledUpTo(tenantId: string, sessionId: string): Promise<number> {
-    const rows: Array<{ last_seq: number }> = await this.dataSource.query(
+    const { rows } = await queryPrepared<{ last_seq: number }>(
+      this.dataSource,
       `SELECT last_seq FROM delivery.session_cursors WHERE session_id = $1 AND tenant_id = $2`,
       [sessionId, tenantId],
     );
@@ -21,7 +23,8 @@ export class DeliveryLog {
   async settle(outbound: OutboundReady, settlement: Settlement): Promise<void> {
     const { data } = outbound;
     // The record and the session's cursor in one statement (one round trip, one commit).
-    await this.dataSource.query(
+    await queryPrepared(
+      this.dataSource,
       `WITH recorded AS (
          INSERT INTO delivery.deliveries (outbound_id, tenant_id, session_id, seq, channel, chat_id, status, channel_message_ids, error)
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (outbound_id) DO NOTHING

@@ -1,3 +1,4 @@
+import { queryPrepared } from '@clawfleet/platform';
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 
@@ -27,7 +28,10 @@ export class SessionDirectory {
   }): Promise<RoutedMessage> {
     // One statement, one round trip: a routed turn keeps its session and seq; a new one takes the
     // chat's next seq (the upsert locks the chat's row, so concurrent routers of a chat take turns).
-    const [row] = await this.dataSource.query(
+    const {
+      rows: [row],
+    } = await queryPrepared<{ session_id: string; agent_id: string; seq: number }>(
+      this.dataSource,
       `WITH existing AS (
          SELECT session_id, seq FROM router.routed_messages WHERE turn_id = $5 AND tenant_id = $1
        ), claimed AS (
@@ -47,6 +51,6 @@ export class SessionDirectory {
                        (SELECT agent_id FROM router.chat_sessions WHERE tenant_id = $1 AND chat_key = $2)) AS agent_id`,
       [input.tenantId, input.chatKey, input.newSessionId, input.agentId, input.turnId, input.startNewSession ?? false],
     );
-    return { sessionId: row.session_id, agentId: row.agent_id, seq: row.seq };
+    return { sessionId: row!.session_id, agentId: row!.agent_id, seq: row!.seq };
   }
 }
