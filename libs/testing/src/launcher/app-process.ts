@@ -70,7 +70,10 @@ export class AppProcess {
     const { instance, root, app, env } = this.spec;
     const script = join(root, 'apps', app, 'dist', 'main.js');
     if (!existsSync(script)) throw new Error(`${script} is missing: build the apps first (npm run build)`);
-    const child = spawn(process.execPath, [script], {
+    // Extra node flags for the apps only, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to profile a bench run
+    // (node refuses --cpu-prof in NODE_OPTIONS).
+    const nodeArgs = (env['CLAWFLEET_APP_NODE_ARGS'] ?? '').split(' ').filter(Boolean);
+    const child = spawn(process.execPath, [...nodeArgs, script], {
       cwd: root,
       env,
       stdio: ['ignore', 'pipe', 'pipe'],
