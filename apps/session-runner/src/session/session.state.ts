@@ -69,18 +69,32 @@ export const initialState: SessionState = { status: 'empty' };
 
 export const SUMMARY_PREFIX = 'Summary of the earlier conversation:\n';
 
+// History arrays and their items are never changed, only replaced: their counts are kept, so planning a
+// step (several times a turn) does not re-measure a long conversation.
+const itemChars = new WeakMap<HistoryItem, number>();
+const historyCounts = new WeakMap<readonly HistoryItem[], number>();
+
 /** A rough token count of the prompt history (4 characters a token): enough to decide on compaction. */
 export function historyTokens(history: readonly HistoryItem[]): number {
+  const counted = historyCounts.get(history);
+  if (counted !== undefined) return counted;
   let chars = 0;
   for (const item of history) {
-    chars +=
-      item.role === 'assistant'
-        ? item.text.length + JSON.stringify(item.toolCalls).length
-        : item.role === 'user'
-          ? item.text.length
-          : item.content.length;
+    let n = itemChars.get(item);
+    if (n === undefined) {
+      n =
+        item.role === 'assistant'
+          ? item.text.length + JSON.stringify(item.toolCalls).length
+          : item.role === 'user'
+            ? item.text.length
+            : item.content.length;
+      itemChars.set(item, n);
+    }
+    chars += n;
   }
-  return Math.ceil(chars / 4);
+  const tokens = Math.ceil(chars / 4);
+  historyCounts.set(history, tokens);
+  return tokens;
 }
 
 const ZERO: Usage = { inputTokens: 0, outputTokens: 0 };
