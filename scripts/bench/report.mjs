@@ -57,6 +57,15 @@ export function sections(r) {
         ...runs.map(([, c]) => fmtNum(c?.msPerTurn[proc], 2)),
       ]),
     });
+    if (runs[0][1].writesPerTurn)
+      out.push({
+        title: 'Write syscalls per turn by app (sockets to NATS, PostgreSQL, HTTP)',
+        head: ['app', ...runs.map(([name]) => name)],
+        rows: Object.keys(runs[0][1].writesPerTurn).map((app) => [
+          app,
+          ...runs.map(([, c]) => fmtNum(c?.writesPerTurn?.[app], 1)),
+        ]),
+      });
   }
   if (r.memory) {
     out.push({
