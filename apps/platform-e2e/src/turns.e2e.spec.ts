@@ -25,6 +25,40 @@ function assertOneTurnAtATime(events: StoredEvent[]) {
   }
 }
 
+describe('sessions without the orphan sweep', () => {
+  let f: PlatformFixture;
+  beforeAll(async () => {
+    // The sweep only rescues the work of a crashed runner: with it off, a message whose kick was lost
+    // (recorded just as a run settled, or as another runner let go) would never be answered.
+    const noSweep = { SESSION_SWEEP_MS: String(3_600_000) };
+    f = await startPlatform({
+      replicas: { 'session-runner': 2 },
+      modelLatencyMs: 2,
+      appEnv: { 'session-runner': noSweep },
+    });
+  });
+  afterAll(async () => {
+    await f?.stop();
+  });
+
+  it('answer every message, however it meets the end of a run (30 sessions × 6 rapid messages)', async () => {
+    const chats = await Promise.all(Array.from({ length: 30 }, (_, i) => openChat(f.gateway, `nosweep-${i}`)));
+    await Promise.all(
+      chats.map(async (chat) => {
+        for (let m = 1; m <= 6; m++) {
+          await chat.send(`${chat.chatId}/${m}`);
+          if (m % 2 === 0) await new Promise((resolve) => setTimeout(resolve, 3 + (m % 3) * 4)); // land near a settle
+        }
+      }),
+    );
+    for (const chat of chats) {
+      const replies = await chat.waitForReplies(6, 30_000);
+      expect(replies.map((r) => r.text)).toEqual([1, 2, 3, 4, 5, 6].map((m) => `echo: ${chat.chatId}/${m}`));
+    }
+    await Promise.all(chats.map((c) => c.close()));
+  });
+});
+
 describe('two session-runner replicas', () => {
   let f: PlatformFixture;
   beforeAll(async () => {
