@@ -8,6 +8,16 @@ export interface SessionRef {
   readonly streamId: string;
 }
 
+// A claim ($1 stream, $2 tenant, $3 owner, $4 ttl ms) takes the lease if it is free, already the
+// claimant's, or ran out; never another tenant's session. It returns a row only when it took the lease.
+const CLAIM = `INSERT INTO runner.session_work (stream_id, tenant_id, lease_owner, lease_expires_at)`;
+const UNLESS_HELD = `ON CONFLICT (stream_id) DO UPDATE
+    SET lease_owner = $3, lease_expires_at = EXCLUDED.lease_expires_at, updated_at = now()
+    WHERE runner.session_work.tenant_id = $2
+      AND (runner.session_work.lease_owner IS NULL OR runner.session_work.lease_owner = $3
+           OR runner.session_work.lease_expires_at < now())
+  RETURNING stream_id`;
+
 /**
  * One writer per session: a runner works on a session only while it holds its lease. The expected
  * version of every append fences off a runner whose lease ran out while it was still working.
@@ -19,14 +29,7 @@ export class SessionLeases {
   async claim(session: SessionRef, owner: string, ttlMs: number): Promise<boolean> {
     const { rowCount } = await queryPrepared(
       this.dataSource,
-      `INSERT INTO runner.session_work (stream_id, tenant_id, lease_owner, lease_expires_at)
-       VALUES ($1, $2, $3, now() + $4 * interval '1 millisecond')
-       ON CONFLICT (stream_id) DO UPDATE
-         SET lease_owner = $3, lease_expires_at = EXCLUDED.lease_expires_at, updated_at = now()
-         WHERE runner.session_work.tenant_id = $2
-           AND (runner.session_work.lease_owner IS NULL OR runner.session_work.lease_owner = $3
-                OR runner.session_work.lease_expires_at < now())
-       RETURNING stream_id`,
+      `${CLAIM} VALUES ($1, $2, $3, now() + $4 * interval '1 millisecond') ${UNLESS_HELD}`,
       [session.streamId, session.tenantId, owner, ttlMs],
     );
     return rowCount === 1;
@@ -38,14 +41,8 @@ export class SessionLeases {
    */
   claimAlongside(session: SessionRef, owner: string, ttlMs: number): AlongsideWrite {
     return {
-      sql: `INSERT INTO runner.session_work (stream_id, tenant_id, lease_owner, lease_expires_at)
-            SELECT $1, $2, $3, now() + $4 * interval '1 millisecond' WHERE EXISTS (SELECT 1 FROM appended)
-            ON CONFLICT (stream_id) DO UPDATE
-              SET lease_owner = $3, lease_expires_at = EXCLUDED.lease_expires_at, updated_at = now()
-              WHERE runner.session_work.tenant_id = $2
-                AND (runner.session_work.lease_owner IS NULL OR runner.session_work.lease_owner = $3
-                     OR runner.session_work.lease_expires_at < now())
-            RETURNING stream_id`,
+      sql: `${CLAIM} SELECT $1, $2, $3, now() + $4 * interval '1 millisecond'
+            WHERE EXISTS (SELECT 1 FROM appended) ${UNLESS_HELD}`,
       params: [session.streamId, session.tenantId, owner, ttlMs],
     };
   }
