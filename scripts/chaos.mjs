@@ -14,6 +14,7 @@
 import path from 'node:path';
 import { ROOT, build, say } from './lib/common.mjs';
 import { writeResult, updateReliabilityDoc } from './chaos/report.mjs';
+import { git } from './bench/host.mjs';
 
 const env = process.env;
 const range = (value, fallback) => {
@@ -22,6 +23,8 @@ const range = (value, fallback) => {
   return [a, b ?? a];
 };
 
+// The code under test is what is built now: a commit made while the run goes on is not in it.
+const source = git();
 say('building (tsc -b tsconfig.build.json)');
 await build();
 const { runChaos, FAULT_KINDS, DEFAULT_FAULT_WEIGHTS } = await import(path.join(ROOT, 'libs/testing/dist/index.js'));
@@ -71,7 +74,7 @@ try {
 }
 const { report } = result;
 
-const recordsFile = writeResult(file, { startedAt: startedAt.toISOString(), ...result });
+const recordsFile = writeResult(file, { startedAt: startedAt.toISOString(), git: source, ...result });
 say(
   `wrote ${path.relative(ROOT, file)} and ${path.relative(ROOT, recordsFile)}; timeline of any problem: node scripts/chaos/explain.mjs ${path.relative(ROOT, file)}`,
 );
@@ -80,6 +83,7 @@ if (env.CHAOS_DOCS !== '0') {
     result,
     startedAt,
     file: path.relative(ROOT, file),
+    git: source,
   });
   say('updated docs/reliability.md');
 }

@@ -43,7 +43,8 @@ const fmt = (ms) => {
 };
 
 /** Markdown for the latest run. */
-export function latestSection({ result, startedAt, file }) {
+export function latestSection({ result, startedAt, file, git }) {
+  const code = git?.commit ? `, code at \`${git.commit.slice(0, 12)}\`${git.dirty ? ' with uncommitted changes' : ''}` : '';
   const { report } = result;
   const o = result.options;
   const lines = [
@@ -51,7 +52,7 @@ export function latestSection({ result, startedAt, file }) {
     '',
     `Run of ${startedAt.toISOString().slice(0, 16).replace('T', ' ')} UTC, ${(result.durationMs / 60_000).toFixed(1)} min, ` +
       `seed ${result.seed}, ${o.chats ?? 8} chats, 2 session-runners, \`${o.faults ?? 100}\` faults requested` +
-      ` (details: \`${file}\`):`,
+      `${code} (details: \`${file}\`):`,
     '',
     '```',
     report.line,
