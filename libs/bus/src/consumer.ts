@@ -89,9 +89,6 @@ export interface ConsumerRunnerOptions {
   readonly concurrency: number;
 }
 
-/** Messages one pull asks for when the server's max_ack_pending bounds delivery anyway. */
-const PULL_BATCH = 256;
-
 /**
  * Pulls from one durable consumer and hands each message to its handler: decode once against the
  * contracts, run the handler inside the message's trace, then exactly one of ack, nak(delay) or
@@ -130,12 +127,7 @@ export class ConsumerRunner {
     while (!this.stopping) {
       try {
         const consumer = await js.consumers.get(streamName, spec.durable);
-        // Where max_ack_pending is what bounds the handlers (a serial consumer), the server never
-        // sends more than can be handled: one long-lived pull then serves many messages, instead of a
-        // new pull request after each. Otherwise a pull asks for no more than there are free slots, so
-        // no message waits here with its ack_wait running.
-        const batch = spec.maxAckPending <= this.slots.size ? PULL_BATCH : this.slots.size;
-        const messages = await consumer.consume({ max_messages: batch });
+        const messages = await consumer.consume({ max_messages: this.slots.size });
         this.stopPull = () => void messages.stop();
         if (this.stopping) messages.stop();
         for await (const msg of messages) {
