@@ -63,6 +63,19 @@ const appendSql = (newStream: boolean, alongside?: string) => `
          (SELECT array_agg(id ORDER BY id) FROM o) AS outbox_ids,
          CASE WHEN $13 AND EXISTS (SELECT 1 FROM o) THEN pg_notify('${OUTBOX_CHANNEL}', '') END AS notified`;
 
+// The few texts an append can have (new stream or not, × each alongside write), built once each.
+const appendStatements = new Map<string, string>();
+function appendStatement(newStream: boolean, alongside?: string): string {
+  const key = `${newStream}:${alongside ?? ''}`;
+  let sql = appendStatements.get(key);
+  if (sql === undefined) {
+    const renumbered = alongside?.replace(/\$(\d+)/g, (_, n: string) => `$${Number(n) + APPEND_PARAMS}`);
+    sql = appendSql(newStream, renumbered);
+    appendStatements.set(key, sql);
+  }
+  return sql;
+}
+
 export interface AppendOptions {
   readonly outbox?: readonly OutboxMessage[];
   /** Run inside the caller's transaction, so its own writes commit with the events. */
@@ -143,9 +156,7 @@ export class EventStore {
       options.notifyRelay ?? true,
       ...(options.alongside?.params ?? []),
     ];
-    const alongside = options.alongside?.sql
-      .replace(/\$(\d+)/g, (_, n: string) => `$${Number(n) + APPEND_PARAMS}`);
-    const sql = appendSql(expectedVersion === 0, alongside);
+    const sql = appendStatement(expectedVersion === 0, options.alongside?.sql);
     let rows: Array<{ version: number | null; outbox_ids: string[] | null; alongside_rows: number }>;
     try {
       rows = options.manager

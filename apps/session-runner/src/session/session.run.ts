@@ -9,7 +9,7 @@ import type { SessionLeases, SessionRef } from '../work/session-leases';
 import { progressOf } from './progress';
 import { nextStep, type Step } from './session.decider';
 import { evolve, type SessionState } from './session.state';
-import type { SessionStore } from './session.store';
+import type { Loaded, SessionStore } from './session.store';
 import type { RunningState, TurnEffects } from './turn.effects';
 import { cancelTurn, completeTurn, failTurn, sendNotice, statusText, suspendTurn } from './turn.outcomes';
 
@@ -65,7 +65,7 @@ export class SessionRun {
   }
 
   /** `from`: the state the lease was claimed at (by intake, in the same statement); otherwise read. */
-  async execute(from?: { state: SessionState; version: number }): Promise<void> {
+  async execute(from?: Loaded): Promise<void> {
     if (from) ({ state: this.state, version: this.version } = from);
     else await this.reload();
     const { config } = this.deps;

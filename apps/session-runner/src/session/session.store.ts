@@ -3,6 +3,7 @@ import {
   EventStore,
   StreamStateCache,
   type AlongsideWrite,
+  type Loaded as LoadedState,
   type NewEvent,
   type OutboxMessage,
   type QueryRunnerLike,
@@ -16,10 +17,7 @@ import { evolve, initialState, type SessionState } from './session.state';
 export const streamIdOf = (sessionId: string) => `session-${sessionId}`;
 
 /** A session's state at a version. */
-export interface Loaded {
-  readonly state: SessionState;
-  readonly version: number;
-}
+export type Loaded = LoadedState<SessionState>;
 
 /** Bump when SessionState's shape changes: older snapshots are ignored and rebuilt. */
 const SNAPSHOTS = { schemaVersion: 2, every: 100 };
