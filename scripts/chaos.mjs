@@ -99,6 +99,16 @@ say(
   `unknown sends ${report.unknown.sent} (answered ${report.unknown.answered}), error replies ${report.errorReplies}, ` +
     `unexpected app exits ${result.unexpectedExits.length}, skipped faults ${report.skippedFaults}, run ${minutes} min`,
 );
+for (const t of result.unansweredTraces ?? []) {
+  say(
+    `  unanswered ${t.chatId} ${t.messageId}: ` +
+      (t.inbound ? `INBOUND #${t.inbound.seq} (${t.inbound.subject})` : 'not in INBOUND') +
+      (t.routerConsumer
+        ? `; ${t.routerConsumer.name} ack floor #${t.routerConsumer.ackFloorStreamSeq}, delivered #${t.routerConsumer.deliveredStreamSeq}, ack pending ${t.routerConsumer.numAckPending}`
+        : '') +
+      (t.turnRequested ? `; turn requested TURNS #${t.turnRequested.seq}` : '; no turn requested'),
+  );
+}
 process.stdout.write(`${report.line}\n`);
 const clean = report.lost === 0 && report.duplicated - report.windowDuplicated === 0 && report.orderViolations === 0;
 process.exit(clean ? 0 : 1);

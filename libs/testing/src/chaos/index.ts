@@ -3,6 +3,7 @@ export * from './explain';
 export * from './faults';
 export * from './load';
 export * from './model';
+export * from './post-mortem';
 export * from './recorder';
 export * from './run';
 export * from './servers';

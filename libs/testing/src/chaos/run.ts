@@ -13,6 +13,7 @@ import {
 import { startLoad, type Load } from './load';
 import { startChaosModel, type ChaosModel } from './model';
 import { ChaosRecorder } from './recorder';
+import { traceUnanswered, type UnansweredTrace } from './post-mortem';
 import { startNats, startPostgres, type NatsServer, type PostgresServer } from './servers';
 import type { ChaosRecords } from './types';
 
@@ -59,6 +60,8 @@ export interface ChaosRunResult {
   /** The last lines of every instance's output (LOG_LEVEL=warn: mostly what went wrong). */
   readonly logs?: Readonly<Record<string, string[]>>;
   readonly serverLogs?: { readonly nats: string[]; readonly postgres: string[] };
+  /** What JetStream held at the end for each accepted message still unanswered (a lost one's post-mortem). */
+  readonly unansweredTraces?: readonly UnansweredTrace[];
 }
 
 /** The checker failed on a finished run; `records` are what the run recorded, for a post-mortem. */
@@ -105,6 +108,7 @@ export async function runChaos(options: ChaosRunOptions = {}): Promise<ChaosRunR
   let load: Load | undefined;
   let supervisor: ReturnType<typeof superviseApps> | undefined;
   const recorder = new ChaosRecorder();
+  let unansweredTraces: UnansweredTrace[] | undefined;
   let modelRequests = 0;
   // The fake keeps every request (bodies hold the whole conversation): forget them now and then.
   const trim = setInterval(() => {
@@ -211,6 +215,10 @@ export async function runChaos(options: ChaosRunOptions = {}): Promise<ChaosRunR
     await recorder
       .readMailbox(nats.url, namespace)
       .catch((error) => log(`could not read the mailbox: ${String(error)}`));
+    unansweredTraces = await traceUnanswered(nats.url, namespace, recorder.unanswered()).catch((error) => {
+      log(`could not trace the unanswered messages: ${String(error)}`);
+      return undefined;
+    });
   } catch (error) {
     await load?.close().catch(() => undefined);
     await supervisor?.stop();
@@ -253,5 +261,6 @@ export async function runChaos(options: ChaosRunOptions = {}): Promise<ChaosRunR
       .reduce((n, s) => n + (s.tool ? 2 : 1), 0),
     ...(logs && { logs }),
     ...(serverLogs && { serverLogs }),
+    ...(unansweredTraces?.length && { unansweredTraces }),
   };
 }
