@@ -5,6 +5,7 @@ import { PinoLogger } from 'nestjs-pino';
 import { RUNNER_CONFIG, type RunnerConfig } from '../config';
 import { SessionLeases, type SessionRef } from '../work/session-leases';
 import { LeaseLost, SessionRun, type SessionRunDeps } from './session.run';
+import { SerialRuns } from './serial-runs';
 import { SessionStore, type Loaded } from './session.store';
 import { TURN_EFFECTS, type TurnEffects } from './turn.effects';
 
@@ -16,9 +17,13 @@ import { TURN_EFFECTS, type TurnEffects } from './turn.effects';
 @Injectable()
 export class SessionExecutor implements OnApplicationBootstrap, BeforeApplicationShutdown {
   readonly owner = `runner-${uuidV7Ids.next()}`;
-  private readonly active = new Map<string, Promise<void>>();
-  /** Sessions kicked while a run of theirs was ending here: run again, in case it settled just before. */
-  private readonly again = new Set<string>();
+  /**
+   * One run per session here. A session kicked while its run is ending runs again: the run may have
+   * settled its lease just before the kick's message was recorded.
+   */
+  private readonly runs = new SerialRuns<string>((error, session) =>
+    this.logger.warn({ err: error, session }, 'session run failed'),
+  );
   /** Per running session: aborts its current model or tool call when /stop arrives here. */
   private readonly interrupts = new Map<string, AbortController>();
   private readonly abort = new AbortController();
@@ -42,7 +47,7 @@ export class SessionExecutor implements OnApplicationBootstrap, BeforeApplicatio
   onApplicationBootstrap() {
     const sweep = async () => {
       try {
-        const free = this.config.RUNNER_MAX_SESSIONS - this.active.size;
+        const free = this.config.RUNNER_MAX_SESSIONS - this.runs.size;
         if (free > 0) for (const session of await this.leases.findOrphaned(free)) this.kick(session);
       } catch (error) {
         this.logger.warn({ err: error }, 'sweep failed');
@@ -55,7 +60,7 @@ export class SessionExecutor implements OnApplicationBootstrap, BeforeApplicatio
   async beforeApplicationShutdown() {
     clearTimeout(this.sweeper);
     this.abort.abort();
-    await Promise.allSettled(this.active.values());
+    await this.runs.drained();
   }
 
   /**
@@ -72,22 +77,15 @@ export class SessionExecutor implements OnApplicationBootstrap, BeforeApplicatio
    * starts there without claiming or reading.
    */
   kick(session: SessionRef, claimed?: Loaded): void {
-    const { streamId } = session;
     if (this.abort.signal.aborted) {
       if (claimed) void this.leases.abandon(session, this.owner).catch(() => undefined);
       return;
     }
-    if (this.active.has(streamId)) {
-      this.again.add(streamId);
-      return;
-    }
-    const run = this.run(session, claimed)
-      .catch((error) => this.logger.warn({ err: error, session: streamId }, 'session run failed'))
-      .finally(() => {
-        this.active.delete(streamId);
-        if (this.again.delete(streamId)) this.kick(session);
-      });
-    this.active.set(streamId, run);
+    // Run again from the store (claiming, which keeps a lease this runner holds), unless shutting down.
+    const again = async () => {
+      if (!this.abort.signal.aborted) await this.run(session);
+    };
+    this.runs.kick(session.streamId, () => this.run(session, claimed), again);
   }
 
   private async run(session: SessionRef, claimed?: Loaded): Promise<void> {
