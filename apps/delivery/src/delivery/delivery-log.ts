@@ -20,6 +20,21 @@ export class DeliveryLog {
     return rows[0]?.last_seq ?? 0;
   }
 
+  /** How an outbound message was settled (undefined: it was not). */
+  async settlementOf(outbound: OutboundReady): Promise<Settlement | undefined> {
+    const {
+      rows: [row],
+    } = await queryPrepared<{ status: 'sent' | 'failed'; channel_message_ids: string[]; error: string | null }>(
+      this.dataSource,
+      `SELECT status, channel_message_ids, error FROM delivery.deliveries WHERE outbound_id = $1 AND tenant_id = $2`,
+      [outbound.data.outboundId, outbound.tenantId],
+    );
+    if (!row) return undefined;
+    return row.status === 'sent'
+      ? { status: 'sent', channelMessageIds: row.channel_message_ids }
+      : { status: 'failed', error: row.error ?? 'failed' };
+  }
+
   async settle(outbound: OutboundReady, settlement: Settlement): Promise<void> {
     const { data } = outbound;
     // The record and the session's cursor in one statement (one round trip, one commit).

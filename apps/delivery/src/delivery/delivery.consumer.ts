@@ -4,7 +4,7 @@ import type { z } from 'zod';
 import { deriveId, DomainError, KeyedQueue, TransientError, ValidationError } from '@clawfleet/platform';
 import { Inject, Injectable } from '@nestjs/common';
 import { CHANNEL_SENDERS, type ChannelSender } from './channel-sender';
-import { DeliveryLog } from './delivery-log';
+import { DeliveryLog, type Settlement } from './delivery-log';
 
 /**
  * Sends each reply once, in the session's order: a reply whose predecessor is not settled yet waits
@@ -33,7 +33,9 @@ export class DeliveryConsumer {
   private async deliver(outbound: OutboundReady): Promise<void> {
     const { data } = outbound;
     const settled = await this.log.settledUpTo(outbound.tenantId, data.sessionId);
-    if (data.seq <= settled) return;
+    // Settled before, so not sent again; but the process that settled it may have died before it
+    // reported the outcome (the message was not acked then): report it again, under the same id.
+    if (data.seq <= settled) return this.reportAgain(outbound);
     if (data.seq > settled + 1) throw new TransientError(`reply ${data.seq} waits for reply ${settled + 1} of session ${data.sessionId}`);
 
     try {
@@ -42,17 +44,29 @@ export class DeliveryConsumer {
       const sender = this.senders.get(data.chat.channel);
       if (!sender) throw new ValidationError(`no sender is configured for channel ${data.chat.channel}`);
       const result = await sender.send(outbound);
-      await this.log.settle(outbound, { status: 'sent', channelMessageIds: result.channelMessageIds });
-      await this.report(DeliverySucceeded, outbound, { ...this.refs(outbound), channelMessageIds: result.channelMessageIds });
+      await this.settle(outbound, { status: 'sent', channelMessageIds: result.channelMessageIds });
     } catch (error) {
-      if (error instanceof DomainError && !error.retryable) {
-        // A channel that refuses for good (chat gone, bot blocked): settle as failed so later replies go on.
-        await this.log.settle(outbound, { status: 'failed', error: error.message });
-        await this.report(DeliveryFailed, outbound, { ...this.refs(outbound), reason: error.message });
-        return;
-      }
+      // A channel that refuses for good (chat gone, bot blocked): settle as failed so later replies go on.
+      if (error instanceof DomainError && !error.retryable) return this.settle(outbound, { status: 'failed', error: error.message });
       throw error;
     }
+  }
+
+  private async settle(outbound: OutboundReady, settlement: Settlement): Promise<void> {
+    await this.log.settle(outbound, settlement);
+    await this.report(outbound, settlement);
+  }
+
+  private async reportAgain(outbound: OutboundReady): Promise<void> {
+    const settlement = await this.log.settlementOf(outbound);
+    if (settlement) await this.report(outbound, settlement);
+  }
+
+  /** `delivery.succeeded` or `delivery.failed`, with an id derived from the outbound message: a repeat is one fact. */
+  private report(outbound: OutboundReady, settlement: Settlement): Promise<void> {
+    return settlement.status === 'sent'
+      ? this.publish(DeliverySucceeded, outbound, { ...this.refs(outbound), channelMessageIds: settlement.channelMessageIds })
+      : this.publish(DeliveryFailed, outbound, { ...this.refs(outbound), reason: settlement.error });
   }
 
   private refs(outbound: OutboundReady) {
@@ -60,7 +74,7 @@ export class DeliveryConsumer {
     return { outboundId, sessionId, chat };
   }
 
-  private async report<T extends string, S extends z.ZodType>(
+  private async publish<T extends string, S extends z.ZodType>(
     definition: EventDefinition<T, S>,
     outbound: OutboundReady,
     data: z.infer<S>,
