@@ -13,7 +13,7 @@
 //   CLAWFLEET_LAUNCHER_LOGS=1  mirror the apps' output
 import path from 'node:path';
 import { ROOT, build, say } from './lib/common.mjs';
-import { writeResult, updateReliabilityDoc } from './chaos/report.mjs';
+import { describeTrace, writeResult, updateReliabilityDoc } from './chaos/report.mjs';
 import { git } from './bench/host.mjs';
 
 const env = process.env;
@@ -99,16 +99,7 @@ say(
   `unknown sends ${report.unknown.sent} (answered ${report.unknown.answered}), error replies ${report.errorReplies}, ` +
     `unexpected app exits ${result.unexpectedExits.length}, skipped faults ${report.skippedFaults}, run ${minutes} min`,
 );
-for (const t of result.unansweredTraces ?? []) {
-  say(
-    `  unanswered ${t.chatId} ${t.messageId}: ` +
-      (t.inbound ? `INBOUND #${t.inbound.seq} (${t.inbound.subject})` : 'not in INBOUND') +
-      (t.routerConsumer
-        ? `; ${t.routerConsumer.name} ack floor #${t.routerConsumer.ackFloorStreamSeq}, delivered #${t.routerConsumer.deliveredStreamSeq}, ack pending ${t.routerConsumer.numAckPending}`
-        : '') +
-      (t.turnRequested ? `; turn requested TURNS #${t.turnRequested.seq}` : '; no turn requested'),
-  );
-}
+for (const t of result.unansweredTraces ?? []) say(`  ${describeTrace(t)}`);
 process.stdout.write(`${report.line}\n`);
 const clean = report.lost === 0 && report.duplicated - report.windowDuplicated === 0 && report.orderViolations === 0;
 process.exit(clean ? 0 : 1);

@@ -81,10 +81,24 @@ export function latestSection({ result, startedAt, file, git }) {
     ),
     `- model requests: ${result.modelRequests} made, ${result.modelRequestsExpected} needed without faults`,
     `- apps that died on their own: ${result.unexpectedExits.length}; faults skipped (trap never sprang): ${report.skippedFaults}; SSE reconnects: ${result.sseReconnects}`,
+    ...(result.unansweredTraces ?? []).map((t) => `- ${describeTrace(t)}`),
     '',
     END,
   ];
   return lines.join('\n');
+}
+
+/** One message unanswered at the end of a run, as JetStream saw it (see traceUnanswered). */
+export function describeTrace(t) {
+  const consumer = t.routerConsumer;
+  return (
+    `unanswered ${t.chatId} ${t.messageId}: ` +
+    (t.inbound ? `INBOUND #${t.inbound.seq} (${t.inbound.subject})` : 'not in INBOUND') +
+    (consumer
+      ? `; ${consumer.name} ack floor #${consumer.ackFloorStreamSeq}, delivered #${consumer.deliveredStreamSeq}, ack pending ${consumer.numAckPending}`
+      : '') +
+    (t.turnRequested ? `; turn requested (TURNS #${t.turnRequested.seq})` : '; no turn requested')
+  );
 }
 
 export function updateReliabilityDoc(docFile, run) {
