@@ -44,7 +44,9 @@ const fmt = (ms) => {
 
 /** Markdown for the latest run. */
 export function latestSection({ result, startedAt, file, git }) {
-  const code = git?.commit ? `, code at \`${git.commit.slice(0, 12)}\`${git.dirty ? ' with uncommitted changes' : ''}` : '';
+  const code = git?.commit
+    ? `, code at \`${git.commit.slice(0, 12)}\`${git.dirty ? ' with uncommitted changes' : ''}`
+    : '';
   const { report } = result;
   const o = result.options;
   const lines = [
