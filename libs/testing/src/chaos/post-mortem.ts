@@ -1,6 +1,7 @@
 import { topology } from '@clawfleet/contracts';
-import { jetstream, jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
-import { connect } from '@nats-io/transport-node';
+import { jetstreamManager } from '@nats-io/jetstream';
+import { connect, type NatsConnection } from '@nats-io/transport-node';
+import { readWholeStream } from './stream-reader';
 import type { SentRecord } from './types';
 
 /** Where a message that never got its reply can be seen in JetStream at the end of a run. */
@@ -24,29 +25,24 @@ export interface UnansweredTrace {
 
 type Sighting = { subject: string; seq: number; at: number };
 
-/** Reads a whole stream once (an ordered consumer) and keeps the messages `pick` names. */
-async function scan(
-  nc: Awaited<ReturnType<typeof connect>>,
-  jsm: JetStreamManager,
+/** The first message of a stream that `pick` names, per name. */
+async function sightings(
+  nc: NatsConnection,
   stream: string,
   pick: (data: { messageId?: string; message?: { messageId?: string } }) => string | undefined,
 ): Promise<Map<string, Sighting>> {
   const found = new Map<string, Sighting>();
-  const info = await jsm.streams.info(stream);
-  if (info.state.messages === 0) return found;
-  const messages = await (await jetstream(nc).consumers.get(stream)).consume();
-  for await (const m of messages) {
+  await readWholeStream(nc, stream, (m) => {
+    let id: string | undefined;
     try {
-      const id = pick((m.json() as { data?: object }).data ?? {});
-      if (id !== undefined && !found.has(id)) {
-        found.set(id, { subject: m.subject, seq: m.seq, at: Math.floor(m.info.timestampNanos / 1e6) });
-      }
+      id = pick((m.json() as { data?: object }).data ?? {});
     } catch {
-      // Not an event: not ours to trace.
+      return; // Not an event: not ours to trace.
     }
-    if (m.info.pending === 0) break;
-  }
-  await messages.close();
+    if (id !== undefined && !found.has(id)) {
+      found.set(id, { subject: m.subject, seq: m.seq, at: Math.floor(m.info.timestampNanos / 1e6) });
+    }
+  });
   return found;
 }
 
@@ -66,10 +62,10 @@ export async function traceUnanswered(
   try {
     const jsm = await jetstreamManager(nc);
     const { streams, consumerNames } = topology(namespace);
-    const inbound = await scan(nc, jsm, streams.INBOUND.name, (d) =>
+    const inbound = await sightings(nc, streams.INBOUND.name, (d) =>
       d.messageId && wanted.has(d.messageId) ? d.messageId : undefined,
     );
-    const turns = await scan(nc, jsm, streams.TURNS.name, (d) => {
+    const turns = await sightings(nc, streams.TURNS.name, (d) => {
       const id = d.message?.messageId;
       return id && wanted.has(id) ? id : undefined;
     });

@@ -1,9 +1,9 @@
 import { HttpReplyPosted, topology } from '@clawfleet/contracts';
-import { jetstream, jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import { createParser } from 'eventsource-parser';
 import { Client } from 'pg';
 import { sleep } from '../launcher/support';
+import { readWholeStream } from './stream-reader';
 import type { ChaosRecords, FaultRecord, MailboxEntry, ReplyRecord, SentRecord, StoreSnapshot } from './types';
 
 /**
@@ -167,13 +167,8 @@ export async function readStore(databaseUrl: string): Promise<StoreSnapshot> {
 export async function readMailbox(natsUrl: string, namespace: string): Promise<MailboxEntry[]> {
   const nc = await connect({ servers: natsUrl });
   try {
-    const name = topology(namespace).streams.HTTP_MAILBOX.name;
-    const info = await (await jetstreamManager(nc)).streams.info(name);
     const out: MailboxEntry[] = [];
-    if (info.state.messages === 0) return out;
-    const consumer = await jetstream(nc).consumers.get(name);
-    const messages = await consumer.consume();
-    for await (const m of messages) {
+    await readWholeStream(nc, topology(namespace).streams.HTTP_MAILBOX.name, (m) => {
       const parsed = HttpReplyPosted.envelope.safeParse(m.json());
       if (parsed.success) {
         out.push({
@@ -183,9 +178,7 @@ export async function readMailbox(natsUrl: string, namespace: string): Promise<M
           at: Math.floor(m.info.timestampNanos / 1e6),
         });
       }
-      if (m.info.pending === 0) break;
-    }
-    await messages.close();
+    });
     return out;
   } finally {
     await nc.close();
