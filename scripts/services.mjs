@@ -1,8 +1,9 @@
 #!/usr/bin/env node
 // Makes sure the local services Clawfleet needs are up: NATS with JetStream (127.0.0.1:4222),
 // PostgreSQL (127.0.0.1:5432, user postgres, trust) with database `clawfleet`, and optionally a
-// Docker engine. Starts a service that is installed but not running (as root; otherwise prints the
-// command to run). Node built-ins only: runs on the machine's node 20 before `npm ci`.
+// Docker engine. Installs what is missing with apt and starts a service that is installed but not
+// running, as root; otherwise prints the one command to run. Node built-ins only: runs on the
+// machine's node 20 before `npm ci`.
 //
 //   node scripts/services.mjs [--docker] [--db <name>]
 //   import { ensureServices } from './services.mjs'; await ensureServices({ docker: false });
@@ -45,12 +46,12 @@ function which(cmd) {
 }
 
 /** Runs a command without stdin; resolves { code, out } (never rejects; code 127 when it can't start). */
-function run(cmd, args, { timeoutMs = 15_000 } = {}) {
+function run(cmd, args, { timeoutMs = 15_000, env = process.env } = {}) {
   return new Promise((resolve) => {
     let out = '';
     let child;
     try {
-      child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+      child = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'], env });
     } catch (e) {
       return resolve({ code: 127, out: String(e) });
     }
@@ -136,6 +137,48 @@ async function startAsRoot(name, argv) {
   throw new ServiceError(`starting ${name} failed (exit ${r.code}): ${r.out}${why}`);
 }
 
+/** The Debian packages of the services asked for that are not installed. */
+function missingPackages({ docker, nats }) {
+  const missing = [];
+  if (nats && !exists('/usr/sbin/nats-server') && !which('nats-server')) missing.push('nats-server');
+  if (!pgVersion() || !which('pg_ctlcluster')) missing.push('postgresql');
+  if (docker && !(which('dockerd') && which('docker'))) missing.push('docker.io');
+  return missing;
+}
+
+/**
+ * Installs the missing service packages with apt-get as root; otherwise fails with the one command
+ * to run. A PostgreSQL installed here gets trust authentication for local connections, which the
+ * scripts and tests use (Debian's default asks for a password over TCP).
+ */
+async function installMissing(opts) {
+  const missing = missingPackages(opts);
+  if (missing.length === 0) return;
+  const command = `apt-get install -y --no-install-recommends ${missing.join(' ')}`;
+  if (!isRoot() || !which('apt-get'))
+    throw new ServiceError(`not installed: ${missing.join(', ')}. Install them with:\n  sudo ${command}`);
+  log(`installing ${missing.join(', ')} (apt-get)`);
+  const env = { ...process.env, DEBIAN_FRONTEND: 'noninteractive' };
+  const update = await run('apt-get', ['update', '-qq'], { timeoutMs: 300_000, env });
+  if (update.code !== 0) throw new ServiceError(`apt-get update failed (exit ${update.code}): ${update.out.slice(-2000)}`);
+  const install = await run('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...missing], {
+    timeoutMs: 900_000,
+    env,
+  });
+  if (install.code !== 0) throw new ServiceError(`${command} failed (exit ${install.code}): ${install.out.slice(-2000)}`);
+  if (missing.includes('postgresql')) await trustLocalConnections();
+}
+
+async function trustLocalConnections() {
+  const version = pgVersion();
+  if (!version) throw new ServiceError('postgresql installed, but no cluster in /etc/postgresql');
+  fs.writeFileSync(
+    `/etc/postgresql/${version}/main/pg_hba.conf`,
+    'local all all trust\nhost all all 127.0.0.1/32 trust\nhost all all ::1/128 trust\n',
+  );
+  await run('pg_ctlcluster', ['--skip-systemctl-redirect', version, 'main', 'reload']);
+}
+
 async function ensureNats() {
   let info = await probeNats();
   if (!info.ok) {
@@ -213,10 +256,11 @@ async function ensureDocker() {
 }
 
 /**
- * Checks (and where possible starts) NATS+JetStream and PostgreSQL, creates the database, and with
+ * Installs what is missing (as root, with apt), checks and where possible starts NATS+JetStream and PostgreSQL, creates the database, and with
  * docker: true the Docker engine (nats: false skips NATS; database: null skips the database). Throws ServiceError with a message meant for a human.
  */
 export async function ensureServices({ docker = false, nats = true, database = 'clawfleet' } = {}) {
+  await installMissing({ docker, nats });
   const results = await Promise.allSettled([
     nats ? ensureNats() : null,
     ensurePostgres(database),
