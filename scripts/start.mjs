@@ -28,6 +28,19 @@ import {
   watchExits,
 } from './lib/stack.mjs';
 import { chat } from './lib/chat.mjs';
+import { randomBytes } from 'node:crypto';
+
+const ADMIN_KEY_FILE = path.join(ROOT, '.clawfleet', 'admin-key');
+const ADMIN_KEY_FILE_SHOWN = path.relative(process.cwd(), ADMIN_KEY_FILE) || ADMIN_KEY_FILE;
+
+/** A platform admin key for this checkout, made on first start and readable by its owner only. */
+function localAdminKey() {
+  if (fs.existsSync(ADMIN_KEY_FILE)) return fs.readFileSync(ADMIN_KEY_FILE, 'utf8').trim();
+  const key = `cf_bootstrap_${randomBytes(32).toString('base64url')}`;
+  fs.mkdirSync(path.dirname(ADMIN_KEY_FILE), { recursive: true });
+  fs.writeFileSync(ADMIN_KEY_FILE, `${key}\n`, { mode: 0o600 });
+  return key;
+}
 
 const args = process.argv.slice(2);
 const known = ['--fake-model', '--no-chat'];
@@ -67,6 +80,9 @@ const env = {
   HOST: '127.0.0.1',
   ...process.env,
 };
+// The admin API's bootstrap key goes to admin-api alone: set, or generated once per checkout.
+const adminKey = env.ADMIN_BOOTSTRAP_KEY || localAdminKey();
+delete env.ADMIN_BOOTSTRAP_KEY;
 const ports = Object.fromEntries(APPS.map(({ name, port }) => [name, Number(env[portVar(name)] ?? port)]));
 for (const [name, port] of Object.entries(ports)) {
   if (!Number.isInteger(port) || port <= 0 || port > 65535)
@@ -119,7 +135,11 @@ if (fakeModel) {
 await checkpoint();
 // ---- apps ----------------------------------------------------------------------------------------
 const started = APPS.map(({ name }) => ({
-  ...startApp(name, { ...env, PORT: String(ports[name]) }),
+  ...startApp(name, {
+    ...env,
+    PORT: String(ports[name]),
+    ...(name === 'admin-api' && { ADMIN_BOOTSTRAP_KEY: adminKey }),
+  }),
   port: ports[name],
 }));
 say(`starting ${started.length} apps (logs: .clawfleet/logs/<app>.log)`);
@@ -141,6 +161,11 @@ watchExits((name, code) => {
 const gateway = `http://127.0.0.1:${ports['channel-gateway']}`;
 say(`ready:\n${started.map((a) => `  ${a.name.padEnd(16)} http://127.0.0.1:${a.port}`).join('\n')}`);
 say(`chat API: POST ${gateway}/v1/chats/<chatId>/messages, events: GET ${gateway}/v1/chats/<chatId>/events`);
+const admin = `http://127.0.0.1:${ports['admin-api']}`;
+say(
+  `admin API: ${admin}/docs; its bootstrap key is in ${ADMIN_KEY_FILE_SHOWN}:\n` +
+    `  curl -H "Authorization: Bearer $(cat ${ADMIN_KEY_FILE_SHOWN})" ${admin}/v1/me`,
+);
 
 if (interactive) {
   await chat(gateway);

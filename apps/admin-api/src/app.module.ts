@@ -1,14 +1,36 @@
+import { ApiKeysRepository, authMigrations, KeyVerifier } from '@clawfleet/auth';
 import { serviceImports } from '@clawfleet/bus';
+import { eventStoreMigrations } from '@clawfleet/event-store';
 import { DynamicModule, Module } from '@nestjs/common';
-import type { AdminConfig } from './config';
+import { APP_GUARD } from '@nestjs/core';
+import { DataSource } from 'typeorm';
+import { AuthGuard } from './auth/auth.guard';
+import { MeController } from './auth/me.controller';
+import { ADMIN_CONFIG, type AdminConfig } from './config';
+import { PlatformKeysController, TenantKeysController } from './keys/keys.controller';
+import { KeysService } from './keys/keys.service';
 
 @Module({})
 export class AppModule {
   static forRoot(config: AdminConfig): DynamicModule {
     return {
       module: AppModule,
-      // Connected to PostgreSQL and NATS and ready; its own tables and consumers come with its issue.
-      imports: serviceImports('admin-api', config, { migrations: [] }),
+      // The keys and the audit trail (in the event store) are admin-api's.
+      imports: serviceImports('admin-api', config, { migrations: [...eventStoreMigrations, ...authMigrations] }),
+      controllers: [MeController, TenantKeysController, PlatformKeysController],
+      providers: [
+        { provide: ADMIN_CONFIG, useValue: config },
+        { provide: ApiKeysRepository, inject: [DataSource], useFactory: (ds: DataSource) => new ApiKeysRepository(ds) },
+        {
+          provide: KeyVerifier,
+          inject: [ApiKeysRepository],
+          useFactory: (keys: ApiKeysRepository) =>
+            new KeyVerifier(keys, { cacheMs: config.AUTH_KEY_CACHE_MS, bootstrapKey: config.ADMIN_BOOTSTRAP_KEY }),
+        },
+        KeysService,
+        // Every route is closed unless it declares who may use it; health and /docs are the guard's exceptions.
+        { provide: APP_GUARD, useClass: AuthGuard },
+      ],
     };
   }
 }

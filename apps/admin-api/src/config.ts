@@ -3,5 +3,18 @@ import { z } from 'zod';
 
 export const AdminConfig = BaseConfig.extend({
   PORT: z.coerce.number().int().min(0).max(65535).default(8085),
+  /**
+   * A platform admin key for the first start (at least 32 characters), compared and never stored.
+   * Use it to create the first tenants and their keys, then remove it from the environment.
+   */
+  ADMIN_BOOTSTRAP_KEY: z
+    .string()
+    .min(32, 'ADMIN_BOOTSTRAP_KEY must be at least 32 characters')
+    .optional()
+    .or(z.literal('').transform(() => undefined)),
+  /** How long a verified key is trusted before it is read again: revocation takes effect within this. */
+  AUTH_KEY_CACHE_MS: z.coerce.number().int().min(0).max(10_000).default(1_000),
 });
 export type AdminConfig = z.infer<typeof AdminConfig>;
+
+export const ADMIN_CONFIG = Symbol('ADMIN_CONFIG');

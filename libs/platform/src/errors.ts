@@ -29,6 +29,13 @@ export class NotFoundError extends DomainError {
   readonly status = 404;
 }
 
+/** No credentials, or ones that are not valid. */
+export class UnauthorizedError extends DomainError {
+  readonly code = 'unauthorized';
+  readonly retryable = false;
+  readonly status = 401;
+}
+
 export class ForbiddenError extends DomainError {
   readonly code = 'forbidden';
   readonly retryable = false;

@@ -1,4 +1,8 @@
-import { Controller, Get, Global, HttpCode, HttpException, HttpStatus, Injectable, Module } from '@nestjs/common';
+import { Controller, Get, Global, HttpCode, HttpException, HttpStatus, Injectable, Module, SetMetadata } from '@nestjs/common';
+
+/** Marks a route that needs no credentials (health probes); every other route of an authenticated API is closed. */
+export const PUBLIC_ROUTE = Symbol('clawfleet:public-route');
+export const PublicRoute = () => SetMetadata(PUBLIC_ROUTE, true);
 
 export type ReadinessCheck = () => Promise<void> | void;
 
@@ -35,6 +39,7 @@ export class Readiness {
 }
 
 @Controller()
+@PublicRoute()
 export class HealthController {
   constructor(private readonly readiness: Readiness) {}
 

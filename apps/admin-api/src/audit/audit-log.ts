@@ -1,0 +1,29 @@
+import type { Principal } from '@clawfleet/auth';
+import { auditStreamId, PLATFORM_TENANT, type AuditEvent } from '@clawfleet/contracts';
+import { EventStore } from '@clawfleet/event-store';
+import { uuidV7Ids } from '@clawfleet/platform';
+import type { EntityManager } from 'typeorm';
+
+/**
+ * Records a change in the changed resource's audit stream, inside the caller's transaction, so a
+ * change and its audit event commit together or not at all.
+ */
+export async function recordAudit(
+  store: EventStore,
+  manager: EntityManager,
+  change: Omit<AuditEvent['data'], 'actor' | 'at'> & { readonly actor: Principal; readonly at: Date },
+): Promise<void> {
+  const { actor, at, resource, tenantId } = change;
+  const streamId = auditStreamId(resource.type, resource.id);
+  const storeTenant = tenantId ?? PLATFORM_TENANT;
+  const version = await store.streamVersion(storeTenant, streamId);
+  const event: AuditEvent = {
+    type: 'AuditRecorded',
+    data: {
+      ...change,
+      actor: { keyId: actor.keyId, prefix: actor.prefix, scope: actor.scope },
+      at: at.toISOString(),
+    },
+  };
+  await store.append(storeTenant, streamId, version, [{ id: uuidV7Ids.next(), ...event }], { manager });
+}

@@ -1,0 +1,48 @@
+/**
+ * What a key may do. A key belongs to one tenant, except a platform key (tenantId null), which
+ * operates the platform: it creates tenants and acts in any of them.
+ *
+ * - `platform:admin`: everything, in every tenant.
+ * - `tenant:admin`: read and change everything of its tenant, and make its tenant's keys.
+ * - `tenant:read`: read everything of its tenant, change nothing.
+ * - `channel:client`: chat as the key's user through the channels (HTTP, OpenAI-compatible);
+ *   no access to the admin API.
+ */
+export const SCOPES = ['platform:admin', 'tenant:admin', 'tenant:read', 'channel:client'] as const;
+export type Scope = (typeof SCOPES)[number];
+
+/** Who a request acts as, taken from its verified key, never from the request body. */
+export interface Principal {
+  readonly keyId: string;
+  readonly prefix: string;
+  /** null for a platform key. */
+  readonly tenantId: string | null;
+  readonly scope: Scope;
+  /** The user a channel-client key chats as. */
+  readonly userId: string | null;
+}
+
+export type Action = 'read' | 'write';
+
+/**
+ * Whether the principal may perform `action` on the data of `tenantId`. A tenant's data is invisible
+ * to every other tenant's keys, so callers answer a refusal for another tenant as 404, not 403.
+ */
+export function mayAccessTenant(principal: Principal, tenantId: string): boolean {
+  return (
+    principal.scope === 'platform:admin' || (principal.tenantId === tenantId && principal.scope !== 'channel:client')
+  );
+}
+
+export function mayPerform(principal: Principal, action: Action, tenantId: string): boolean {
+  if (!mayAccessTenant(principal, tenantId)) return false;
+  if (action === 'read') return true;
+  return principal.scope === 'platform:admin' || principal.scope === 'tenant:admin';
+}
+
+/** Scopes a principal may give to a key it creates: never more than its own. */
+export function mayGrant(principal: Principal, scope: Scope): boolean {
+  if (principal.scope === 'platform:admin') return true;
+  if (principal.scope === 'tenant:admin') return scope !== 'platform:admin';
+  return false;
+}
