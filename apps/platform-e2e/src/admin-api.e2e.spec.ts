@@ -286,6 +286,54 @@ describe('bad input', () => {
   });
 });
 
+describe('the admin CLI', () => {
+  const cli = (args: string[]) => {
+    try {
+      const out = execFileSync(process.execPath, [path.join(__dirname, '../../../scripts/admin.mjs'), ...args], {
+        env: { ...process.env, ADMIN_API_URL: api, ADMIN_API_KEY: BOOTSTRAP },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      return { code: 0, out: JSON.parse(out.toString()) };
+    } catch (error) {
+      const e = error as { status: number; stderr: Buffer };
+      return { code: e.status, out: e.stderr.toString() };
+    }
+  };
+
+  it('creates, lists and revokes a key over the REST API', () => {
+    const created = cli([
+      'keys',
+      'create',
+      '--tenant',
+      'cli',
+      '--scope',
+      'channel:client',
+      '--name',
+      'app',
+      '--user',
+      'bob',
+    ]);
+    expect(created).toMatchObject({ code: 0, out: { scope: 'channel:client', userId: 'bob' } });
+    expect(created.out.key).toMatch(/^cf_/);
+    expect(cli(['keys', 'list', '--tenant', 'cli']).out.items.map((k: { id: string }) => k.id)).toEqual([
+      created.out.id,
+    ]);
+    expect(cli(['keys', 'revoke', '--tenant', 'cli', '--id', created.out.id]).out.revokedAt).toBeTruthy();
+    expect(cli(['me']).out).toMatchObject({ scope: 'platform:admin' });
+  });
+
+  it('says what is wrong: a usage error, or the problem the API answered', () => {
+    expect(cli(['keys', 'create', '--scope', 'tenant:read'])).toMatchObject({
+      code: 2,
+      out: expect.stringContaining('--tenant is required'),
+    });
+    expect(cli(['keys', 'create', '--tenant', 'cli', '--scope', 'root', '--name', 'x'])).toMatchObject({
+      code: 1,
+      out: expect.stringContaining('400'),
+    });
+  });
+});
+
 describe('the API description', () => {
   it('is a valid OpenAPI document, and the one in the repository is current', async () => {
     const doc = (await call('GET', '/openapi.json')).json;
