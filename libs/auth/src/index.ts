@@ -2,8 +2,8 @@ export * from './api-key';
 export * from './scopes';
 export * from './api-keys.repository';
 export * from './key-verifier';
-export { Auth1732100000500 } from './migrations/1732100000500-auth';
+export { Auth1732100000700 } from './migrations/1732100000700-auth';
 
-import { Auth1732100000500 } from './migrations/1732100000500-auth';
+import { Auth1732100000700 } from './migrations/1732100000700-auth';
 /** Migrations of the API keys, for the apps that read or write them. */
-export const authMigrations = [Auth1732100000500];
+export const authMigrations = [Auth1732100000700];

@@ -1,7 +1,7 @@
 import type { MigrationInterface, QueryRunner } from 'typeorm';
 
-export class Auth1732100000500 implements MigrationInterface {
-  name = 'Auth1732100000500';
+export class Auth1732100000700 implements MigrationInterface {
+  name = 'Auth1732100000700';
 
   async up(q: QueryRunner): Promise<void> {
     await q.query(`CREATE SCHEMA IF NOT EXISTS auth`);
