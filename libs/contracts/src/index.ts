@@ -2,3 +2,4 @@ export * from './envelope';
 export * from './events';
 export * from './topology';
 export * from './session-events';
+export * from './text';
