@@ -66,6 +66,19 @@ export function sanitizeText(text: string): { readonly text: string; readonly re
 }
 
 /**
+ * Text from outside (a provider's or a channel's error message) as a field can carry it: sanitised,
+ * and cut to `maxChars` without splitting a surrogate pair (half a pair cannot be stored either).
+ */
+export function storableText(text: string, maxChars = Infinity): string {
+  let clean = sanitizeText(text).text;
+  if (clean.length > maxChars) {
+    const last = clean.charCodeAt(maxChars - 1);
+    clean = clean.slice(0, last >= 0xd800 && last <= 0xdbff ? maxChars - 1 : maxChars);
+  }
+  return clean;
+}
+
+/**
  * Adds the storable-text check to a string schema. The issue names the position (also in
  * `params.position`, which RFC 9457 problems carry on), so a client can find the character.
  */

@@ -1,5 +1,5 @@
 import { InboundReceived, MessageText, OutboundReady, Sender, TurnRequested } from './events';
-import { REPLACEMENT_CHARACTER, sanitizeText, storableTextProblem } from './text';
+import { REPLACEMENT_CHARACTER, sanitizeText, storableText, storableTextProblem } from './text';
 
 describe('storableTextProblem', () => {
   it.each([
@@ -39,6 +39,15 @@ describe('sanitizeText', () => {
   it('always returns text the check accepts', () => {
     const nasty = Array.from({ length: 2_000 }, (_, i) => String.fromCharCode((i * 7919) % 0x10000)).join('');
     expect(storableTextProblem(sanitizeText(nasty).text)).toBeUndefined();
+  });
+});
+
+describe('storableText', () => {
+  it('sanitises, and cuts without splitting a surrogate pair', () => {
+    expect(storableText('a\u0000b')).toBe('a\ufffdb');
+    expect(storableText('ab😀c', 3)).toBe('ab');
+    expect(storableText('ab😀c', 4)).toBe('ab😀');
+    expect(storableText('short', 100)).toBe('short');
   });
 });
 

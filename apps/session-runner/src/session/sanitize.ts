@@ -46,6 +46,3 @@ export function sanitizeToolResult<T extends ToolOutcome | Suspension>(result: T
   const { text, replaced } = sanitizeText(result.content);
   return replaced === 0 ? result : { ...result, content: text + sanitizedNote(replaced) };
 }
-
-/** Any other text from outside (a provider's error message): made storable, nothing noted. */
-export const storableText = (text: string): string => sanitizeText(text).text;

@@ -2,6 +2,7 @@ import { makeEnvelope } from '@clawfleet/bus';
 import {
   MAX_REPLY_CHARS,
   OutboundReady,
+  storableText,
   TurnCompleted,
   TurnFailed,
   type SessionEvent,
@@ -12,22 +13,14 @@ import { outboxMessage, type OutboxMessage } from '@clawfleet/event-store';
 import type { z } from 'zod';
 import { deriveId } from '@clawfleet/platform';
 import { failureText } from './failure-texts';
-import { storableText } from './sanitize';
 import type { Notice, SessionState } from './session.state';
 import type { RunningState } from './turn.effects';
 
 const CUT_NOTE = '\n\n[The reply was cut: it was longer than the platform sends in one message.]';
 
-/** The first `length` characters of `text`, never ending inside a surrogate pair (half a pair cannot be stored). */
-export function cut(text: string, length: number): string {
-  if (text.length <= length) return text;
-  const last = text.charCodeAt(length - 1);
-  return text.slice(0, last >= 0xd800 && last <= 0xdbff ? length - 1 : length);
-}
-
-/** A model may answer at any length; one outbound message carries at most MAX_REPLY_CHARS. */
+/** A model may answer at any length; one outbound message carries at most MAX_REPLY_CHARS (never half a pair). */
 function fitReply(text: string): string {
-  return text.length <= MAX_REPLY_CHARS ? text : cut(text, MAX_REPLY_CHARS - CUT_NOTE.length) + CUT_NOTE;
+  return text.length <= MAX_REPLY_CHARS ? text : storableText(text, MAX_REPLY_CHARS - CUT_NOTE.length) + CUT_NOTE;
 }
 
 interface Outcome {
@@ -145,7 +138,7 @@ export function failTurn(
   const fact = turnFact(TurnFailed, state, tenantId, topology, {
     ...factRefs(state),
     ...detail,
-    reason: cut(detail.reason, 2_000),
+    reason: storableText(detail.reason, 2_000),
   });
   return {
     events: [
