@@ -92,12 +92,19 @@ const post = (chatId: string, body: unknown) =>
 
 describe('text a user sends that cannot be stored', () => {
   it.each([
-    ['a NUL', 'nul', { text: 'hi\u0000there' }, 'text', 2],
-    ['a lone high surrogate', 'high', { text: 'hi \ud800 there' }, 'text', 3],
-    ['a lone low surrogate', 'low', { text: '\udc00 hi' }, 'text', 0],
-    ['a NUL in the sender display name', 'name', { text: 'hello', sender: { id: 'u1', displayName: 'Ann\u0000' } }, 'sender.displayName', 3],
-    ['an oversized text', 'big', { text: 'y'.repeat(MAX_MESSAGE_CHARS + 1) }, 'text', MAX_MESSAGE_CHARS],
-  ])('with %s is refused with a 400 naming the position; nothing is stored; the chat answers next', async (_what, id, body, path, position) => {
+    ['a NUL', 'nul', { text: 'hi\u0000there' }, 'text', 2, 'text: text contains a NUL character (U+0000) at position 2'],
+    ['a lone high surrogate', 'high', { text: 'hi \ud800 there' }, 'text', 3, 'a lone high surrogate (U+D800) at position 3'],
+    ['a lone low surrogate', 'low', { text: '\udc00 hi' }, 'text', 0, 'a lone low surrogate (U+DC00) at position 0'],
+    [
+      'a NUL in the sender display name',
+      'name',
+      { text: 'hello', sender: { id: 'u1', displayName: 'Ann\u0000' } },
+      'sender.displayName',
+      3,
+      'sender.displayName: displayName contains a NUL character (U+0000) at position 3',
+    ],
+    ['an oversized text', 'big', { text: 'y'.repeat(MAX_MESSAGE_CHARS + 1) }, 'text', MAX_MESSAGE_CHARS, 'text is longer than 32000'],
+  ])('with %s is refused with a 400 naming the position; nothing is stored; the chat answers next', async (_what, id, body, path, position, detail) => {
     const chatId = `poison-${id}`;
     const chat = await openChat(f.gateway, chatId);
     const res = await post(chatId, { ...body, messageId: 'bad-1' });
@@ -105,7 +112,7 @@ describe('text a user sends that cannot be stored', () => {
     expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json/);
     const problem = (await res.json()) as { status: number; detail: string; errors: unknown[] };
     expect(problem).toMatchObject({ status: 400, errors: [{ path, position }] });
-    if (id !== 'big') expect(problem.detail).toMatch(new RegExp(`^${path}: .* at position ${position}, which cannot be stored$`));
+    expect(problem.detail).toContain(detail);
     await chat.send('now a good one', 'good-1');
     expect(await chat.nextReply(15_000)).toMatchObject({ kind: 'reply', text: 'echo: now a good one' });
     // Nothing of the refused message reached the bus or the session.

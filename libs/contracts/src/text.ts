@@ -17,6 +17,7 @@ import { z } from 'zod';
  */
 
 // Non-unicode mode on purpose: it matches the UTF-16 code units one by one.
+// eslint-disable-next-line no-control-regex -- NUL is one of the characters looked for
 const UNSTORABLE = /\u0000|[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 const UNSTORABLE_ALL = new RegExp(UNSTORABLE.source, 'g');
 

@@ -35,7 +35,8 @@ export const MODEL_ERROR = {
 } as const;
 
 // Providers name these in their messages and codes; OpenAI-compatible servers copy OpenAI's words.
-const CONTEXT_TOO_LONG = /context[_ ]length|context window|maximum context|prompt is too long|too many tokens|reduce the length/i;
+const CONTEXT_TOO_LONG =
+  /context[_ ]length|context window|maximum context|prompt is too long|too many tokens|reduce the length/i;
 const REFUSED = /content[_ ]?(filter|policy|management)|safety (system|policy)|usage polic|flagged/i;
 
 /** The code of a provider's HTTP error, from its status and (for 400s) its words. */

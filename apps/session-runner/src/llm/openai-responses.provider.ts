@@ -90,7 +90,11 @@ function fromResponse(response: Response, request: ModelRequest): ModelResponse 
     const message = response.error?.message ?? '';
     // A failed response has no HTTP status: its code says what a status would have.
     const status = code === 'rate_limit_exceeded' ? 429 : code === 'server_error' ? 500 : 400;
-    throw new ModelError(`model response failed (${code ?? 'unknown'}): ${message}`, retryable, codeOfStatus(status, message, code));
+    throw new ModelError(
+      `model response failed (${code ?? 'unknown'}): ${message}`,
+      retryable,
+      codeOfStatus(status, message, code),
+    );
   }
   const text = response.output
     .flatMap((item) => (item.type === 'message' ? item.content : []))

@@ -21,9 +21,11 @@ export function sanitizeResponse<R extends ModelResponse>(response: R): Sanitize
     return result.text;
   };
   const text = clean(response.text);
-  const toolCalls = response.toolCalls.map(
-    (call): ToolCall => ({ id: clean(call.id), name: clean(call.name), arguments: clean(call.arguments) }),
-  );
+  const toolCalls = response.toolCalls.map((call): ToolCall => ({
+    id: clean(call.id),
+    name: clean(call.name),
+    arguments: clean(call.arguments),
+  }));
   const model = clean(response.model);
   const finishReason = clean(response.finishReason);
   if (replaced === 0) return response;

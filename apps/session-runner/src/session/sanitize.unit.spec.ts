@@ -30,8 +30,13 @@ describe('a tool result', () => {
   });
 
   it('with NUL bytes in its output gets them replaced and a note the model reads', () => {
-    const clean = sanitizeToolResult({ status: 'error' as const, content: 'get_time failed: unknown time zone "a\u0000b"' });
-    expect(clean.content).toMatch(/^get_time failed: unknown time zone "a\ufffdb"\n\[1 character\(s\) that cannot be stored/);
+    const clean = sanitizeToolResult({
+      status: 'error' as const,
+      content: 'get_time failed: unknown time zone "a\u0000b"',
+    });
+    expect(clean.content).toMatch(
+      /^get_time failed: unknown time zone "a\ufffdb"\n\[1 character\(s\) that cannot be stored/,
+    );
   });
 
   it('that suspends the turn with an unstorable question is made storable', () => {

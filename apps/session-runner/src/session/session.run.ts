@@ -162,7 +162,14 @@ export class SessionRun {
         return this.record([
           {
             type: 'ContextCompacted',
-            data: { turnId: running.turn.turnId, replacedItems, summary: text, model, usage, ...(sanitized && { sanitized }) },
+            data: {
+              turnId: running.turn.turnId,
+              replacedItems,
+              summary: text,
+              model,
+              usage,
+              ...(sanitized && { sanitized }),
+            },
           },
         ]);
       }

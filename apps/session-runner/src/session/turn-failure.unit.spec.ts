@@ -15,8 +15,18 @@ const anthropic = (status: number, message: string, type = 'invalid_request_erro
 
 describe('a provider error', () => {
   it.each([
-    ['OpenAI 429', openai(429, 'Rate limit reached for gpt-4o-mini in organization org-abc', 'rate_limit_exceeded'), 'model-rate-limited', true],
-    ['OpenAI 429 insufficient_quota', openai(429, 'You exceeded your current quota', 'insufficient_quota'), 'model-quota', true],
+    [
+      'OpenAI 429',
+      openai(429, 'Rate limit reached for gpt-4o-mini in organization org-abc', 'rate_limit_exceeded'),
+      'model-rate-limited',
+      true,
+    ],
+    [
+      'OpenAI 429 insufficient_quota',
+      openai(429, 'You exceeded your current quota', 'insufficient_quota'),
+      'model-quota',
+      true,
+    ],
     ['Anthropic 529', anthropic(529, 'Overloaded', 'overloaded_error'), 'model-unavailable', true],
     ['OpenAI 503', openai(503, 'The server is overloaded'), 'model-unavailable', true],
     ['a connection error', new OpenAI.APIConnectionError({ message: 'Connection error.' }), 'model-unavailable', true],
@@ -26,12 +36,26 @@ describe('a provider error', () => {
     ['Anthropic 403', anthropic(403, 'Your API key does not have permission', 'permission_error'), 'model-auth', false],
     [
       'OpenAI context length',
-      openai(400, "This model's maximum context length is 128000 tokens. However, your messages resulted in 130000 tokens.", 'context_length_exceeded'),
+      openai(
+        400,
+        "This model's maximum context length is 128000 tokens. However, your messages resulted in 130000 tokens.",
+        'context_length_exceeded',
+      ),
       'model-context-too-long',
       false,
     ],
-    ['Anthropic prompt too long', anthropic(400, 'prompt is too long: 210000 tokens > 200000 maximum'), 'model-context-too-long', false],
-    ['a content filter', openai(400, 'Your request was rejected as a result of our safety system.', 'content_policy_violation'), 'model-refused', false],
+    [
+      'Anthropic prompt too long',
+      anthropic(400, 'prompt is too long: 210000 tokens > 200000 maximum'),
+      'model-context-too-long',
+      false,
+    ],
+    [
+      'a content filter',
+      openai(400, 'Your request was rejected as a result of our safety system.', 'content_policy_violation'),
+      'model-refused',
+      false,
+    ],
     ['OpenAI unknown model', openai(404, 'The model `gpt-9` does not exist', 'model_not_found'), 'model-404', false],
     ['another 400', openai(400, "Invalid value for 'temperature'"), 'model-rejected', false],
     ['a dropped stream', new Error('socket hang up'), 'model-unavailable', true],
@@ -79,7 +103,15 @@ describe('failTurn', () => {
     { type: 'SessionStarted', data: { sessionId, agentId: 'default', chat } },
     {
       type: 'UserMessageAdded',
-      data: { turnId, seq: 1, messageId: 'm1', text: 'hi', sender: { id: 'alice' }, source: 'user', correlationId: 'c1' },
+      data: {
+        turnId,
+        seq: 1,
+        messageId: 'm1',
+        text: 'hi',
+        sender: { id: 'alice' },
+        source: 'user',
+        correlationId: 'c1',
+      },
     },
     { type: 'TurnStarted', data: { turnId } },
   );
@@ -92,12 +124,20 @@ describe('failTurn', () => {
     expect(events).toEqual([
       {
         type: 'TurnFailed',
-        data: expect.objectContaining({ code: 'model-rate-limited', reason: expect.stringMatching(/org-abc/), retryable: true, text }),
+        data: expect.objectContaining({
+          code: 'model-rate-limited',
+          reason: expect.stringMatching(/org-abc/),
+          retryable: true,
+          text,
+        }),
       },
     ]);
     const [reply, fact] = outbox.map((m) => JSON.parse(m.payload) as { data: Record<string, unknown> });
     expect(OutboundReady.data.parse(reply!.data)).toMatchObject({ kind: 'error', text });
-    expect(TurnFailed.data.parse(fact!.data)).toMatchObject({ code: 'model-rate-limited', reason: expect.stringMatching(/org-abc/) });
+    expect(TurnFailed.data.parse(fact!.data)).toMatchObject({
+      code: 'model-rate-limited',
+      reason: expect.stringMatching(/org-abc/),
+    });
   });
 
   it('when the provider error text cannot be stored: sanitises it, whole and cut', () => {

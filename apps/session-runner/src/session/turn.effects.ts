@@ -32,7 +32,11 @@ export interface TurnEffectsDeps {
 
 export type RunningState = Extract<SessionState, { status: 'running' }>;
 
-const where = (tenantId: string, state: RunningState) => ({ tenantId, sessionId: state.sessionId, turnId: state.turn.turnId });
+const where = (tenantId: string, state: RunningState) => ({
+  tenantId,
+  sessionId: state.sessionId,
+  turnId: state.turn.turnId,
+});
 
 const SUMMARIZE =
   'You compress conversations. Summarize the conversation so far for the assistant who continues it: the facts, decisions, open questions and what the user wants, in at most 300 words. Write the summary only.';
@@ -68,12 +72,16 @@ export function createTurnEffects(deps: TurnEffectsDeps) {
       used = response.usage.inputTokens + response.usage.outputTokens;
       // The edge where a model's text enters: made storable before anything records it.
       const clean = sanitizeResponse({ ...response, latencyMs: Math.round(performance.now() - started) });
-      if (clean.sanitized) deps.warn?.({ ...where(tenantId, state), sanitized: clean.sanitized }, 'model response sanitised');
+      if (clean.sanitized)
+        deps.warn?.({ ...where(tenantId, state), sanitized: clean.sanitized }, 'model response sanitised');
       return clean;
     } catch (error) {
       // The provider's own words stay here and in the TurnFailed event; the user gets a short text.
       if (error instanceof ModelError && error.code !== 'model-aborted')
-        deps.warn?.({ ...where(tenantId, state), code: error.code, retryable: error.retryable, err: error }, 'model call failed');
+        deps.warn?.(
+          { ...where(tenantId, state), code: error.code, retryable: error.retryable, err: error },
+          'model call failed',
+        );
       throw error;
     } finally {
       await deps.budgets.settle(reservation.id, used);
