@@ -1,6 +1,7 @@
 import { makeEnvelope } from '@clawfleet/bus';
-import { DeliveryFailed, InboundReceived, MAX_REPLY_CHARS, OutboundReady } from '@clawfleet/contracts';
+import { DeliveryFailed, InboundReceived, MAX_MESSAGE_CHARS, MAX_REPLY_CHARS, OutboundReady } from '@clawfleet/contracts';
 import { openChat } from '@clawfleet/testing';
+import { readSessionStreams, type StoredEvent } from './support/event-store-probe';
 import { eventually, startPlatform, type PlatformFixture } from './support/fixture';
 
 let f: PlatformFixture;
@@ -60,13 +61,107 @@ describe('a model that misbehaves', () => {
     await chat.close();
   });
 
-  it('that fails for good (401) gives the user a clear error and the session goes on', async () => {
+  it('that fails for good (401) gives the user a short text, keeps the full error, and the session goes on', async () => {
     const chat = await openChat(f.gateway, 'model-401');
-    f.model.script({ error: { status: 401, message: 'Incorrect API key provided' } });
+    f.model.script({ error: { status: 401, message: 'Incorrect API key provided: sk-ab***cd' } });
     await chat.send('hello?');
-    expect(await chat.nextReply(15_000)).toMatchObject({ kind: 'error', text: expect.stringMatching(/401/) });
+    const refused = await chat.nextReply(15_000);
+    expect(refused).toMatchObject({ kind: 'error', text: expect.stringMatching(/could not sign in to its model provider/) });
+    // The provider's words are for operators: never in the chat, always in the session's events.
+    expect(refused.text).not.toMatch(/Incorrect API key|401|sk-/);
+    const failed = (await sessionOf('model-401')).find((e) => e.type === 'TurnFailed')!;
+    expect(failed.data).toMatchObject({ code: 'model-auth', reason: expect.stringMatching(/\(401\): .*Incorrect API key provided/), text: refused.text });
     await chat.send('and now?');
     expect(await chat.nextReply(15_000)).toMatchObject({ kind: 'reply', text: 'echo: and now?' });
+    await chat.close();
+  });
+});
+
+/** The events of the session of an HTTP chat. */
+async function sessionOf(chatId: string): Promise<StoredEvent[]> {
+  const streams = [...(await readSessionStreams(f.db.url)).values()];
+  return streams.find((events) => events[0]?.type === 'SessionStarted' && events[0].data.chat.chatId === chatId) ?? [];
+}
+
+const post = (chatId: string, body: unknown) =>
+  fetch(`${f.gateway}/v1/chats/${chatId}/messages`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify(body),
+  });
+
+describe('text a user sends that cannot be stored', () => {
+  it.each([
+    ['a NUL', 'nul', { text: 'hi\u0000there' }, 'text', 2, 'text: text contains a NUL character (U+0000) at position 2'],
+    ['a lone high surrogate', 'high', { text: 'hi \ud800 there' }, 'text', 3, 'a lone high surrogate (U+D800) at position 3'],
+    ['a lone low surrogate', 'low', { text: '\udc00 hi' }, 'text', 0, 'a lone low surrogate (U+DC00) at position 0'],
+    [
+      'a NUL in the sender display name',
+      'name',
+      { text: 'hello', sender: { id: 'u1', displayName: 'Ann\u0000' } },
+      'sender.displayName',
+      3,
+      'sender.displayName: displayName contains a NUL character (U+0000) at position 3',
+    ],
+    ['an oversized text', 'big', { text: 'y'.repeat(MAX_MESSAGE_CHARS + 1) }, 'text', MAX_MESSAGE_CHARS, 'text is longer than 32000'],
+  ])('with %s is refused with a 400 naming the position; nothing is stored; the chat answers next', async (_what, id, body, path, position, detail) => {
+    const chatId = `poison-${id}`;
+    const chat = await openChat(f.gateway, chatId);
+    const res = await post(chatId, { ...body, messageId: 'bad-1' });
+    expect(res.status).toBe(400);
+    expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+    const problem = (await res.json()) as { status: number; detail: string; errors: unknown[] };
+    expect(problem).toMatchObject({ status: 400, errors: [{ path, position }] });
+    expect(problem.detail).toContain(detail);
+    await chat.send('now a good one', 'good-1');
+    expect(await chat.nextReply(15_000)).toMatchObject({ kind: 'reply', text: 'echo: now a good one' });
+    // Nothing of the refused message reached the bus or the session.
+    const inbound = (await f.bus.messages('INBOUND')).flatMap((m) => {
+      const event = InboundReceived.envelope.safeParse(JSON.parse(m.string()));
+      return event.success && event.data.data.chat.chatId === chatId ? [event.data.data.messageId] : [];
+    });
+    expect(inbound).toEqual(['good-1']);
+    const added = (await sessionOf(chatId)).filter((e) => e.type === 'UserMessageAdded');
+    expect(added.map((e) => e.data.text)).toEqual(['now a good one']);
+    await chat.close();
+  });
+});
+
+describe('a model or tool whose output cannot be stored', () => {
+  it('answers with NUL and a lone surrogate: sanitised, the turn completes, the chat answers next', async () => {
+    const chat = await openChat(f.gateway, 'model-nul');
+    // Every call, not once: a runner that could not record the answer would ask again and again.
+    f.model.setReply(() => 'hi\u0000there \ud83d');
+    await chat.send('say something odd');
+    expect(await chat.nextReply(20_000)).toMatchObject({ kind: 'reply', text: 'hi\ufffdthere \ufffd' });
+    f.model.setReply((request) => `echo: ${request.lastUserText ?? ''}`);
+    await chat.send('and now?');
+    expect(await chat.nextReply(15_000)).toMatchObject({ kind: 'reply', text: 'echo: and now?' });
+    const responded = (await sessionOf('model-nul')).filter((e) => e.type === 'ModelResponded');
+    expect(responded.map((e) => e.data.sanitized)).toEqual([2, undefined]);
+    await chat.close();
+  });
+
+  it('calls a tool with a lone surrogate in its arguments, and a tool returns NUL: both sanitised, then answers', async () => {
+    const chat = await openChat(f.gateway, 'tool-nul');
+    f.model.script(
+      {
+        toolCalls: [
+          { name: 'get_time', arguments: '{"timeZone":"Mars/\ud800"}' },
+          // A JSON escape: the arguments are storable, the time zone the tool echoes in its error is not.
+          { name: 'get_time', arguments: '{"timeZone":"Moon/\\u0000Base"}' },
+        ],
+      },
+      { text: 'no such places' },
+    );
+    await chat.send('what time is it on mars?');
+    expect(await chat.nextReply(20_000)).toMatchObject({ kind: 'reply', text: 'no such places' });
+    const [mars, moon] = toolMessages(f.model.requests.at(-1)!.body);
+    expect(mars).toMatch(/^get_time failed: unknown time zone "Mars\/\ufffd"/);
+    expect(moon).toMatch(/^get_time failed: unknown time zone "Moon\/\ufffdBase"\n\[1 character\(s\) that cannot be stored/);
+    expect(f.model.requests).toHaveLength(2); // nothing was asked twice
+    await chat.send('thanks');
+    expect(await chat.nextReply(15_000)).toMatchObject({ kind: 'reply', text: 'echo: thanks' });
     await chat.close();
   });
 });

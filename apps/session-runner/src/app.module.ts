@@ -1,3 +1,4 @@
+import { PinoLogger } from 'nestjs-pino';
 import { serviceImports } from '@clawfleet/bus';
 import { systemClock } from '@clawfleet/platform';
 import { DynamicModule, Module } from '@nestjs/common';
@@ -26,9 +27,10 @@ export class AppModule {
         TokenBudgets,
         {
           provide: TURN_EFFECTS,
-          inject: [TokenBudgets],
-          useFactory: (budgets: TokenBudgets) =>
+          inject: [TokenBudgets, PinoLogger],
+          useFactory: (budgets: TokenBudgets, logger: PinoLogger) =>
             createTurnEffects({
+              warn: (fields, message) => logger.warn(fields, message),
               budgets,
               reserveOutputTokens: config.TOKEN_RESERVE_OUTPUT,
               llm,

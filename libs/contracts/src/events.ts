@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { defineEvent, EventOf } from './envelope';
+import { storable, StorableText } from './text';
 
 /** Longest user message accepted from any channel, in characters. */
 export const MAX_MESSAGE_CHARS = 32_000;
@@ -23,16 +24,22 @@ export const ChatRef = z.object({
 });
 export type ChatRef = z.infer<typeof ChatRef>;
 
+/** Everything in a message that a person or a channel chose is checked to be storable (see text.ts). */
 export const Sender = z.object({
-  id: z.string().min(1).max(128),
-  displayName: z.string().max(200).optional(),
+  id: storable(z.string().min(1).max(128), 'sender id'),
+  displayName: StorableText(200, 'displayName').optional(),
 });
 export type Sender = z.infer<typeof Sender>;
 
-export const MessageText = z
-  .string()
-  .min(1, 'text must not be empty')
-  .max(MAX_MESSAGE_CHARS, `text is longer than ${MAX_MESSAGE_CHARS} characters`);
+export const MessageText = storable(
+  z
+    .string()
+    .min(1, 'text must not be empty')
+    .max(MAX_MESSAGE_CHARS, `text is longer than ${MAX_MESSAGE_CHARS} characters`),
+);
+
+/** A channel's own id of a message (update id, event id, a client's idempotency key). */
+export const MessageId = storable(z.string().min(1).max(200), 'messageId');
 
 export const Usage = z.object({
   inputTokens: z.number().int().nonnegative(),
@@ -47,7 +54,7 @@ export const InboundReceived = defineEvent(
   z.object({
     chat: ChatRef,
     /** The channel's own id of the message (Telegram update id, Slack event id, client key): dedup key. */
-    messageId: z.string().min(1).max(200),
+    messageId: MessageId,
     sender: Sender,
     text: MessageText,
     receivedAt: z.iso.datetime({ offset: true }),
@@ -58,7 +65,7 @@ export type InboundReceived = EventOf<typeof InboundReceived>;
 /** Chat commands every agent understands; the router recognises them, session-runner carries them out. */
 export const ChatCommandName = z.enum(['new', 'stop', 'continue', 'status', 'model', 'help', 'unknown']);
 export type ChatCommandName = z.infer<typeof ChatCommandName>;
-export const ChatCommand = z.object({ name: ChatCommandName, args: z.string().max(200) });
+export const ChatCommand = z.object({ name: ChatCommandName, args: StorableText(200, 'command arguments') });
 export type ChatCommand = z.infer<typeof ChatCommand>;
 
 /** Ask session-runner to run a turn for one message of a session. */
@@ -73,7 +80,7 @@ export const TurnRequested = defineEvent(
     /** 1, 2, 3 ... per session, assigned by the router: the order turns are recorded in. */
     seq: z.number().int().positive(),
     chat: ChatRef,
-    message: z.object({ messageId: z.string().min(1).max(200), text: MessageText, sender: Sender }),
+    message: z.object({ messageId: MessageId, text: MessageText, sender: Sender }),
     source: z.enum(['user', 'schedule', 'api']),
     /** Set when the message is a chat command (`/stop`, `/model gpt-4.1`, ...): it starts no turn. */
     command: ChatCommand.optional(),
@@ -90,8 +97,8 @@ export const ToolCompleted = defineEvent(
     turnId: z.uuid(),
     toolCallId: z.string().min(1).max(200),
     outcome: z.discriminatedUnion('status', [
-      z.object({ status: z.literal('ok'), content: z.string().max(MAX_REPLY_CHARS) }),
-      z.object({ status: z.literal('error'), message: z.string().max(10_000) }),
+      z.object({ status: z.literal('ok'), content: StorableText(MAX_REPLY_CHARS, 'content') }),
+      z.object({ status: z.literal('error'), message: StorableText(10_000, 'message') }),
       z.object({ status: z.literal('timeout') }),
     ]),
   }),
@@ -109,9 +116,9 @@ export const OutboundReady = defineEvent(
     /** 1, 2, 3 ... per session: delivery sends them in this order. */
     seq: z.number().int().positive(),
     chat: ChatRef,
-    text: z.string().min(1).max(MAX_REPLY_CHARS),
+    text: storable(z.string().min(1).max(MAX_REPLY_CHARS)),
     /** The channel message id this answers, when there is one. */
-    replyTo: z.string().max(200).optional(),
+    replyTo: StorableText(200, 'replyTo').optional(),
     kind: z.enum(['reply', 'error', 'notice']),
   }),
 );
@@ -139,7 +146,8 @@ export const TurnFailed = defineEvent(
     turnId: z.uuid(),
     agentId: z.string(),
     code: z.string().max(100),
-    reason: z.string().max(2_000),
+    /** The full reason (a provider's error text included); the user was sent a short text instead. */
+    reason: StorableText(2_000, 'reason'),
     retryable: z.boolean(),
   }),
 );
@@ -155,7 +163,7 @@ export type DeliverySucceeded = EventOf<typeof DeliverySucceeded>;
 export const DeliveryFailed = defineEvent(
   'delivery.failed',
   1,
-  z.object({ outboundId: z.uuid(), sessionId: z.uuid(), chat: ChatRef, reason: z.string().max(2_000) }),
+  z.object({ outboundId: z.uuid(), sessionId: z.uuid(), chat: ChatRef, reason: StorableText(2_000, 'reason') }),
 );
 export type DeliveryFailed = EventOf<typeof DeliveryFailed>;
 
@@ -174,7 +182,7 @@ export const TurnProgressed = defineEvent(
     sessionId: z.uuid(),
     turnId: z.uuid(),
     chat: ChatRef,
-    text: z.string().max(MAX_REPLY_CHARS),
+    text: StorableText(MAX_REPLY_CHARS),
   }),
 );
 export type TurnProgressed = EventOf<typeof TurnProgressed>;

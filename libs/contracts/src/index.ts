@@ -3,3 +3,4 @@ export * from './events';
 export * from './topology';
 export * from './session-events';
 export * from './audit-events';
+export * from './text';

@@ -38,7 +38,11 @@ export type SessionEvent =
   | { type: 'CommandReceived'; data: { turnId: string; seq: number; messageId: string; command: ChatCommand; correlationId: string } }
   | { type: 'ModelChanged'; data: { model: string | null } }
   /** The first `replacedItems` of the prompt history were summarized; the events themselves stay. */
-  | { type: 'ContextCompacted'; data: { turnId: string; replacedItems: number; summary: string; model: string; usage: Usage } }
+  | {
+      type: 'ContextCompacted';
+      /** `sanitized`: characters of the model's summary that could not be stored and were replaced (U+FFFD). */
+      data: { turnId: string; replacedItems: number; summary: string; model: string; usage: Usage; sanitized?: number };
+    }
   /** A short answer of the platform itself (to a command), sent as reply `outboundSeq`. */
   | { type: 'NoticeSent'; data: { turnId: string; outboundId: string; outboundSeq: number; text: string } }
   /** `/stop` (with the notice sent as reply `outboundSeq`), or a new message in `interrupt` queue mode (no notice). */
@@ -58,6 +62,8 @@ export type SessionEvent =
         usage: Usage;
         finishReason: string;
         latencyMs: number;
+        /** Characters of the response that could not be stored (NUL, lone surrogates), replaced with U+FFFD. */
+        sanitized?: number;
       };
     }
   | { type: 'ToolCallStarted'; data: { turnId: string; toolCallId: string; name: string } }
@@ -74,7 +80,19 @@ export type SessionEvent =
   | { type: 'TurnCompleted'; data: { turnId: string; outboundId: string; outboundSeq: number; text: string; usage: Usage } }
   | {
       type: 'TurnFailed';
-      data: { turnId: string; outboundId: string; outboundSeq: number; code: string; reason: string; retryable: boolean };
+      /**
+       * `reason`: the full detail (a provider's error text included), for operators; `text`: the short
+       * text the user was sent (absent in streams recorded before it was kept).
+       */
+      data: {
+        turnId: string;
+        outboundId: string;
+        outboundSeq: number;
+        code: string;
+        reason: string;
+        retryable: boolean;
+        text?: string;
+      };
     };
 
 export type SessionEventType = SessionEvent['type'];

@@ -1,4 +1,4 @@
-import { ConflictError, createDataSource, migrate } from '@clawfleet/platform';
+import { ConflictError, createDataSource, migrate, ValidationError } from '@clawfleet/platform';
 import { createTestDatabase, type TestDatabase } from '@clawfleet/testing';
 import { randomUUID } from 'node:crypto';
 import type { DataSource, QueryRunner } from 'typeorm';
@@ -169,6 +169,23 @@ describe('expected version', () => {
     // A retried append of the same event to its own stream is a conflict too, not a second copy.
     await expect(store.append('acme', first, 1, [event])).rejects.toBeInstanceOf(ConflictError);
     expect(await store.streamVersion('acme', first)).toBe(1);
+  });
+});
+
+describe('text PostgreSQL cannot store', () => {
+  // The producers keep such text out (contracts, session-runner); this is the guard behind them.
+  it.each([
+    ['a NUL', 'hi\u0000there'],
+    ['a lone high surrogate', 'hi\ud800there'],
+    ['a lone low surrogate', 'hi\udc00there'],
+  ])('in an event (%s) fails at once as not retryable, and writes nothing', async (_what, text) => {
+    const id = streamId();
+    await store.append('acme', id, 0, [added(1)]);
+    const bad = { id: randomUUID(), type: 'Said', data: { text } } as unknown as NewEvent<CounterEvent>;
+    const error = await store.append('acme', id, 1, [added(2), bad]).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ValidationError);
+    expect(error).toMatchObject({ retryable: false, message: expect.stringMatching(/cannot be stored/) });
+    expect(await store.streamVersion('acme', id)).toBe(1);
   });
 });
 

@@ -1,4 +1,4 @@
-import { ConflictError, queryPrepared } from '@clawfleet/platform';
+import { ConflictError, queryPrepared, ValidationError } from '@clawfleet/platform';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { NewEvent, OutboxMessage, RecordedEvent, Snapshot } from './types';
 
@@ -166,7 +166,7 @@ export class EventStore {
       if ((error as { code?: string }).code === '23505') {
         throw new ConflictError(`append to ${streamId} conflicts with a recorded event`, { streamId });
       }
-      throw error;
+      throw unstorable(error, streamId) ?? error;
     }
     if (rows[0]?.version == null) {
       throw new ConflictError(`stream ${streamId} is not at version ${expectedVersion}`, { streamId, expectedVersion });
@@ -241,4 +241,24 @@ export class EventStore {
       [streamId, tenantId, snapshot.version, snapshot.schemaVersion, JSON.stringify(snapshot.state)],
     );
   }
+}
+
+/**
+ * The last guard: PostgreSQL refused the text of an event or a message (a NUL, a lone surrogate).
+ * The same append would fail every time, so it is a ValidationError (not retried), which names the
+ * problem instead of "unsupported Unicode escape sequence" after many retries. The producers
+ * prevent it (the contracts refuse such text, session-runner sanitises what models and tools
+ * produce); reaching this is a bug in a producer.
+ */
+function unstorable(error: unknown, streamId: string): ValidationError | undefined {
+  const { code, message = '', detail = '' } = error as { code?: string; message?: string; detail?: string };
+  const text =
+    code === '22P05' || // untranslatable_character: \u0000 in jsonb
+    code === '22021' || // character_not_in_repertoire: a NUL byte in a text column
+    (code === '22P02' && /surrogate|unicode/i.test(`${message} ${detail}`)); // a lone surrogate in jsonb
+  if (!text) return undefined;
+  return new ValidationError(`the append to ${streamId} holds text that cannot be stored: ${message} (${detail})`, {
+    streamId,
+    pgCode: code,
+  });
 }

@@ -10,7 +10,24 @@ export interface ProblemDetails {
   status: number;
   detail?: string;
   instance?: string;
-  errors?: Array<{ path: string; message: string }>;
+  errors?: ProblemError[];
+}
+
+/** One invalid field. `position`: where in a text the problem starts (UTF-16 code units, from 0), when known. */
+export interface ProblemError {
+  path: string;
+  message: string;
+  position?: number;
+}
+
+/**
+ * Where in the text an issue starts: an unstorable character names its own position (the contracts'
+ * storable-text check), a text that is too long goes wrong at its limit.
+ */
+function positionOf(issue: ZodError['issues'][number]): number | undefined {
+  if (issue.code === 'custom' && typeof issue.params?.['position'] === 'number') return issue.params['position'];
+  if (issue.code === 'too_big' && issue.origin === 'string') return Number(issue.maximum);
+  return undefined;
 }
 
 const TITLES: Record<number, string> = {
@@ -34,7 +51,10 @@ export function problemOf(error: unknown, instance?: string): ProblemDetails {
       status: 400,
       detail: error.issues.map((i) => `${i.path.join('.') || '(body)'}: ${i.message}`).join('; '),
       instance,
-      errors: error.issues.map((i) => ({ path: i.path.join('.'), message: i.message })),
+      errors: error.issues.map((i) => {
+        const position = positionOf(i);
+        return { path: i.path.join('.'), message: i.message, ...(position !== undefined && { position }) };
+      }),
     };
   }
   if (error instanceof DomainError) {

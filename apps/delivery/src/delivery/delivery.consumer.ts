@@ -1,5 +1,5 @@
 import { Bus, causedBy, makeEnvelope, OnEvent } from '@clawfleet/bus';
-import { DeliveryFailed, DeliverySucceeded, OutboundReady, type EventDefinition } from '@clawfleet/contracts';
+import { DeliveryFailed, DeliverySucceeded, OutboundReady, storableText, type EventDefinition } from '@clawfleet/contracts';
 import type { z } from 'zod';
 import { deriveId, DomainError, KeyedQueue, TransientError, ValidationError } from '@clawfleet/platform';
 import { Inject, Injectable } from '@nestjs/common';
@@ -47,7 +47,9 @@ export class DeliveryConsumer {
       await this.settle(outbound, { status: 'sent', channelMessageIds: result.channelMessageIds });
     } catch (error) {
       // A channel that refuses for good (chat gone, bot blocked): settle as failed so later replies go on.
-      if (error instanceof DomainError && !error.retryable) return this.settle(outbound, { status: 'failed', error: error.message });
+      // The channel's own words: made storable and short enough for the record and delivery.failed.
+      if (error instanceof DomainError && !error.retryable)
+        return this.settle(outbound, { status: 'failed', error: storableText(error.message, 2_000) });
       throw error;
     }
   }

@@ -68,11 +68,14 @@ describe('FailoverProvider', () => {
     expect(openai.requestsWhere({ model: 'gpt-4.1' })).toMatchObject([{ api: 'responses', status: 200 }]);
   });
 
-  it.each([400, 401])('stops at a non-retryable %d: the next model is not asked', async (status) => {
+  it.each([
+    [400, 'model-rejected'],
+    [401, 'model-auth'],
+  ])('stops at a non-retryable %d: the next model is not asked', async (status, code) => {
     openai.script(down(status, 'gpt-4o-mini'));
     const error = await new FailoverProvider(chain).complete(request()).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(ModelError);
-    expect(error).toMatchObject({ retryable: false, code: `model-${status}` });
+    expect(error).toMatchObject({ retryable: false, code });
     expect(anthropic.requests).toHaveLength(0);
     expect(openai.requests).toHaveLength(1);
   });

@@ -166,8 +166,8 @@ describe.each(implementations)('%s (LlmProvider contract)', (_name, model, start
   });
 
   it.each([
-    [400, 'model-400'],
-    [401, 'model-401'],
+    [400, 'model-rejected'],
+    [401, 'model-auth'],
     [404, 'model-404'],
   ])('fails non-retryable on %d, without retrying', async (status, code) => {
     fake.script({ error: { status, message: 'no such thing' } });

@@ -6,7 +6,7 @@ import type {
   ResponseInputItem,
 } from 'openai/resources/responses/responses';
 import { ModelError, type LlmProvider, type ModelRequest, type ModelResponse } from './llm.port';
-import { toModelError } from './model-errors';
+import { codeOfStatus, toModelError } from './model-errors';
 import { openAIClient, type OpenAIProviderOptions } from './openai.provider';
 
 type Params = Omit<ResponseCreateParamsBase, 'stream'>;
@@ -87,7 +87,14 @@ function fromResponse(response: Response, request: ModelRequest): ModelResponse 
   if (response.status === 'failed') {
     const code = response.error?.code;
     const retryable = code === 'server_error' || code === 'rate_limit_exceeded';
-    throw new ModelError(`model response failed (${code ?? 'unknown'}): ${response.error?.message ?? ''}`, retryable);
+    const message = response.error?.message ?? '';
+    // A failed response has no HTTP status: its code says what a status would have.
+    const status = code === 'rate_limit_exceeded' ? 429 : code === 'server_error' ? 500 : 400;
+    throw new ModelError(
+      `model response failed (${code ?? 'unknown'}): ${message}`,
+      retryable,
+      codeOfStatus(status, message, code),
+    );
   }
   const text = response.output
     .flatMap((item) => (item.type === 'message' ? item.content : []))

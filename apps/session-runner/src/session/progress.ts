@@ -1,5 +1,5 @@
 import { makeEnvelope, type Bus } from '@clawfleet/bus';
-import { MAX_REPLY_CHARS, TurnProgressed } from '@clawfleet/contracts';
+import { MAX_REPLY_CHARS, sanitizeText, TurnProgressed } from '@clawfleet/contracts';
 import type { RunningState } from './turn.effects';
 
 /**
@@ -42,7 +42,8 @@ export function progressOf(bus: Bus, intervalMs: number, tenantId: string, state
       tenantId,
       correlationId: turn.correlationId,
       causationId: turn.turnId,
-      data: { sessionId, turnId: turn.turnId, chat, text: text.slice(0, MAX_REPLY_CHARS) },
+      // The model's text as it streams: made storable like the response it becomes (a cut may split a pair).
+      data: { sessionId, turnId: turn.turnId, chat, text: sanitizeText(text.slice(0, MAX_REPLY_CHARS)).text },
     });
     bus.publisher.publishEphemeral(TurnProgressed, subject, envelope);
   }, intervalMs);

@@ -105,9 +105,8 @@ export class SessionRun {
         ]);
       case 'call-model': {
         const progress = progressOf(this.deps.bus, this.deps.config.PROGRESS_INTERVAL_MS, this.tenantId, running);
-        const response = await this.modelCall(
-          (signal) => effects.callModel(tenantId, running, step.round, signal, progress?.update),
-          (e) => e.message,
+        const response = await this.modelCall((signal) =>
+          effects.callModel(tenantId, running, step.round, signal, progress?.update),
         );
         progress?.stop();
         if (response)
@@ -156,14 +155,21 @@ export class SessionRun {
         const { replacedItems } = step;
         const summary = await this.modelCall(
           (signal) => effects.summarize(tenantId, running, replacedItems, signal),
-          (e) => `The conversation is too long for the model and could not be summarized: ${e.message}`,
+          'summarizing the conversation, which is too long for the model',
         );
         if (!summary) return;
-        const { text, model, usage } = summary;
+        const { text, model, usage, sanitized } = summary;
         return this.record([
           {
             type: 'ContextCompacted',
-            data: { turnId: running.turn.turnId, replacedItems, summary: text, model, usage },
+            data: {
+              turnId: running.turn.turnId,
+              replacedItems,
+              summary: text,
+              model,
+              usage,
+              ...(sanitized && { sanitized }),
+            },
           },
         ]);
       }
@@ -276,12 +282,10 @@ export class SessionRun {
 
   /**
    * Runs a model call. Cut short by /stop (recorded by now): forgets what was not recorded and plans
-   * again; by shutdown: returns; refused by the model: fails the turn with the model's reason.
+   * again; by shutdown: returns; refused by the model: fails the turn, recording the model's reason
+   * (prefixed with `doing`) and telling the user the short text for its kind.
    */
-  private async modelCall<T>(
-    call: (signal: AbortSignal) => Promise<T>,
-    what: (error: ModelError) => string,
-  ): Promise<T | undefined> {
+  private async modelCall<T>(call: (signal: AbortSignal) => Promise<T>, doing?: string): Promise<T | undefined> {
     try {
       return await call(this.callSignal());
     } catch (error) {
@@ -291,7 +295,8 @@ export class SessionRun {
         return undefined;
       }
       if (!(error instanceof ModelError)) throw error;
-      const failure = { code: error.code, reason: what(error), retryable: error.retryable };
+      const reason = doing ? `${doing}: ${error.message}` : error.message;
+      const failure = { code: error.code, reason, retryable: error.retryable };
       await this.commit(failTurn(this.state as RunningState, this.tenantId, this.deps.bus.topology, failure));
       return undefined;
     }

@@ -1,6 +1,7 @@
 import type { ToolCall, ToolOutcome } from '@clawfleet/contracts';
 import { ModelError, type LlmProvider, type ModelResponse } from '../llm/llm.port';
 import type { Suspension, ToolBox, ToolContext } from '../tools/tool.port';
+import { sanitizeResponse, sanitizeToolResult, type SanitizedResponse } from './sanitize';
 import { historyTokens, type SessionState } from './session.state';
 
 /** Token budgets shared by the replicas: a model call is made only with tokens reserved for it. */
@@ -25,9 +26,17 @@ export interface TurnEffectsDeps {
   readonly model: string;
   readonly instructions: string;
   readonly maxRounds: number;
+  /** Where a failed model call's full error and a sanitised response are logged (warn). */
+  readonly warn?: (fields: Record<string, unknown>, message: string) => void;
 }
 
 export type RunningState = Extract<SessionState, { status: 'running' }>;
+
+const where = (tenantId: string, state: RunningState) => ({
+  tenantId,
+  sessionId: state.sessionId,
+  turnId: state.turn.turnId,
+});
 
 const SUMMARIZE =
   'You compress conversations. Summarize the conversation so far for the assistant who continues it: the facts, decisions, open questions and what the user wants, in at most 300 words. Write the summary only.';
@@ -41,7 +50,7 @@ export function createTurnEffects(deps: TurnEffectsDeps) {
     request: { instructions: string; history: RunningState['history']; tools: ToolBox['specs']; notes: string[] },
     signal?: AbortSignal,
     onText?: (textSoFar: string) => void,
-  ): Promise<ModelResponse & { latencyMs: number }> {
+  ): Promise<SanitizedResponse<ModelResponse & { latencyMs: number }>> {
     let soFar = '';
     const onDelta = onText && ((delta: string) => onText((soFar += delta)));
     const prompt = { ...state, history: request.history };
@@ -61,7 +70,19 @@ export function createTurnEffects(deps: TurnEffectsDeps) {
         ...(onDelta && { onDelta }),
       });
       used = response.usage.inputTokens + response.usage.outputTokens;
-      return { ...response, latencyMs: Math.round(performance.now() - started) };
+      // The edge where a model's text enters: made storable before anything records it.
+      const clean = sanitizeResponse({ ...response, latencyMs: Math.round(performance.now() - started) });
+      if (clean.sanitized)
+        deps.warn?.({ ...where(tenantId, state), sanitized: clean.sanitized }, 'model response sanitised');
+      return clean;
+    } catch (error) {
+      // The provider's own words stay here and in the TurnFailed event; the user gets a short text.
+      if (error instanceof ModelError && error.code !== 'model-aborted')
+        deps.warn?.(
+          { ...where(tenantId, state), code: error.code, retryable: error.retryable, err: error },
+          'model call failed',
+        );
+      throw error;
     } finally {
       await deps.budgets.settle(reservation.id, used);
     }
@@ -108,8 +129,9 @@ export function createTurnEffects(deps: TurnEffectsDeps) {
       );
     },
 
-    runTool(call: ToolCall, context: ToolContext): Promise<ToolOutcome | Suspension> {
-      return deps.tools.run(call, context);
+    /** A tool's result, made storable (binary output, echoed NULs) before anything records it. */
+    async runTool(call: ToolCall, context: ToolContext): Promise<ToolOutcome | Suspension> {
+      return sanitizeToolResult(await deps.tools.run(call, context));
     },
 
     isIdempotent(toolName: string): boolean {

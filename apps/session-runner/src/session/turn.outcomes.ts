@@ -2,6 +2,7 @@ import { makeEnvelope } from '@clawfleet/bus';
 import {
   MAX_REPLY_CHARS,
   OutboundReady,
+  storableText,
   TurnCompleted,
   TurnFailed,
   type SessionEvent,
@@ -11,14 +12,15 @@ import {
 import { outboxMessage, type OutboxMessage } from '@clawfleet/event-store';
 import type { z } from 'zod';
 import { deriveId } from '@clawfleet/platform';
+import { failureText } from './failure-texts';
 import type { Notice, SessionState } from './session.state';
 import type { RunningState } from './turn.effects';
 
 const CUT_NOTE = '\n\n[The reply was cut: it was longer than the platform sends in one message.]';
 
-/** A model may answer at any length; one outbound message carries at most MAX_REPLY_CHARS. */
+/** A model may answer at any length; one outbound message carries at most MAX_REPLY_CHARS (never half a pair). */
 function fitReply(text: string): string {
-  return text.length <= MAX_REPLY_CHARS ? text : text.slice(0, MAX_REPLY_CHARS - CUT_NOTE.length) + CUT_NOTE;
+  return text.length <= MAX_REPLY_CHARS ? text : storableText(text, MAX_REPLY_CHARS - CUT_NOTE.length) + CUT_NOTE;
 }
 
 interface Outcome {
@@ -118,7 +120,10 @@ export function completeTurn(state: RunningState, tenantId: string, topology: To
   };
 }
 
-/** A turn that cannot finish: recorded, and the user is told why (and whether trying again may help). */
+/**
+ * A turn that cannot finish: recorded with the full reason, and the user is sent the short text for
+ * its kind of failure (`failureText`), which the event keeps too.
+ */
 export function failTurn(
   state: RunningState,
   tenantId: string,
@@ -126,18 +131,20 @@ export function failTurn(
   failure: { code: string; reason: string; retryable: boolean },
 ): Outcome {
   const { turn } = state;
-  const text = fitReply(failure.retryable ? `${failure.reason} Please try again in a moment.` : failure.reason);
+  // The reason may be a provider's error text: made storable like everything else from outside.
+  const detail = { ...failure, reason: storableText(failure.reason) };
+  const text = fitReply(failureText(detail));
   const out = reply(state, tenantId, topology, turnRef(state), text, 'error');
   const fact = turnFact(TurnFailed, state, tenantId, topology, {
     ...factRefs(state),
-    ...failure,
-    reason: failure.reason.slice(0, 2_000),
+    ...detail,
+    reason: storableText(detail.reason, 2_000),
   });
   return {
     events: [
       {
         type: 'TurnFailed',
-        data: { turnId: turn.turnId, outboundId: out.outboundId, outboundSeq: out.outboundSeq, ...failure },
+        data: { turnId: turn.turnId, outboundId: out.outboundId, outboundSeq: out.outboundSeq, ...detail, text },
       },
     ],
     outbox: [out.message, fact],
