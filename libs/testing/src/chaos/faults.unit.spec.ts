@@ -1,3 +1,5 @@
+import { INBOUND_PARTITIONS } from '@clawfleet/contracts';
+import { chatIdIn, httpPartitionOf } from './load';
 import { OVERLAP_KINDS, pickOverlap } from './faults';
 import { POISON_KINDS, poisonText } from './poison';
 import { seededRandom } from './run';
@@ -22,5 +24,15 @@ describe('poison inputs', () => {
     // A lone surrogate reaches the gateway as the escape \ud800 (JSON.stringify keeps it escaped).
     expect(JSON.stringify(poisonText('lone-surrogate', 'a'))).toContain('\\ud800');
     expect(poisonText('oversized', 'a').length).toBeGreaterThan(32_000);
+  });
+});
+
+describe('the load', () => {
+  it('puts lane n in router partition n mod 8', () => {
+    for (let lane = 0; lane < INBOUND_PARTITIONS; lane++) {
+      const chatId = chatIdIn(`r1-${lane}-${lane}`, lane);
+      expect(httpPartitionOf(chatId)).toBe(lane);
+      expect(chatId.startsWith(`r1-${lane}-${lane}`)).toBe(true);
+    }
   });
 });

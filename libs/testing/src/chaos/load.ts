@@ -7,7 +7,7 @@ import { ChatStream, postMessage, type ChaosRecorder } from './recorder';
 export interface LoadOptions {
   readonly gateway: string;
   readonly recorder: ChaosRecorder;
-  /** Chats talking at once (default 8). */
+  /** Chats talking at once (default 8); chat n is in router partition n mod 8, so 8 cover them all. */
   readonly chats?: number;
   /** A chat is retired after this many messages and a new one takes its place (default 50): sessions stay short. */
   readonly messagesPerChat?: number;
@@ -45,6 +45,13 @@ export interface Load {
 /** The router partition of an HTTP chat, as the gateway computes it. */
 export const httpPartitionOf = (chatId: string) =>
   partitionOf(chatKey({ channel: 'http', chatId }), INBOUND_PARTITIONS);
+
+/** `base`, or `base-<n>` with the first n that puts the chat in `partition`: the lanes cover every partition. */
+export function chatIdIn(base: string, partition: number): string {
+  let chatId = base;
+  for (let n = 0; httpPartitionOf(chatId) !== partition; n++) chatId = `${base}-${n}`;
+  return chatId;
+}
 
 /**
  * An open-loop load: each chat posts its messages one after another (a POST waits for the previous
@@ -130,7 +137,7 @@ export function startLoad(options: LoadOptions): Load {
   const lanes = Array.from({ length: chats }, async (_, lane) => {
     let first = true;
     while (!stopping) {
-      const chatId = `${runId}-${lane}-${generation++}`;
+      const chatId = chatIdIn(`${runId}-${lane}-${generation++}`, lane % INBOUND_PARTITIONS);
       const stream = await openStream(chatId);
       await talk(chatId, perChat, first ? () => ++warmed === chats && markWarm() : undefined);
       first = false;
