@@ -9,6 +9,7 @@
 //   CHAOS_CHATS=8           chats talking at once
 //   CHAOS_SEED=<n>          replay a run's fault sequence
 //   CHAOS_KINDS=a,b         only these fault kinds (e.g. nats:kill9,pg:restart-immediate)
+//   CHAOS_WEIGHTS=k=w,...   override single kinds' weights (e.g. pg:down=1,nats:down=1)
 //   CHAOS_GAP_MS=1000-3000  pause between a recovered fault and the next one
 //   CHAOS_IN_FLIGHT=3       unanswered messages one chat may have at once (1: a closed loop)
 //   CHAOS_POISON=0.01       share of messages that are poison inputs (NUL, lone surrogate, oversized)
@@ -42,11 +43,26 @@ for (const k of kinds ?? []) {
     process.exit(2);
   }
 }
+// CHAOS_WEIGHTS=pg:down=1,nats:down=1 overrides single weights (of CHAOS_KINDS, or of the defaults).
+const weightOverrides = Object.fromEntries(
+  (env.CHAOS_WEIGHTS ?? '')
+    .split(',')
+    .filter(Boolean)
+    .map((pair) => {
+      const [k, w] = pair.split('=');
+      if (!FAULT_KINDS.includes(k.trim()) || !(Number(w) >= 0)) {
+        say(`bad CHAOS_WEIGHTS entry ${pair}: kind=weight, kinds: ${FAULT_KINDS.join(', ')}`);
+        process.exit(2);
+      }
+      return [k.trim(), Number(w)];
+    }),
+);
+const baseWeights = kinds ? Object.fromEntries(kinds.map((k) => [k, DEFAULT_FAULT_WEIGHTS[k]])) : DEFAULT_FAULT_WEIGHTS;
 const options = {
   faults: Number(env.CHAOS_FAULTS ?? 100),
   chats: Number(env.CHAOS_CHATS ?? 8),
   ...(env.CHAOS_SEED && { seed: Number(env.CHAOS_SEED) }),
-  ...(kinds && { weights: Object.fromEntries(kinds.map((k) => [k, DEFAULT_FAULT_WEIGHTS[k]])) }),
+  ...((kinds || env.CHAOS_WEIGHTS) && { weights: { ...baseWeights, ...weightOverrides } }),
   gapMs: range(env.CHAOS_GAP_MS, [1_000, 3_000]),
   inFlight: Number(env.CHAOS_IN_FLIGHT ?? 3),
   poisonShare: Number(env.CHAOS_POISON ?? 0.01),
