@@ -93,6 +93,7 @@ export function startLoad(options: LoadOptions): Load {
   const talk = async (chatId: string, count: number, onFirstReply?: () => void) => {
     const partition = httpPartitionOf(chatId);
     const outstanding: string[] = [];
+    let givenUp = 0;
     for (let index = 0; index < count && !stopping; index++) {
       const poison =
         index > 0 && poisonShare > 0 && random() < poisonShare
@@ -125,7 +126,10 @@ export function startLoad(options: LoadOptions): Load {
       while (outstanding.length > 0 && recorder.answered(outstanding[0]!)) outstanding.shift();
       if (outstanding.length >= inFlight) {
         // The oldest one answered, or given up on (it stays in the records; the checker judges it).
-        await recorder.waitForReply(outstanding.shift()!, replyWaitMs);
+        if (await recorder.waitForReply(outstanding.shift()!, replyWaitMs)) givenUp = 0;
+        // A chat that looks stranded is retired early, so that its lane goes on loading the platform
+        // (and measuring its recovery) with a new chat; the checker still judges the stranded one.
+        else if (++givenUp >= 2) break;
       }
       await sleep(thinkMin + random() * (thinkMax - thinkMin));
     }
