@@ -5,8 +5,8 @@ import { explainRun, POISON_KINDS, runChaos, type ChaosRunResult, type FaultKind
  * its own nats-server and PostgreSQL on free ports, the six apps with two session-runners, eight
  * chats talking in an open loop (up to three messages of a chat waiting for their replies at once, a
  * quarter of the messages make the model call a tool, 3 % are poison inputs), and ten faults one
- * after another — one of each new kind: a runner paused past its lease, two faults at once, and
- * PostgreSQL and NATS down (for 4–5 s here; minutes in the long form). Every accepted message must
+ * after another — one of each new kind: a runner paused past its 2 s lease (2.5–3 s), two faults at once, and
+ * PostgreSQL and NATS down (for 2.5–3 s here; minutes in the long form). Every accepted message must
  * get exactly one reply with the right text, in order, and every poison input a 400.
  */
 const PLAN: FaultKind[] = [
@@ -18,7 +18,7 @@ const PLAN: FaultKind[] = [
   'delivery:mid-send',
   'overlap',
   'pg:down',
-  'kill9:channel-gateway',
+  'kill9:delivery',
   'pg:restart-immediate',
 ];
 
@@ -30,8 +30,8 @@ beforeAll(async () => {
     chats: 8,
     gapMs: [300, 800],
     downMs: [500, 1_000],
-    pauseMs: [3_000, 4_000],
-    outageMs: [4_000, 5_000],
+    pauseMs: [2_500, 3_000],
+    outageMs: [2_500, 3_000],
     poisonShare: 0.03,
     recoveryWaitMs: 15_000,
     settleMs: 30_000,
