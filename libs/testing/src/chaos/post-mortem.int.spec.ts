@@ -14,8 +14,7 @@ beforeAll(async () => {
   nc = await connect({ servers: TEST_NATS_URL });
   jsm = await jetstreamManager(nc);
   // The two streams it reads and a router consumer, as the platform provisions them (bus depends on this lib).
-  for (const spec of [t.streams.INBOUND, t.streams.TURNS])
-    await jsm.streams.add({ name: spec.name, subjects: [...spec.subjects] });
+  for (const spec of [t.streams.INBOUND, t.streams.TURNS]) await jsm.streams.add({ name: spec.name, subjects: [...spec.subjects] });
   const router = t.consumers.find((c) => c.durable === t.consumerNames.router(3))!;
   await jsm.consumers.add(t.streams.INBOUND.name, {
     durable_name: router.durable,
@@ -45,14 +44,10 @@ it('says for each unanswered message whether JetStream stored it, how far its ro
   const chatId = 'chat-1';
   const partition = 3;
   const subject = t.subjects.inboundReceived('http', partition);
-  const inbound = (messageId: string) =>
-    JSON.stringify({ type: 'inbound.received', data: { messageId, chat: { chatId } } });
+  const inbound = (messageId: string) => JSON.stringify({ type: 'inbound.received', data: { messageId, chat: { chatId } } });
   const routed = await js.publish(subject, inbound('m-routed'));
   const stored = await js.publish(subject, inbound('m-stored'));
-  await js.publish(
-    t.subjects.turnRequested('tenant', 'session'),
-    JSON.stringify({ data: { message: { messageId: 'm-routed' } } }),
-  );
+  await js.publish(t.subjects.turnRequested('tenant', 'session'), JSON.stringify({ data: { message: { messageId: 'm-routed' } } }));
   // The router takes the first message and acks it; the second is handed out and left pending.
   const router = await js.consumers.get(t.streams.INBOUND.name, t.consumerNames.router(partition));
   const first = await router.next({ expires: 2_000 });
