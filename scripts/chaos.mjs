@@ -1,14 +1,21 @@
 #!/usr/bin/env node
 // `npm run chaos`: the long form of the chaos suite. Builds, starts its own nats-server and PostgreSQL
 // on free ports (never the shared 4222/5432), runs the six apps (two session-runners) against them
-// under a closed-loop chat load, injects faults, and checks every message: lost, duplicated, order.
+// under an open-loop chat load with poison inputs mixed in, injects faults, and checks every message
+// (lost, duplicated, order, reply text), every chat (stranded) and partition (recovery), the store.
 // Prints the summary line, writes bench/results/chaos-<ts>.json and updates docs/reliability.md.
 //
 //   CHAOS_FAULTS=100        faults to inject (default 100; see docs/reliability.md for 1,000+)
 //   CHAOS_CHATS=8           chats talking at once
 //   CHAOS_SEED=<n>          replay a run's fault sequence
 //   CHAOS_KINDS=a,b         only these fault kinds (e.g. nats:kill9,pg:restart-immediate)
+//   CHAOS_WEIGHTS=k=w,...   override single kinds' weights (e.g. pg:down=1,nats:down=1)
 //   CHAOS_GAP_MS=1000-3000  pause between a recovered fault and the next one
+//   CHAOS_IN_FLIGHT=3       unanswered messages one chat may have at once (1: a closed loop)
+//   CHAOS_POISON=0.01       share of messages that are poison inputs (NUL, lone surrogate, oversized)
+//   CHAOS_PAUSE_MS=3000-6000      how long runner:pause stops a runner (the lease is 2 s)
+//   CHAOS_OUTAGE_MS=180000-210000 how long pg:down and nats:down keep the server down
+//   CHAOS_STRANDED_MS=20000 a chat still unanswered this long after the last fault healed is stranded
 //   CHAOS_DOCS=0            do not touch docs/reliability.md
 //   CLAWFLEET_LAUNCHER_LOGS=1  mirror the apps' output
 import path from 'node:path';
@@ -36,12 +43,32 @@ for (const k of kinds ?? []) {
     process.exit(2);
   }
 }
+// CHAOS_WEIGHTS=pg:down=1,nats:down=1 overrides single weights (of CHAOS_KINDS, or of the defaults).
+const weightOverrides = Object.fromEntries(
+  (env.CHAOS_WEIGHTS ?? '')
+    .split(',')
+    .filter(Boolean)
+    .map((pair) => {
+      const [k, w] = pair.split('=');
+      if (!FAULT_KINDS.includes(k.trim()) || !(Number(w) >= 0)) {
+        say(`bad CHAOS_WEIGHTS entry ${pair}: kind=weight, kinds: ${FAULT_KINDS.join(', ')}`);
+        process.exit(2);
+      }
+      return [k.trim(), Number(w)];
+    }),
+);
+const baseWeights = kinds ? Object.fromEntries(kinds.map((k) => [k, DEFAULT_FAULT_WEIGHTS[k]])) : DEFAULT_FAULT_WEIGHTS;
 const options = {
   faults: Number(env.CHAOS_FAULTS ?? 100),
   chats: Number(env.CHAOS_CHATS ?? 8),
   ...(env.CHAOS_SEED && { seed: Number(env.CHAOS_SEED) }),
-  ...(kinds && { weights: Object.fromEntries(kinds.map((k) => [k, DEFAULT_FAULT_WEIGHTS[k]])) }),
+  ...((kinds || env.CHAOS_WEIGHTS) && { weights: { ...baseWeights, ...weightOverrides } }),
   gapMs: range(env.CHAOS_GAP_MS, [1_000, 3_000]),
+  inFlight: Number(env.CHAOS_IN_FLIGHT ?? 3),
+  poisonShare: Number(env.CHAOS_POISON ?? 0.01),
+  pauseMs: range(env.CHAOS_PAUSE_MS, [3_000, 6_000]),
+  outageMs: range(env.CHAOS_OUTAGE_MS, [180_000, 210_000]),
+  strandedAfterMs: Number(env.CHAOS_STRANDED_MS ?? 20_000),
   echoLogs: env.CLAWFLEET_LAUNCHER_LOGS === '1',
   log: (m) => say(`chaos: ${m}`),
 };
@@ -99,10 +126,26 @@ say(
   `unknown sends ${report.unknown.sent} (answered ${report.unknown.answered}), error replies ${report.errorReplies}, ` +
     `unexpected app exits ${result.unexpectedExits.length}, skipped faults ${report.skippedFaults}, run ${minutes} min`,
 );
+say(
+  `poison inputs ${report.poison.sent} (refused ${report.poison.rejected}, accepted ${report.poison.accepted}), ` +
+    `stranded chats ${report.stranded}, wrong texts ${report.wrongTextReplies}, stray ${report.strayReplies}, ` +
+    `misrouted ${report.misroutedReplies}, notices ${report.noticeReplies}`,
+);
+for (const p of report.recoveryByPartition)
+  say(
+    `  partition ${p.partition}: ${p.chats} chats, ${p.faults} faults, ${p.unrecovered} unrecovered, ` +
+      `recovery p50 ${fmt(p.p50Ms)} p99 ${fmt(p.p99Ms)} max ${fmt(p.maxMs)}`,
+  );
+for (const c of report.strandedChats.slice(0, 20))
+  say(
+    `  stranded ${c.chatId} (partition ${c.partition}) from ${c.firstUnanswered}${c.poison ? ` (poison ${c.poison})` : ''}`,
+  );
 for (const t of result.unansweredTraces ?? []) say(`  ${describeTrace(t)}`);
 process.stdout.write(`${report.line}\n`);
-const clean = report.lost === 0 && report.duplicated - report.windowDuplicated === 0 && report.orderViolations === 0;
-process.exit(clean ? 0 : 1);
+// Anything the checker counts against the run fails it (lost, duplicated outside the window, order,
+// wrong or stray replies, poison accepted, stranded chats, store anomalies, apps that exited, …).
+if (!report.clean) say(`fails the run: ${report.failures.join('; ')}`);
+process.exit(report.clean ? 0 : 1);
 
 function fmt(ms) {
   if (ms === null || ms === undefined) return 'n/a';

@@ -53,7 +53,7 @@ export function latestSection({ result, startedAt, file, git }) {
     BEGIN,
     '',
     `Run of ${startedAt.toISOString().slice(0, 16).replace('T', ' ')} UTC, ${(result.durationMs / 60_000).toFixed(1)} min, ` +
-      `seed ${result.seed}, ${o.chats ?? 8} chats, 2 session-runners, \`${o.faults ?? 100}\` faults requested` +
+      `seed ${result.seed}, ${o.chats ?? 8} chats (${o.inFlight ?? 3} in flight each), 2 session-runners, \`${o.faults ?? 100}\` faults requested` +
       `${code} (details: \`${file}\`):`,
     '',
     '```',
@@ -81,6 +81,19 @@ export function latestSection({ result, startedAt, file, git }) {
     ...report.traps.map(
       (t) => `- \`${t.kind}\`: ${t.struckInWindow} of ${t.injected} struck inside their window (see "Fault kinds")`,
     ),
+    ...(report.failures
+      ? [
+          `- fails the run: ${report.failures.length ? report.failures.join('; ') : 'nothing'}`,
+          `- poison inputs: ${report.poison.sent} sent, ${report.poison.rejected} refused with 400/413, ${report.poison.accepted} accepted, ${report.poison.unknown} never acknowledged; stranded chats: ${report.stranded}`,
+          `- replies: ${report.wrongTextReplies} with the wrong text, ${report.strayReplies} stray, ${report.misroutedReplies} to another chat, ${report.noticeReplies} notices`,
+          `- recovery per chat: ${report.recoveryByChat.pairs} (chat, fault) pairs, ${report.recoveryByChat.unrecovered} unrecovered, p99 ${fmt(report.recoveryByChat.p99Ms)}; per router partition (p50 / p99 / max, unrecovered): ${report.recoveryByPartition
+            .map(
+              (p) =>
+                `p${p.partition} ${fmt(p.p50Ms)} / ${fmt(p.p99Ms)} / ${fmt(p.maxMs)}${p.unrecovered ? ` (${p.unrecovered} unrecovered)` : ''}`,
+            )
+            .join(', ')}`,
+        ]
+      : []),
     `- model requests: ${result.modelRequests} made, ${result.modelRequestsExpected} needed without faults`,
     `- apps that died on their own: ${result.unexpectedExits.length}; faults skipped (trap never sprang): ${report.skippedFaults}; SSE reconnects: ${result.sseReconnects}`,
     ...(result.unansweredTraces ?? []).map((t) => `- ${describeTrace(t)}`),

@@ -34,15 +34,29 @@ async function user(recorder: ChaosRecorder, chatId: string) {
       const messageId = `${chatId}-m${index}`;
       const sentAt = Date.now();
       const result = await postMessage(f.gateway, chatId, messageId, text);
-      recorder.send({ chatId, index: index++, messageId, text, tool: false, sentAt, ...result });
+      recorder.send({
+        chatId,
+        index: index++,
+        messageId,
+        text,
+        expect: `echo: ${text}`,
+        tool: false,
+        sentAt,
+        ...result,
+      });
       return messageId;
     },
   };
 }
 
-async function verdict(recorder: ChaosRecorder, stream: ChatStream, settleMs = 1_500): Promise<ChaosReport> {
+async function verdict(
+  recorder: ChaosRecorder,
+  stream: ChatStream,
+  settleMs = 1_500,
+  ...more: ChatStream[]
+): Promise<ChaosReport> {
   await new Promise((resolve) => setTimeout(resolve, settleMs));
-  await stream.close();
+  await Promise.all([stream, ...more].map((s) => s.close()));
   await recorder.readStore(f.db.url);
   return checkChaos(recorder.records());
 }
@@ -128,6 +142,40 @@ describe('the chaos checker catches a broken platform', () => {
     const report = await verdict(recorder, chat.stream);
     expect(report).toMatchObject({ turns: 1, lost: 0, duplicated: 1, windowDuplicated: 0, orderViolations: 0 });
     expect(report.problems[0]!.outboundIds).toEqual([envelope.data.outboundId, forgedId]);
+  });
+
+  it('a reply sent to another chat, and one with the wrong text: misrouted and wrong text fail the run', async () => {
+    const recorder = new ChaosRecorder();
+    const mine = await user(recorder, 'checker-mine');
+    const other = await user(recorder, 'checker-other');
+    const mineId = await mine.say('my words');
+    const otherId = await other.say('their words');
+    expect(await recorder.waitForReply(mineId, 15_000)).toBe(true);
+    expect(await recorder.waitForReply(otherId, 15_000)).toBe(true);
+
+    // What a runner that mixed up its sessions would publish: an answer to my message on the other
+    // chat, and an answer on my chat whose text is not what the echo model said.
+    for (const [chatId, text] of [
+      ['checker-other', 'echo: my words'],
+      ['checker-mine', 'echo: something else'],
+    ] as const) {
+      const { msg, envelope } = await outboundOf(chatId);
+      const forgedId = randomUUID();
+      const forged = {
+        ...envelope,
+        id: forgedId,
+        data: { ...envelope.data, outboundId: forgedId, seq: envelope.data.seq + 1, replyTo: mineId, text },
+      };
+      await f.bus.publishRaw(msg.subject, JSON.stringify(forged), forgedId);
+    }
+    await eventually('both forged replies', () => recorder.replies.length === 4, 15_000);
+
+    const report = await verdict(recorder, mine.stream, 1_500, other.stream);
+    expect(report).toMatchObject({ turns: 2, lost: 0, misroutedReplies: 1, wrongTextReplies: 1, clean: false });
+    expect(report.wrongTexts).toEqual([{ messageId: mineId, expected: 'echo: my words', got: 'echo: something else' }]);
+    expect(report.failures).toEqual(
+      expect.arrayContaining(['1 replies to a message of another chat', '1 replies with the wrong text']),
+    );
   });
 
   it('a reply dropped from the bus before delivery: lost, and the store shows where', async () => {

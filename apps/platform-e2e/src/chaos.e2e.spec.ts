@@ -1,21 +1,24 @@
-import { explainRun, runChaos, type ChaosRunResult, type FaultKind } from '@clawfleet/testing';
+import { explainRun, POISON_KINDS, runChaos, type ChaosRunResult, type FaultKind } from '@clawfleet/testing';
 
 /**
  * The short form of the chaos suite (`npm run chaos` is the long one, see docs/reliability.md):
  * its own nats-server and PostgreSQL on free ports, the six apps with two session-runners, eight
- * chats talking in a closed loop (a quarter of the messages make the model call a tool), and ten
- * faults one after another. Every accepted message must get exactly one reply, in order.
+ * chats talking in an open loop (up to three messages of a chat waiting for their replies at once, a
+ * quarter of the messages make the model call a tool, 3 % are poison inputs), and ten faults one
+ * after another — one of each new kind: a runner paused past its 2 s lease (2.5–3 s), two faults at once, and
+ * PostgreSQL and NATS down (for 2.5–3 s here; minutes in the long form). Every accepted message must
+ * get exactly one reply with the right text, in order, and every poison input a 400.
  */
 const PLAN: FaultKind[] = [
   'kill9:router',
+  'runner:pause',
   'kill9:session-runner',
-  'kill9:delivery',
   'runner:mid-tool',
-  'nats:restart',
+  'nats:down',
   'delivery:mid-send',
-  'pg:restart-fast',
-  'kill9:channel-gateway',
-  'kill9:session-runner',
+  'overlap',
+  'pg:down',
+  'kill9:delivery',
   'pg:restart-immediate',
 ];
 
@@ -27,11 +30,14 @@ beforeAll(async () => {
     chats: 8,
     gapMs: [300, 800],
     downMs: [500, 1_000],
+    pauseMs: [2_500, 3_000],
+    outageMs: [2_500, 3_000],
+    poisonShare: 0.03,
     recoveryWaitMs: 15_000,
     settleMs: 30_000,
     log: process.env.CHAOS_VERBOSE === '1' ? (m) => process.stderr.write(`[chaos] ${m}\n`) : undefined,
   });
-}, 170_000);
+}, 300_000);
 
 afterAll(() => {
   if (run)
@@ -73,5 +79,23 @@ describe(`chaos, short form (${PLAN.length} faults)`, () => {
   it('answers again after every fault', () => {
     if (run.report.unrecoveredFaults > 0)
       throw new Error(`${run.report.unrecoveredFaults} faults without recovery\n${evidence()}`);
+  });
+
+  it('refuses every poison input at the edge, of every kind, and strands no chat', () => {
+    const { poison, stranded, strandedChats } = run.report;
+    expect(Object.keys(poison.byKind).sort()).toEqual([...POISON_KINDS].sort());
+    if (poison.accepted > 0 || stranded > 0)
+      throw new Error(
+        `${poison.accepted} poison inputs accepted ${JSON.stringify(poison.byKind)}, ${stranded} stranded chats ` +
+          `${JSON.stringify(strandedChats.slice(0, 10))}\n${evidence()}`,
+      );
+  });
+
+  it('finds nothing else wrong: texts, stray or error replies, partitions, the store, app exits', () => {
+    if (run.report.failures.length > 0)
+      throw new Error(
+        `${run.report.failures.join('; ')}\nwrong texts ${JSON.stringify(run.report.wrongTexts.slice(0, 5))}\n` +
+          `by partition ${JSON.stringify(run.report.recoveryByPartition)}\n${evidence()}`,
+      );
   });
 });

@@ -1,3 +1,11 @@
+import {
+  matchReplies,
+  recoveryByChat,
+  strandedChats,
+  type ChatRecovery,
+  type PartitionRecovery,
+  type StrandedChat,
+} from './chat-checks';
 import type { ChaosRecords, FaultRecord, ReplyRecord, SentRecord, StoreSnapshot } from './types';
 
 // Not Math.max(...xs): a long run has more values than a call may take arguments (it overflowed the
@@ -13,9 +21,10 @@ export const minOf = (xs: readonly number[]) => xs.reduce((a, b) => (b < a ? b :
 /**
  * ok: exactly one reply. lost: none by the end of the run. duplicated: more than one reply event
  * (SSE events are counted as they came, nothing is deduplicated). unknown: the POST was never
- * acknowledged, so 0 or 1 replies are both correct (2+ is still a duplicate).
+ * acknowledged, so 0 or 1 replies are both correct (2+ is still a duplicate). rejected: the gateway
+ * refused it with a 4xx (right for a poison input, a failure for any other message).
  */
-export type Verdict = 'ok' | 'lost' | 'duplicated' | 'unknown';
+export type Verdict = 'ok' | 'lost' | 'duplicated' | 'unknown' | 'rejected';
 
 /** Where a lost message stopped, from the event store and the delivery records. */
 export type LossStage =
@@ -88,10 +97,42 @@ export interface ChaosReport {
   readonly recoveryP99Ms: number | null;
   readonly unrecoveredFaults: number;
   readonly unknown: { readonly sent: number; readonly answered: number; readonly unanswered: number };
-  /** Replies of kind `error` (a turn that failed and said so): answered, but worth knowing. */
+  /** Replies of kind `error` (a turn that failed and said so): answered, but the echo model never fails. */
   readonly errorReplies: number;
+  /** Replies of kind `notice` (a message settled as failed, a parked session). */
+  readonly noticeReplies: number;
   /** Replies to no message this run sent. */
   readonly strayReplies: number;
+  /** Replies to a message of another chat (each is also left out of that message's verdict). */
+  readonly misroutedReplies: number;
+  /** Replies whose text is not the echo of their message's text (the first 20 in `wrongTexts`). */
+  readonly wrongTextReplies: number;
+  readonly wrongTexts: ReadonlyArray<{ readonly messageId?: string; readonly expected: string; readonly got: string }>;
+  /** Poison inputs: refused with 400/413 (right), accepted (a finding), never acknowledged (a fault hid the answer). */
+  readonly poison: {
+    readonly sent: number;
+    readonly rejected: number;
+    readonly accepted: number;
+    readonly unknown: number;
+    readonly byKind: Readonly<Record<string, { sent: number; rejected: number; accepted: number }>>;
+  };
+  /** Messages that were not poison, yet refused with a 4xx. */
+  readonly rejectedMessages: number;
+  /** Chats that stopped answering for good (see `strandedChats`); the first 50 in `strandedChats`. */
+  readonly stranded: number;
+  readonly strandedChats: readonly StrandedChat[];
+  /** Recovery per (chat, fault) and per router partition: a stalled partition shows here. */
+  readonly recoveryByChat: ChatRecovery;
+  readonly recoveryByPartition: readonly PartitionRecovery[];
+  /** Apps that exited on their own. */
+  readonly unexpectedExits: number;
+  /**
+   * Everything that fails the run, one line each; empty for a clean run. Lost, duplicated outside
+   * the window, order, stray/misrouted/wrong-text/error/notice replies, poison accepted or a good
+   * message refused, stranded chats, unrecovered faults or partitions, store anomalies, unexpected exits.
+   */
+  readonly failures: readonly string[];
+  readonly clean: boolean;
   /** Accepted messages answered only after `lateAfterMs`. */
   readonly lateReplies: number;
   readonly replyLatencyMs: { readonly p50: number | null; readonly p99: number | null; readonly max: number | null };
@@ -162,6 +203,8 @@ export interface CheckOptions {
   readonly attributionWindowMs?: number;
   /** Replies later than this count as late (default 10 s). */
   readonly lateAfterMs?: number;
+  /** A chat with unanswered messages is stranded once the run went on this long after the last fault healed (default 20 s). */
+  readonly strandedAfterMs?: number;
 }
 
 /** Nearest-rank percentile of `values` (sorted here); null when empty. */
@@ -199,7 +242,8 @@ export function attribute(sentAt: number, faults: readonly FaultRecord[], window
   const sorted = [...faults].sort((a, b) => a.at - b.at);
   const during = sorted.find((f) => f.at >= sentAt && f.at <= sentAt + windowMs);
   if (during) return during;
-  return sorted.filter((f) => f.at < sentAt && f.at >= sentAt - windowMs).at(-1);
+  // A long outage is still being recovered from for the window after it healed.
+  return sorted.filter((f) => f.at < sentAt && (f.healedAt ?? f.at) >= sentAt - windowMs).at(-1);
 }
 
 /**
@@ -263,22 +307,23 @@ export function checkChaos(records: ChaosRecords, options: CheckOptions = {}): C
   const lateAfterMs = options.lateAfterMs ?? 10_000;
   const faults = records.faults.filter((f) => !f.skipped);
   const sentById = new Map(records.sends.map((s) => [s.messageId, s]));
-  const repliesTo = new Map<string, ReplyRecord[]>();
-  let strayReplies = 0;
-  for (const r of records.replies) {
-    if (r.replyTo === undefined || !sentById.has(r.replyTo)) {
-      strayReplies++;
-      continue;
-    }
-    repliesTo.set(r.replyTo, [...(repliesTo.get(r.replyTo) ?? []), r]);
-  }
+  const matched = matchReplies(records.sends, records.replies);
+  const { repliesTo } = matched;
 
   const checks: MessageCheck[] = records.sends.map((s) => {
     const replies = repliesTo.get(s.messageId) ?? [];
     const outboundIds = [...new Set(replies.map((r) => r.outboundId))];
     const live = replies.filter((r) => r.live !== false);
     const verdict: Verdict =
-      replies.length > 1 ? 'duplicated' : s.status === 'unknown' ? 'unknown' : live.length === 1 ? 'ok' : 'lost';
+      replies.length > 1
+        ? 'duplicated'
+        : s.status === 'unknown'
+          ? 'unknown'
+          : s.status === 'rejected'
+            ? 'rejected'
+            : live.length === 1
+              ? 'ok'
+              : 'lost';
     const firstAt = replies.length ? minOf(replies.map((r) => r.receivedAt)) : undefined;
     const problem = verdict === 'lost' || verdict === 'duplicated';
     const blamed = problem ? attribute(s.sentAt, faults, windowMs) : undefined;
@@ -386,18 +431,103 @@ export function checkChaos(records: ChaosRecords, options: CheckOptions = {}): C
     };
   }
 
+  const poisonSends = records.sends.filter((s) => s.poison !== undefined);
+  const refused = (s: SentRecord) => s.status === 'rejected' && (s.httpStatus === 400 || s.httpStatus === 413);
+  const poisonByKind: Record<string, { sent: number; rejected: number; accepted: number }> = {};
+  for (const s of poisonSends) {
+    const k = (poisonByKind[s.poison!] ??= { sent: 0, rejected: 0, accepted: 0 });
+    k.sent++;
+    if (refused(s)) k.rejected++;
+    if (s.status === 'accepted') k.accepted++;
+  }
+  const poison = {
+    sent: poisonSends.length,
+    rejected: poisonSends.filter(refused).length,
+    accepted: poisonSends.filter((s) => s.status === 'accepted').length,
+    unknown: poisonSends.filter((s) => s.status === 'unknown').length,
+    byKind: poisonByKind,
+  };
+  const rejectedMessages = records.sends.filter((s) => s.poison === undefined && s.status === 'rejected').length;
+  const answeredRejected = checks.filter((c) => c.status === 'rejected' && c.replies > 0).length;
+  const firstReplyAt = (messageId: string) => {
+    const live = (repliesTo.get(messageId) ?? []).filter((r) => r.live !== false);
+    return live.length ? minOf(live.map((r) => r.receivedAt)) : undefined;
+  };
+  const stranded = strandedChats(
+    records.sends,
+    (id) => (repliesTo.get(id) ?? []).some((r) => r.live !== false),
+    faults,
+    records.endedAt,
+    options.strandedAfterMs ?? 20_000,
+  );
+  const byChatRecovery = recoveryByChat(records.sends, firstReplyAt, faults, windowMs, percentile);
+  const errorReplies = records.replies.filter((r) => r.kind === 'error').length;
+  const noticeReplies = records.replies.filter((r) => r.kind === 'notice').length;
+  const unrecoveredFaults = all.filter((v) => !Number.isFinite(v)).length;
+  const exits = records.unexpectedExits ?? [];
+
+  const failures: string[] = [];
+  const fail = (n: number, what: string) => {
+    if (n > 0) failures.push(`${n} ${what}`);
+  };
+  fail(lost.length, 'accepted messages lost');
+  fail(base.duplicated - base.windowDuplicated, 'messages answered twice (outside the send window)');
+  fail(violations.length, 'order violations');
+  fail(matched.stray.length, 'stray replies (to no message of this run)');
+  fail(matched.misrouted.length, 'replies to a message of another chat');
+  fail(matched.wrongText.length, 'replies with the wrong text');
+  fail(errorReplies, 'error replies');
+  fail(noticeReplies, 'notice replies (a message settled as failed)');
+  fail(poison.accepted, 'poison inputs accepted (the edge must refuse them with a 400)');
+  fail(
+    poisonSends.filter((s) => s.status === 'rejected' && !refused(s)).length,
+    'poison inputs refused with neither 400 nor 413',
+  );
+  fail(rejectedMessages, 'good messages refused with a 4xx');
+  fail(answeredRejected, 'refused messages answered anyway');
+  fail(stranded.length, 'stranded chats (stopped answering for good)');
+  fail(unrecoveredFaults, 'faults after which no later message was answered');
+  fail(
+    byChatRecovery.byPartition.reduce((n, p) => n + p.unrecovered, 0),
+    'times a router partition did not recover after a fault',
+  );
+  if (store) {
+    fail(store.turnsFinishedTwice, 'turns finished twice in the store');
+    fail(store.messagesRecordedTwice, 'messages recorded twice in the store');
+    fail(store.toolCallsStartedTwice, 'tool calls started twice in the store');
+    fail(store.outboxPending, 'outbox rows never relayed');
+  }
+  fail(exits.length, `apps that exited on their own (${[...new Set(exits.map((e) => e.instance))].join(', ')})`);
+
   return {
     line: summaryLine(base),
     ...base,
     skippedFaults: records.faults.length - faults.length,
-    unrecoveredFaults: all.filter((v) => !Number.isFinite(v)).length,
+    unrecoveredFaults,
     unknown: {
       sent: unknown.length,
       answered: unknown.filter((c) => c.replies > 0).length,
       unanswered: unknown.filter((c) => c.replies === 0).length,
     },
-    errorReplies: records.replies.filter((r) => r.kind === 'error').length,
-    strayReplies,
+    errorReplies,
+    noticeReplies,
+    strayReplies: matched.stray.length,
+    misroutedReplies: matched.misrouted.length,
+    wrongTextReplies: matched.wrongText.length,
+    wrongTexts: matched.wrongText.slice(0, 20).map((w) => ({
+      ...(w.reply.replyTo !== undefined && { messageId: w.reply.replyTo }),
+      expected: w.expected.slice(0, 200),
+      got: w.reply.text.slice(0, 200),
+    })),
+    poison,
+    rejectedMessages,
+    stranded: stranded.length,
+    strandedChats: stranded.slice(0, 50),
+    recoveryByChat: byChatRecovery.byChat,
+    recoveryByPartition: byChatRecovery.byPartition,
+    unexpectedExits: exits.length,
+    failures,
+    clean: failures.length === 0,
     lateReplies: latencies.filter((l) => l > lateAfterMs).length,
     replyLatencyMs: {
       p50: percentile(latencies, 50),

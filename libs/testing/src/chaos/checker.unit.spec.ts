@@ -1,4 +1,14 @@
-import { attribute, checkChaos, checkOrder, formatDuration, percentile, recoveryOf, trapEvidence, maxOf, minOf } from './checker';
+import {
+  attribute,
+  checkChaos,
+  checkOrder,
+  formatDuration,
+  percentile,
+  recoveryOf,
+  trapEvidence,
+  maxOf,
+  minOf,
+} from './checker';
 import type { ChaosRecords, FaultRecord, ReplyRecord, SentRecord, StoreSnapshot } from './types';
 
 /** Synthetic records: one chat, messages m0, m1, … sent 1 s apart, answered 100 ms later unless told otherwise. */
@@ -8,6 +18,7 @@ function sent(index: number, extra: Partial<SentRecord> = {}): SentRecord {
     index,
     messageId: `${extra.chatId ?? 'c1'}-m${index}`,
     text: `m${index}`,
+    expect: `echo: m${index}`,
     tool: false,
     sentAt: 1_000 * (index + 1),
     ackedAt: 1_000 * (index + 1) + 5,
@@ -66,6 +77,7 @@ describe('checkChaos', () => {
     expect(report.line).toBe(
       '1 faults over 3 turns: 0 lost, 0 duplicated (0 inside the documented send window), order violations 0, recovery p99 600 ms',
     );
+    expect(report).toMatchObject({ clean: true, failures: [], stranded: 0, wrongTextReplies: 0 });
   });
 
   it('finds a lost reply and blames the fault that struck while it was in flight', () => {
@@ -154,7 +166,8 @@ describe('checkChaos', () => {
         { ...reply(sends[0]!, 2), replyTo: 'elsewhere', outboundId: 'x' },
       ]),
     );
-    expect(report).toMatchObject({ strayReplies: 1, errorReplies: 1, lost: 0 });
+    expect(report).toMatchObject({ strayReplies: 1, errorReplies: 1, lost: 0, clean: false });
+    expect(report.failures).toEqual(['1 stray replies (to no message of this run)', '1 error replies']);
   });
 
   it('tells where a lost message stopped from the store', () => {
@@ -314,5 +327,136 @@ describe('checker on a long run', () => {
     const many = Array.from({ length: 300_000 }, (_, i) => i);
     expect(maxOf(many)).toBe(299_999);
     expect(minOf(many)).toBe(0);
+  });
+});
+
+/** Records of a whole run: faults healed, the run went on for a minute after the last one. */
+function run(sends: SentRecord[], replies: ReplyRecord[], extra: Partial<ChaosRecords> = {}): ChaosRecords {
+  return { ...records(sends, replies, [{ ...fault(1, 500), healedAt: 600 }]), endedAt: 90_000, ...extra };
+}
+
+describe('checkChaos: the blind spots of issue 10', () => {
+  it('checks every reply text against the echo its message should get', () => {
+    const sends = [sent(0), sent(1)];
+    const report = checkChaos(run(sends, [reply(sends[0]!, 1), reply(sends[1]!, 2, { text: 'echo: m0' })]));
+    expect(report).toMatchObject({ lost: 0, wrongTextReplies: 1, clean: false });
+    expect(report.wrongTexts).toEqual([{ messageId: 'c1-m1', expected: 'echo: m1', got: 'echo: m0' }]);
+    expect(report.failures).toEqual(['1 replies with the wrong text']);
+  });
+
+  it("matches replies to their own chat: a reply on another chat's stream is misrouted, and its message lost", () => {
+    const a = sent(0, { chatId: 'a' });
+    const b = sent(0, { chatId: 'b', sentAt: 1_050 });
+    const report = checkChaos(run([a, b], [reply(b, 1), { ...reply(a, 1), chatId: 'b' }]));
+    expect(report).toMatchObject({ misroutedReplies: 1, lost: 1, clean: false });
+    expect(report.problems).toEqual([expect.objectContaining({ messageId: 'a-m0', verdict: 'lost' })]);
+    expect(report.failures).toContain('1 replies to a message of another chat');
+  });
+
+  it('fails on notice replies (a message settled as failed) as on error replies', () => {
+    const sends = [sent(0)];
+    const report = checkChaos(run(sends, [reply(sends[0]!, 1, { kind: 'notice', text: 'could not process' })]));
+    expect(report).toMatchObject({ lost: 0, noticeReplies: 1, clean: false });
+  });
+
+  it('a poison input refused with a 400 and a chat that goes on is clean', () => {
+    const sends = [
+      sent(0),
+      sent(1, { poison: 'nul', expect: undefined, status: 'rejected', httpStatus: 400 }),
+      sent(2),
+    ];
+    const report = checkChaos(run(sends, [reply(sends[0]!, 1), reply(sends[2]!, 2)]));
+    expect(report.poison).toMatchObject({ sent: 1, rejected: 1, accepted: 0 });
+    expect(report.problems).toEqual([]);
+    expect(report).toMatchObject({ clean: true, stranded: 0 });
+  });
+
+  it('a poison input that is accepted and stalls its chat: poison accepted, lost, and a stranded chat', () => {
+    // What main does with a NUL today: 202, the runner cannot store it, every later message waits for it.
+    const sends = [sent(0), sent(1, { poison: 'nul', expect: undefined }), sent(2), sent(3), sent(4)];
+    const report = checkChaos(run(sends, [reply(sends[0]!, 1)]));
+    expect(report).toMatchObject({ lost: 4, stranded: 1, clean: false });
+    expect(report.poison).toMatchObject({ sent: 1, accepted: 1, rejected: 0, byKind: { nul: { accepted: 1 } } });
+    expect(report.strandedChats).toEqual([
+      { chatId: 'c1', firstUnanswered: 'c1-m1', unansweredAfter: 3, poison: 'nul' },
+    ]);
+    expect(report.failures).toEqual(
+      expect.arrayContaining([
+        '1 poison inputs accepted (the edge must refuse them with a 400)',
+        '1 stranded chats (stopped answering for good)',
+      ]),
+    );
+  });
+
+  it('a chat whose messages stop being answered is stranded; one lost message followed by answers is not', () => {
+    const stuck = [0, 1, 2, 3].map((i) => sent(i, { chatId: 'stuck', partition: 3 }));
+    const hole = [0, 1, 2].map((i) => sent(i, { chatId: 'hole' }));
+    const replies = [reply(stuck[0]!, 1), reply(hole[0]!, 1), reply(hole[2]!, 2)];
+    const report = checkChaos(run([...stuck, ...hole], replies));
+    expect(report.lost).toBe(4);
+    expect(report.strandedChats).toEqual([
+      { chatId: 'stuck', partition: 3, firstUnanswered: 'stuck-m1', unansweredAfter: 2 },
+    ]);
+  });
+
+  it('does not call a chat stranded before the run went on long enough after the last fault healed', () => {
+    const sends = [0, 1, 2].map((i) => sent(i));
+    const report = checkChaos(
+      run(sends, [reply(sends[0]!, 1)], { faults: [{ ...fault(1, 2_000), healedAt: 80_000 }] }),
+      { strandedAfterMs: 20_000 },
+    );
+    expect(report).toMatchObject({ lost: 2, stranded: 0 });
+  });
+
+  it('reports recovery per router partition: one stalled partition shows while the others answer', () => {
+    const fast = [0, 1, 2].map((i) => sent(i, { chatId: 'fast', partition: 0 }));
+    const slow = [0, 1, 2].map((i) => sent(i, { chatId: 'slow', partition: 5, sentAt: 1_000 * (i + 1) + 10 }));
+    const replies = [reply(fast[0]!, 1), reply(fast[1]!, 2), reply(fast[2]!, 3), reply(slow[0]!, 1)];
+    const report = checkChaos(run([...fast, ...slow], replies, { faults: [{ ...fault(1, 1_500), healedAt: 1_600 }] }));
+    expect(report.unrecoveredFaults).toBe(0); // overall, the fast partition answered
+    expect(report.recoveryByPartition).toEqual([
+      expect.objectContaining({ partition: 0, chats: 1, faults: 1, unrecovered: 0, p50Ms: 600 }),
+      expect.objectContaining({ partition: 5, chats: 1, faults: 1, unrecovered: 1, maxMs: Infinity }),
+    ]);
+    expect(report.recoveryByChat).toMatchObject({ pairs: 2, unrecovered: 1 });
+    expect(report.recoveryByChat.worst[0]).toMatchObject({ chatId: 'slow', partition: 5, faultId: 1, ms: Infinity });
+    expect(report.failures).toContain('1 times a router partition did not recover after a fault');
+  });
+
+  it('fails the run on store anomalies and on apps that exited on their own', () => {
+    const sends = [sent(0)];
+    const store: StoreSnapshot = {
+      events: [
+        { streamId: 's', type: 'UserMessageAdded', turnId: 't0', messageId: 'c1-m0' },
+        { streamId: 's', type: 'UserMessageAdded', turnId: 't0', messageId: 'c1-m0' },
+      ],
+      deliveries: [],
+      outboxPending: 2,
+    };
+    const report = checkChaos(
+      run(sends, [reply(sends[0]!, 1)], {
+        store,
+        unexpectedExits: [{ instance: 'router', at: 5_000, code: 1, signal: null }],
+      }),
+    );
+    expect(report).toMatchObject({ lost: 0, unexpectedExits: 1, clean: false });
+    expect(report.failures).toEqual([
+      '1 messages recorded twice in the store',
+      '2 outbox rows never relayed',
+      '1 apps that exited on their own (router)',
+    ]);
+  });
+
+  it('fails the run when a good message is refused', () => {
+    const sends = [sent(0, { status: 'rejected', httpStatus: 400 })];
+    const report = checkChaos(run(sends, []));
+    expect(report).toMatchObject({ rejectedMessages: 1, lost: 0, clean: false });
+    expect(report.problems).toEqual([]);
+  });
+
+  it('blames a long outage for a message sent while it lasted', () => {
+    const outage: FaultRecord = { id: 4, kind: 'pg:down', at: 1_000, healedAt: 200_000 };
+    expect(attribute(150_000, [outage], 30_000)?.id).toBe(4);
+    expect(attribute(240_000, [outage], 30_000)).toBeUndefined();
   });
 });

@@ -32,12 +32,21 @@ export function explainRun(
   const deliveries = new Map((records.store?.deliveries ?? []).map((d) => [d.outboundId, d]));
   const mailbox = group(records.mailbox ?? [], (m) => m.outboundId);
 
-  const out = [report.line, '', 'faults:'];
-  for (const f of records.faults) {
+  const out = [report.line];
+  // Older reports (before the checker listed its failures) have none of these.
+  if (report.failures?.length) out.push('', `fails the run: ${report.failures.join('; ')}`);
+  for (const c of report.strandedChats ?? [])
     out.push(
-      `  #${f.id} ${rel(f.at)} ${f.kind} ${f.target ?? ''} healed ${rel(f.healedAt)}` +
-        `${f.skipped ? ` SKIPPED: ${f.skipped}` : ''}${f.error ? ` ERROR: ${f.error}` : ''}${f.note ? ` (${f.note}${f.victim ? `: "${f.victim}"` : ''})` : ''}`,
+      `  stranded: ${c.chatId}${c.partition === undefined ? '' : ` (partition ${c.partition})`} from ${c.firstUnanswered}` +
+        `${c.poison ? ` (poison: ${c.poison})` : ''}, ${c.unansweredAfter} later messages unanswered`,
     );
+  out.push('', 'faults:');
+  const describe = (f: ChaosRecords['faults'][number]): string =>
+    `${f.kind} ${f.target ?? ''} ${rel(f.at)} healed ${rel(f.healedAt)}` +
+    `${f.skipped ? ` SKIPPED: ${f.skipped}` : ''}${f.error ? ` ERROR: ${f.error}` : ''}${f.note ? ` (${f.note}${f.victim ? `: "${f.victim}"` : ''})` : ''}`;
+  for (const f of records.faults) {
+    out.push(`  #${f.id} ${describe(f)}`);
+    for (const part of f.parts ?? []) out.push(`      + ${describe(part)}`);
   }
   out.push('', `messages lost, duplicated or answered after ${lateMs} ms:`);
   let shown = 0;

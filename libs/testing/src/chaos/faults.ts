@@ -25,6 +25,17 @@ export const FAULT_KINDS = [
   'runner:mid-tool',
   /** kill -9 of delivery the moment a reply reaches the HTTP mailbox, before it can record the delivery. */
   'delivery:mid-send',
+  /**
+   * SIGSTOP of one session-runner for longer than its lease, then SIGCONT: a long GC pause, a frozen
+   * VM. The other runner takes its sessions over; the woken one must be fenced (append nothing).
+   */
+  'runner:pause',
+  /** Two faults of the kinds in `OVERLAP_KINDS` at once (the second 0–300 ms after the first). */
+  'overlap',
+  /** PostgreSQL stopped (`pg_ctl stop -m fast`) for `outageMs` (minutes in the long form), then started. */
+  'pg:down',
+  /** nats-server stopped (SIGTERM) for `outageMs`, then started on the same store. */
+  'nats:down',
 ] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];
 
@@ -42,7 +53,35 @@ export const DEFAULT_FAULT_WEIGHTS: Readonly<Record<FaultKind, number>> = {
   'pg:restart-immediate': 1,
   'runner:mid-tool': 1.5,
   'delivery:mid-send': 1.5,
+  'runner:pause': 1.5,
+  overlap: 1,
+  // Each outage lasts minutes in the long form: rare, or a run of 1,000 faults takes hours.
+  'pg:down': 0.1,
+  'nats:down': 0.1,
 };
+
+/** What `overlap` combines: crashes, short restarts and pauses (not the armed traps, not the long outages). */
+export const OVERLAP_KINDS: readonly FaultKind[] = [
+  'kill9:router',
+  'kill9:session-runner',
+  'kill9:delivery',
+  'kill9:channel-gateway',
+  'nats:restart',
+  'nats:kill9',
+  'pg:restart-fast',
+  'pg:restart-immediate',
+  'runner:pause',
+];
+
+/** Two different kinds of `OVERLAP_KINDS`, never two faults of one server. */
+export function pickOverlap(random: () => number): [FaultKind, FaultKind] {
+  const server = (k: FaultKind) => k.split(':')[0];
+  const first = OVERLAP_KINDS[Math.floor(random() * OVERLAP_KINDS.length)]!;
+  const rest = OVERLAP_KINDS.filter(
+    (k) => k !== first && !(['nats', 'pg'].includes(server(k)!) && server(k) === server(first)),
+  );
+  return [first, rest[Math.floor(random() * rest.length)]!];
+}
 
 /** A core-NATS view of the replies delivery puts in the HTTP mailboxes (to time `delivery:mid-send`). */
 export interface MailboxTap {
@@ -94,6 +133,10 @@ export interface FaultContext {
   readonly downMs?: readonly [number, number];
   /** How long an armed fault (mid-tool, mid-send) waits for its moment before it is skipped (default 15 s). */
   readonly trapTimeoutMs?: number;
+  /** How long `runner:pause` keeps a runner stopped: past its lease (default 3–6 s, for a 2 s lease). */
+  readonly pauseMs?: readonly [number, number];
+  /** How long `pg:down` and `nats:down` keep the server down (default 3–3.5 min). */
+  readonly outageMs?: readonly [number, number];
   readonly log?: (message: string) => void;
 }
 
@@ -197,6 +240,68 @@ export async function injectFault(kind: FaultKind, id: number, ctx: FaultContext
         'killed when it asked the model again with the tool result',
       );
       return { ...record, ...(struck.text !== undefined && { victim: struck.text }) };
+    }
+    case 'runner:pause': {
+      const runners = instancesOf(platform, 'session-runner').filter((r) => platform.pid(r) !== undefined);
+      const instance = runners[Math.floor(random() * runners.length)];
+      const pid = instance && platform.pid(instance);
+      if (!instance || !pid) return { id, kind, at: Date.now(), skipped: 'no session-runner is running' };
+      held.add(instance);
+      const group = (signal: NodeJS.Signals) => {
+        try {
+          process.kill(-pid, signal);
+        } catch {
+          // gone (an overlapping kill): nothing to continue
+        }
+      };
+      const at = Date.now();
+      group('SIGSTOP');
+      const pausedMs = between(random, ctx.pauseMs ?? [3_000, 6_000]);
+      try {
+        await sleep(pausedMs);
+      } finally {
+        group('SIGCONT');
+        held.delete(instance);
+      }
+      return {
+        id,
+        kind,
+        target: instance,
+        at,
+        healedAt: Date.now(),
+        note: `stopped (SIGSTOP) for ${Math.round(pausedMs)} ms, then continued`,
+      };
+    }
+    case 'pg:down':
+    case 'nats:down': {
+      const outage = between(random, ctx.outageMs ?? [180_000, 210_000]);
+      const target = kind === 'pg:down' ? 'postgresql' : 'nats-server';
+      const at = Date.now();
+      try {
+        await (kind === 'pg:down' ? ctx.pg.down('fast') : ctx.nats.down('SIGTERM'));
+        ctx.log?.(`${target} down for ${Math.round(outage / 1_000)} s`);
+        await sleep(outage);
+      } finally {
+        await (kind === 'pg:down' ? ctx.pg.up() : ctx.nats.up());
+      }
+      return { id, kind, target, at, healedAt: Date.now(), note: `down for ${Math.round(outage)} ms` };
+    }
+    case 'overlap': {
+      const [a, b] = pickOverlap(random);
+      const parts = await Promise.all([
+        injectFault(a, id, ctx),
+        sleep(random() * 300).then(() => injectFault(b, id, ctx)),
+      ]);
+      const errors = parts.flatMap((p) => (p.error ? [`${p.kind}: ${p.error}`] : []));
+      return {
+        id,
+        kind,
+        target: `${a} + ${b}`,
+        at: Math.min(...parts.map((p) => p.at)),
+        healedAt: Math.max(...parts.map((p) => p.healedAt ?? p.at)),
+        parts,
+        ...(errors.length && { error: errors.join('; ') }),
+      };
     }
     case 'delivery:mid-send': {
       const seen = await ctx.tap.next(trapMs);

@@ -7,6 +7,9 @@ import { startFakeOpenAI, type FakeOpenAI } from '../fake-openai';
 /** Messages whose text carries this marker make the fake model call `get_time` before it answers. */
 export const TOOL_MARKER = '[tool]';
 
+/** The one reply the chaos model gives to a user message: exact, so the checker can compare texts. */
+export const echoOf = (text: string) => `echo: ${text}`;
+
 const PEER_PORT_HEADER = 'x-chaos-peer-port';
 
 /** What the model hook sees: a request and, on demand, the pid of the process that sent it. */
@@ -49,7 +52,7 @@ export async function startChaosModel(options: { latencyMs?: number } = {}): Pro
         }
       }
       if (wantsTool) return { toolCalls: [{ name: 'get_time', arguments: {} }] };
-      return `echo: ${request.lastUserText ?? ''}`;
+      return echoOf(request.lastUserText ?? '');
     },
   });
 

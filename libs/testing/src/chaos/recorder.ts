@@ -324,10 +324,17 @@ export async function postMessage(
   messageId: string,
   text: string,
   options: SendOptions = {},
-): Promise<{ status: 'accepted' | 'unknown'; attempts: number; ackedAt?: number; error?: string }> {
+): Promise<{
+  status: 'accepted' | 'unknown' | 'rejected';
+  attempts: number;
+  ackedAt?: number;
+  httpStatus?: number;
+  error?: string;
+}> {
   const deadline = Date.now() + (options.budgetMs ?? 20_000);
   let attempts = 0;
   let error = '';
+  let httpStatus: number | undefined;
   while (attempts === 0 || Date.now() < deadline) {
     attempts++;
     try {
@@ -338,14 +345,16 @@ export async function postMessage(
         signal: AbortSignal.timeout(options.attemptTimeoutMs ?? 5_000),
       });
       const body = await res.text();
-      if (res.status === 202) return { status: 'accepted', attempts, ackedAt: Date.now() };
+      if (res.status === 202) return { status: 'accepted', attempts, ackedAt: Date.now(), httpStatus: 202 };
       error = `${res.status} ${body.slice(0, 200)}`;
-      // A 4xx other than 408/429 will not get better by retrying.
-      if (res.status >= 400 && res.status < 500 && res.status !== 408 && res.status !== 429) break;
+      httpStatus = res.status;
+      // A 4xx other than 408/429 will not get better by retrying: the gateway refused the message.
+      if (res.status >= 400 && res.status < 500 && res.status !== 408 && res.status !== 429)
+        return { status: 'rejected', attempts, httpStatus, error };
     } catch (e) {
       error = String((e as Error).message ?? e);
     }
     await sleep(Math.min(250 * attempts, 1_000));
   }
-  return { status: 'unknown', attempts, error };
+  return { status: 'unknown', attempts, error, ...(httpStatus !== undefined && { httpStatus }) };
 }

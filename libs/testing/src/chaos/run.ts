@@ -28,6 +28,16 @@ export interface ChaosRunOptions {
   readonly modelLatencyMs?: number;
   /** Share of messages with a tool call (default 0.25). */
   readonly toolShare?: number;
+  /** Unanswered messages one chat may have at once (default 3; 1 is a closed loop). */
+  readonly inFlight?: number;
+  /** Share of messages that are poison inputs (default 0.01; 0 for none). */
+  readonly poisonShare?: number;
+  /** How long `runner:pause` stops a runner (default 3–6 s, past the 2 s lease). */
+  readonly pauseMs?: readonly [number, number];
+  /** How long `pg:down` and `nats:down` keep the server down (default 3–3.5 min). */
+  readonly outageMs?: readonly [number, number];
+  /** A chat with unanswered messages this long after the last fault healed is stranded (default 20 s). */
+  readonly strandedAfterMs?: number;
   /** Pause after a fault has healed and the platform answered again (default 1–3 s). */
   readonly gapMs?: readonly [number, number];
   /** How long a killed app stays down (default 0.5–2 s). */
@@ -88,8 +98,9 @@ export function seededRandom(seed: number): () => number {
 
 /**
  * One chaos run: its own nats-server and PostgreSQL, the six apps (two session-runners) on them,
- * a closed-loop load of chats against the HTTP channel, faults injected one after another while the
- * load runs, then a settle phase and the checker's verdict.
+ * an open-loop load of chats against the HTTP channel (several messages in flight per chat, poison
+ * inputs mixed in), faults injected one after another while the load runs, then a settle phase and
+ * the checker's verdict.
  */
 export async function runChaos(options: ChaosRunOptions = {}): Promise<ChaosRunResult> {
   const t0 = Date.now();
@@ -155,6 +166,8 @@ export async function runChaos(options: ChaosRunOptions = {}): Promise<ChaosRunR
       runId: `r${seed.toString(36)}`,
       chats: options.chats ?? 8,
       toolShare: options.toolShare ?? 0.25,
+      inFlight: options.inFlight ?? 3,
+      poisonShare: options.poisonShare ?? 0.01,
       random,
     });
     let warmTimer: NodeJS.Timeout | undefined;
@@ -181,6 +194,8 @@ export async function runChaos(options: ChaosRunOptions = {}): Promise<ChaosRunR
         random,
         held,
         downMs: options.downMs,
+        pauseMs: options.pauseMs,
+        outageMs: options.outageMs,
         log,
       });
       recorder.fault(fault);
@@ -228,8 +243,11 @@ export async function runChaos(options: ChaosRunOptions = {}): Promise<ChaosRunR
   await load.close().catch(() => undefined);
   await supervisor.stop();
 
-  const records = recorder.records();
   const unexpectedExits = platform?.unexpectedExits() ?? [];
+  const records: ChaosRecords = {
+    ...recorder.records(),
+    unexpectedExits: unexpectedExits.map((e) => ({ instance: e.instance, at: e.at, code: e.code, signal: e.signal })),
+  };
   const logs = platform
     ? Object.fromEntries(platform.instances.map((i) => [i, platform!.logs(i as AppInstance, 300)]))
     : undefined;
@@ -240,7 +258,10 @@ export async function runChaos(options: ChaosRunOptions = {}): Promise<ChaosRunR
   await teardown();
   let report: ChaosReport;
   try {
-    report = checkChaos(records, { attributionWindowMs: recoveryWaitMs + 10_000 });
+    report = checkChaos(records, {
+      attributionWindowMs: recoveryWaitMs + 10_000,
+      strandedAfterMs: options.strandedAfterMs ?? 20_000,
+    });
   } catch (error) {
     throw new ChaosCheckError(error, records);
   }
@@ -257,7 +278,7 @@ export async function runChaos(options: ChaosRunOptions = {}): Promise<ChaosRunR
     sseReconnects: recorder.sseReconnects,
     modelRequests,
     modelRequestsExpected: records.sends
-      .filter((s) => s.status === 'accepted')
+      .filter((s) => s.status === 'accepted' && !s.poison)
       .reduce((n, s) => n + (s.tool ? 2 : 1), 0),
     ...(logs && { logs }),
     ...(serverLogs && { serverLogs }),

@@ -156,6 +156,10 @@ export interface PostgresServer {
   restart(mode?: 'smart' | 'fast' | 'immediate'): Promise<void>;
   /** SIGKILL to the postmaster and every backend, then start again (crash recovery from the WAL). */
   kill(): Promise<void>;
+  /** `pg_ctl stop -m <mode>` (default fast): the cluster stays down until up(). */
+  down(mode?: 'fast' | 'immediate'): Promise<void>;
+  /** Starts a cluster that is down, on the same port and data directory. */
+  up(): Promise<void>;
   /** Stops the cluster and removes its data directory. */
   stop(): Promise<void>;
   /** Creates a database; returns its URL. */
@@ -305,6 +309,13 @@ export async function startPostgres(options: { port?: number } = {}): Promise<Po
         while ([pid, ...children].some(alive) && Date.now() < deadline) await sleep(20);
       }
       // postmaster.pid is stale now; pg_ctl start notices the dead pid and starts with crash recovery.
+      await asPostgresAsync(pgCtl, ['start', '-w', '-t', '60', '-D', dataDir, '-l', logFile, '-o', serverOptions]);
+      await waitAccepting();
+    },
+    async down(mode = 'fast') {
+      await asPostgresAsync(pgCtl, ['stop', '-w', '-t', '60', '-m', mode, '-D', dataDir]);
+    },
+    async up() {
       await asPostgresAsync(pgCtl, ['start', '-w', '-t', '60', '-D', dataDir, '-l', logFile, '-o', serverOptions]);
       await waitAccepting();
     },

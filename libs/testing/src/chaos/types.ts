@@ -10,6 +10,15 @@ export interface SentRecord {
   readonly text: string;
   /** The model is scripted to call a tool (get_time) before answering this one. */
   readonly tool: boolean;
+  /** The exact text of the one reply it should get (the chaos model echoes); unset: the text is not checked. */
+  readonly expect?: string;
+  /**
+   * A poison input mixed into the load (see `POISON_KINDS` in load.ts): the edge must refuse it with
+   * a 400 (status `rejected`), and the chat's next messages must still be answered.
+   */
+  readonly poison?: string;
+  /** The router partition of the chat (`partitionOf(chatKey)`), for recovery by partition. */
+  readonly partition?: number;
   /** Epoch ms of the first POST attempt. */
   readonly sentAt: number;
   /** Epoch ms of the 202 (accepted only). */
@@ -17,8 +26,11 @@ export interface SentRecord {
   /**
    * accepted: some attempt got 202 with this messageId. unknown: every attempt failed or timed out,
    * so the client cannot know whether the gateway stored it (0 or 1 replies are both correct).
+   * rejected: the gateway answered a 4xx that retrying will not change (a 400 problem, a 413).
    */
-  readonly status: 'accepted' | 'unknown';
+  readonly status: 'accepted' | 'unknown' | 'rejected';
+  /** The last HTTP status answered, when there was one. */
+  readonly httpStatus?: number;
   readonly attempts: number;
   readonly error?: string;
 }
@@ -54,6 +66,8 @@ export interface FaultRecord {
   /** Epoch ms when the component was back (restarted and ready). */
   readonly healedAt?: number;
   readonly note?: string;
+  /** overlap: the faults struck together (each with its own target and times). */
+  readonly parts?: readonly FaultRecord[];
   /** runner:mid-tool: the text of the message whose tool call was cut off. */
   readonly victim?: string;
   /** The fault could not be injected (the error), or a trap never sprang: then `skipped` says why and it is not counted. */
@@ -105,4 +119,11 @@ export interface ChaosRecords {
   readonly faults: readonly FaultRecord[];
   readonly store?: StoreSnapshot;
   readonly mailbox?: readonly MailboxEntry[];
+  /** Apps that exited on their own (not by a fault or the final stop): each one fails the run. */
+  readonly unexpectedExits?: ReadonlyArray<{
+    readonly instance: string;
+    readonly at: number;
+    readonly code: number | null;
+    readonly signal: string | null;
+  }>;
 }
