@@ -1,68 +1,42 @@
-import { createTestDatabase, type TestDatabase } from '@clawfleet/testing';
-import type { DataSource, MigrationInterface, QueryRunner } from 'typeorm';
-import { createDataSource, migrate } from './database';
+import { createServer, type Server } from 'node:net';
+import { isUnreachable, untilReachable } from './database';
 
-class CreateWidgets1700000000000 implements MigrationInterface {
-  name = 'CreateWidgets1700000000000';
-  async up(q: QueryRunner) {
-    // Slow enough that unguarded concurrent runs would overlap and fail on the existing table.
-    await q.query(`SELECT pg_sleep(0.2)`);
-    await q.query(`CREATE TABLE widgets (id int PRIMARY KEY)`);
-  }
-  async down(q: QueryRunner) {
-    await q.query(`DROP TABLE widgets`);
-  }
-}
-
-class AddWidgetName1700000000001 implements MigrationInterface {
-  name = 'AddWidgetName1700000000001';
-  async up(q: QueryRunner) {
-    await q.query(`ALTER TABLE widgets ADD COLUMN name text`);
-  }
-  async down(q: QueryRunner) {
-    await q.query(`ALTER TABLE widgets DROP COLUMN name`);
-  }
-}
-
-const migrations = [CreateWidgets1700000000000, AddWidgetName1700000000001];
-
-let db: TestDatabase;
-const sources: DataSource[] = [];
-
-beforeAll(async () => {
-  db = await createTestDatabase('cf_platform');
-});
-
-afterAll(async () => {
-  for (const s of sources) if (s.isInitialized) await s.destroy();
-  await db?.drop();
-});
-
-async function dataSource(): Promise<DataSource> {
-  const source = createDataSource({ url: db.url, poolSize: 3, applicationName: 'platform-spec', migrations });
-  sources.push(source);
-  await source.initialize();
-  return source;
-}
-
-describe('migrate', () => {
-  it('applies every migration exactly once when three processes start together', async () => {
-    const all = await Promise.all([dataSource(), dataSource(), dataSource()]);
-    const applied = await Promise.all(all.map((s) => migrate(s)));
-
-    expect(applied.filter((names) => names.length > 0)).toEqual([
-      ['CreateWidgets1700000000000', 'AddWidgetName1700000000001'],
-    ]);
-    const rows: Array<{ name: string }> = await all[0].query(`SELECT name FROM schema_migrations ORDER BY id`);
-    expect(rows.map((r) => r.name)).toEqual(['CreateWidgets1700000000000', 'AddWidgetName1700000000001']);
+describe('a service booting while PostgreSQL is unreachable', () => {
+  it('waits for it instead of failing', async () => {
+    let calls = 0;
+    await untilReachable(async () => {
+      calls += 1;
+      if (calls < 3)
+        throw Object.assign(new Error('the database system is not yet accepting connections'), { code: '57P03' });
+    });
+    expect(calls).toBe(3);
   });
 
-  it('applies nothing the second time and leaves no lock behind', async () => {
-    const source = await dataSource();
-    expect(await migrate(source)).toEqual([]);
-    const locks: unknown[] = await source.query(
-      `SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`,
-    );
-    expect(locks).toEqual([]);
+  it('fails at once on anything else, e.g. a migration that does not apply', async () => {
+    let calls = 0;
+    const broken = untilReachable(async () => {
+      calls += 1;
+      throw Object.assign(new Error('relation "x" already exists'), { code: '42P07' });
+    });
+    await expect(broken).rejects.toThrow('already exists');
+    expect(calls).toBe(1);
+  });
+
+  it('gives up after its wait', async () => {
+    const refused = untilReachable(async () => {
+      throw Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' });
+    }, 300);
+    await expect(refused).rejects.toThrow('ECONNREFUSED');
+  });
+
+  it('knows a refused connection from a real server socket', async () => {
+    const { Client } = await import('pg');
+    const server: Server = createServer((socket) => socket.destroy());
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as { port: number }).port;
+    const closed = await new Client({ host: '127.0.0.1', port, user: 'x' }).connect().catch((e: unknown) => e);
+    server.close();
+    expect(isUnreachable(closed)).toBe(true);
+    expect(isUnreachable(new Error('syntax error at or near "SELEC"'))).toBe(false);
   });
 });

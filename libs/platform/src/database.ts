@@ -44,6 +44,45 @@ export async function migrate(dataSource: DataSource): Promise<string[]> {
 
 export const DATABASE_OPTIONS = Symbol('DATABASE_OPTIONS');
 
+/** How long a service starting during a PostgreSQL outage waits for it, as long as work waits for it. */
+const BOOT_WAIT_MS = 10 * 60_000;
+// Refused, reset, or PostgreSQL starting up, shutting down or restarting: it may answer later.
+const UNREACHABLE_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  '57P01',
+  '57P02',
+  '57P03',
+]);
+
+export function isUnreachable(error: unknown): boolean {
+  const e = error as { code?: string; driverError?: { code?: string }; message?: string } | undefined;
+  const code = e?.code ?? e?.driverError?.code;
+  return (
+    (code !== undefined && (UNREACHABLE_CODES.has(code) || code.startsWith('08'))) ||
+    /Connection terminated|timeout expired/i.test(e?.message ?? '')
+  );
+}
+
+/**
+ * Runs `attempt` until it succeeds: a service that boots while PostgreSQL restarts waits for it
+ * (readiness is not served yet) instead of exiting. Anything but "not reachable" fails at once.
+ */
+export async function untilReachable(attempt: () => Promise<void>, waitMs = BOOT_WAIT_MS): Promise<void> {
+  const deadline = Date.now() + waitMs;
+  for (let delay = 250; ; delay = Math.min(delay * 2, 5_000)) {
+    try {
+      return await attempt();
+    } catch (error) {
+      if (!isUnreachable(error) || Date.now() + delay > deadline) throw error;
+      process.stderr.write(`PostgreSQL is not reachable yet (${(error as Error).message}); retrying in ${delay} ms\n`);
+      await new Promise((resolve) => setTimeout(resolve, delay));
+    }
+  }
+}
+
 @Injectable()
 class DatabaseLifecycle implements OnModuleInit, OnApplicationShutdown {
   private migrated = false;
@@ -54,8 +93,10 @@ class DatabaseLifecycle implements OnModuleInit, OnApplicationShutdown {
   ) {}
 
   async onModuleInit() {
-    if (!this.dataSource.isInitialized) await this.dataSource.initialize();
-    if (this.options.migrateOnBoot) await migrate(this.dataSource);
+    await untilReachable(async () => {
+      if (!this.dataSource.isInitialized) await this.dataSource.initialize();
+      if (this.options.migrateOnBoot) await migrate(this.dataSource);
+    });
     this.readiness.register('database', async () => {
       await this.dataSource.query('SELECT 1');
       if (!this.migrated) {
@@ -101,7 +142,11 @@ export async function migrateMain(service: string, migrations: readonly Migratio
 }
 
 interface PgPool {
-  query(config: { name: string; text: string; values: readonly unknown[] }): Promise<{ rows: unknown[]; rowCount: number | null }>;
+  query(config: {
+    name: string;
+    text: string;
+    values: readonly unknown[];
+  }): Promise<{ rows: unknown[]; rowCount: number | null }>;
 }
 
 const statementNames = new Map<string, string>();
