@@ -87,7 +87,7 @@ export class HttpChannelController {
   @Get('events')
   async events(@Param('chatId') rawChatId: string, @Req() req: Request, @Res() res: Response) {
     const chatId = parseChatId(rawChatId);
-    const subject = this.bus.topology.subjects.httpMailbox(this.config.HTTP_CHANNEL_TENANT, chatId);
+    const subject = this.bus.topology.subjects.httpMailbox('http', this.config.HTTP_CHANNEL_TENANT, chatId);
     const streamName = this.bus.topology.streams.HTTP_MAILBOX.name;
     const resumeFrom = req.header('last-event-id') ?? (req.query['after'] as string | undefined);
     // Without a resume point, start right after the stream's current end: anything published after
