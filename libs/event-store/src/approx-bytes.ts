@@ -42,7 +42,7 @@ function referenced(value: unknown): number {
   return typeof value === 'object' || typeof value === 'string' ? approxBytes(value) : 0;
 }
 
-const TWO_BYTE = /[^\u0000-\u00ff]/;
+const TWO_BYTE = /[\u0100-\uffff]/;
 
 /** Latin-1 strings take one byte a character in V8, others two (a native scan, no loop in JS). */
 function isOneByte(text: string): boolean {
