@@ -1,5 +1,12 @@
 import { Bus, makeEnvelope } from '@clawfleet/bus';
-import { chatKey, INBOUND_PARTITIONS, InboundReceived, partitionOf, type ChatRef, type Sender } from '@clawfleet/contracts';
+import {
+  chatKey,
+  INBOUND_PARTITIONS,
+  InboundReceived,
+  partitionOf,
+  type ChatRef,
+  type Sender,
+} from '@clawfleet/contracts';
 import { deriveId, uuidV7Ids } from '@clawfleet/platform';
 import { Injectable } from '@nestjs/common';
 

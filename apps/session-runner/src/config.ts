@@ -31,7 +31,11 @@ export const RunnerConfig = BaseConfig.extend({
   /** Sessions this runner works on at once. */
   RUNNER_MAX_SESSIONS: z.coerce.number().int().min(1).default(256),
   /** Estimated bytes of the session states kept in memory between turns (least recently used go first). */
-  STATE_CACHE_MAX_BYTES: z.coerce.number().int().min(0).default(256 * 1024 * 1024),
+  STATE_CACHE_MAX_BYTES: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .default(256 * 1024 * 1024),
 });
 export type RunnerConfig = z.infer<typeof RunnerConfig>;
 export const RUNNER_CONFIG = Symbol('RUNNER_CONFIG');

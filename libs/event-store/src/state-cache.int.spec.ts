@@ -34,7 +34,12 @@ let store: EventStore;
 
 beforeAll(async () => {
   db = await createTestDatabase('cf_statecache');
-  dataSource = createDataSource({ url: db.url, poolSize: 5, applicationName: 'state-cache-spec', migrations: eventStoreMigrations });
+  dataSource = createDataSource({
+    url: db.url,
+    poolSize: 5,
+    applicationName: 'state-cache-spec',
+    migrations: eventStoreMigrations,
+  });
   await dataSource.initialize();
   await migrate(dataSource);
   store = new EventStore(dataSource);
@@ -47,7 +52,12 @@ afterAll(async () => {
 /** A stream of `lines` events of `chars` characters each. */
 async function writeStream(lines: number, chars: number): Promise<string> {
   const id = `transcript-${randomUUID()}`;
-  await store.append('t1', id, 0, Array.from({ length: lines }, (_, i) => said(`${i}`.padEnd(chars, 'x'))));
+  await store.append(
+    't1',
+    id,
+    0,
+    Array.from({ length: lines }, (_, i) => said(`${i}`.padEnd(chars, 'x'))),
+  );
   return id;
 }
 
@@ -88,7 +98,19 @@ describe('the state cache', () => {
     expect(before).toBeGreaterThan(200 * 200);
     const appended = [said('a reply of some length'), said('and another one')];
     const version = await store.append('t1', id, loaded.version, appended);
-    const stateAfter = appended.reduce((s, e) => evolve(s, { ...e, streamId: id, tenantId: 't1', version: 0, globalPosition: 0n, metadata: {}, recordedAt: new Date() }), loaded.state);
+    const stateAfter = appended.reduce(
+      (s, e) =>
+        evolve(s, {
+          ...e,
+          streamId: id,
+          tenantId: 't1',
+          version: 0,
+          globalPosition: 0n,
+          metadata: {},
+          recordedAt: new Date(),
+        }),
+      loaded.state,
+    );
     walks = 0;
     cache.remember('t1', id, { state: stateAfter, version }, appended);
     expect(walks).toBe(0);

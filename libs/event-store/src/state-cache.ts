@@ -100,7 +100,13 @@ export class StreamStateCache<S, E extends { type: string; data: unknown }> {
     const snapshot = await this.store.loadSnapshot<S>(tenantId, streamId, this.model.snapshots.schemaVersion);
     // Measured once per cache miss, right after the snapshot was parsed from its JSON (as costly).
     return snapshot
-      ? { tenantId, state: snapshot.state, version: snapshot.version, snapshotVersion: snapshot.version, bytes: approxBytes(snapshot.state) }
+      ? {
+          tenantId,
+          state: snapshot.state,
+          version: snapshot.version,
+          snapshotVersion: snapshot.version,
+          bytes: approxBytes(snapshot.state),
+        }
       : { tenantId, state: this.model.initial, version: 0, snapshotVersion: 0, bytes: approxBytes(this.model.initial) };
   }
 

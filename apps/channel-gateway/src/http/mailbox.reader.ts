@@ -47,7 +47,8 @@ export async function openMailbox(
   const streamName = bus.topology.streams.HTTP_MAILBOX.name;
   // Without a resume point, start right after the stream's current end: anything published after
   // this point is delivered, so a client that posts once headers arrive never misses its reply.
-  const startSeq = target.after !== undefined ? target.after + 1 : (await bus.jsm.streams.info(streamName)).state.last_seq + 1;
+  const startSeq =
+    target.after !== undefined ? target.after + 1 : (await bus.jsm.streams.info(streamName)).state.last_seq + 1;
   scope.check();
   const consumer = scope.own(
     await bus.js.consumers.get(streamName, {

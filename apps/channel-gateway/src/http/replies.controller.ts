@@ -47,7 +47,11 @@ export class RepliesController {
       const replies = await openMailbox(
         this.bus,
         scope,
-        { subject: subjects.httpMailbox('http', tenantId, chatId), progressSubject: subjects.progress('http', tenantId, chatId), after },
+        {
+          subject: subjects.httpMailbox('http', tenantId, chatId),
+          progressSubject: subjects.progress('http', tenantId, chatId),
+          after,
+        },
         (turnId, text) => res.headersSent && res.write(progressFrame(turnId, text)),
       );
       res.writeHead(200, SSE_HEADERS);

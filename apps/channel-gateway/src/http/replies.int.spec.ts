@@ -19,7 +19,13 @@ let jsm: JetStreamManager;
 const apps: INestApplication[] = [];
 
 async function startGateway(env: Record<string, string> = {}) {
-  const config = parseConfig(GatewayConfig, { NATS_URL: TEST_NATS_URL, BUS_NAMESPACE: namespace, LOG_LEVEL: 'silent', PORT: '0', ...env });
+  const config = parseConfig(GatewayConfig, {
+    NATS_URL: TEST_NATS_URL,
+    BUS_NAMESPACE: namespace,
+    LOG_LEVEL: 'silent',
+    PORT: '0',
+    ...env,
+  });
   const app = await bootstrapService(AppModule.forRoot(config), { port: 0, host: '127.0.0.1' });
   apps.push(app);
   const port = (app.getHttpServer().address() as AddressInfo).port;
@@ -34,7 +40,11 @@ interface OpenedStream {
   destroy(): void;
 }
 
-function openStream(port: number, chatId: string, options: { localAddress?: string; lastEventId?: string } = {}): OpenedStream {
+function openStream(
+  port: number,
+  chatId: string,
+  options: { localAddress?: string; lastEventId?: string } = {},
+): OpenedStream {
   const req = request({
     host: '127.0.0.1',
     port,
@@ -101,14 +111,25 @@ describe('a reply stream whose client leaves', () => {
     const js = jetstream(nc);
     const reply = makeEnvelope(HttpReplyPosted, {
       tenantId: 'default',
-      data: { outboundId: '01936b2e-0000-7000-8000-00000000f001', sessionId: '01936b2e-0000-7000-8000-00000000f002', turnId: null, chat: { channel: 'http', chatId: 'after-setup' }, seq: 1, text: 'hello', kind: 'reply' },
+      data: {
+        outboundId: '01936b2e-0000-7000-8000-00000000f001',
+        sessionId: '01936b2e-0000-7000-8000-00000000f002',
+        turnId: null,
+        chat: { channel: 'http', chatId: 'after-setup' },
+        seq: 1,
+        text: 'hello',
+        kind: 'reply',
+      },
     });
     await js.publish(t.subjects.httpMailbox('http', 'default', 'after-setup'), JSON.stringify(reply));
     let seen = '';
     res!.on('data', (chunk) => (seen += String(chunk)));
     await eventually('the reply on the stream', () => seen.includes('event: reply'));
     stream.destroy();
-    await eventually('nothing held', async () => gateway.streams.stats().resources === 0 && (await mailboxConsumers()) === 0);
+    await eventually(
+      'nothing held',
+      async () => gateway.streams.stats().resources === 0 && (await mailboxConsumers()) === 0,
+    );
     expect(gateway.streams.stats()).toEqual({ streams: 0, resources: 0 });
     expect(activeTimers()).toBeLessThanOrEqual(timersBefore);
   });
@@ -133,7 +154,10 @@ describe('a reply stream whose client leaves', () => {
     });
     await Promise.all(clients);
     expect(answered).toBeGreaterThan(0);
-    await eventually('every stream released', async () => gateway.streams.stats().resources === 0 && (await mailboxConsumers()) === 0);
+    await eventually(
+      'every stream released',
+      async () => gateway.streams.stats().resources === 0 && (await mailboxConsumers()) === 0,
+    );
     expect(gateway.streams.stats()).toEqual({ streams: 0, resources: 0 });
     // Nothing keeps pulling or pinging for a client that is gone.
     await sleep(500);
@@ -145,7 +169,11 @@ describe('a reply stream whose client leaves', () => {
 describe('the number of reply streams', () => {
   let gateway: Awaited<ReturnType<typeof startGateway>>;
   beforeAll(async () => {
-    gateway = await startGateway({ SSE_MAX_STREAMS_PER_CHAT: '2', SSE_MAX_STREAMS_PER_CLIENT: '3', SSE_MAX_STREAMS: '4' });
+    gateway = await startGateway({
+      SSE_MAX_STREAMS_PER_CHAT: '2',
+      SSE_MAX_STREAMS_PER_CLIENT: '3',
+      SSE_MAX_STREAMS: '4',
+    });
   });
 
   async function expectRefused(stream: OpenedStream, detail: RegExp) {
@@ -153,7 +181,11 @@ describe('the number of reply streams', () => {
     expect(res?.statusCode).toBe(429);
     expect(res?.headers['retry-after']).toBe('5');
     expect(res?.headers['content-type']).toMatch(/^application\/problem\+json/);
-    expect(JSON.parse(await readBody(res!))).toMatchObject({ status: 429, title: 'Too Many Requests', detail: expect.stringMatching(detail) });
+    expect(JSON.parse(await readBody(res!))).toMatchObject({
+      status: 429,
+      title: 'Too Many Requests',
+      detail: expect.stringMatching(detail),
+    });
   }
 
   it('is bounded per chat, per client and per process; a refused stream holds nothing', async () => {
@@ -172,7 +204,10 @@ describe('the number of reply streams', () => {
     await expectRefused(openStream(gateway.port, 'third'), /this client has 3 open reply streams/);
     // Another client may still open one, up to the process's bound.
     await accept('third', '127.0.0.2');
-    await expectRefused(openStream(gateway.port, 'fourth', { localAddress: '127.0.0.3' }), /the gateway has 4 open reply streams/);
+    await expectRefused(
+      openStream(gateway.port, 'fourth', { localAddress: '127.0.0.3' }),
+      /the gateway has 4 open reply streams/,
+    );
     expect(gateway.streams.stats().streams).toBe(4);
     expect(await mailboxConsumers()).toBe(4);
 
@@ -181,7 +216,10 @@ describe('the number of reply streams', () => {
     await eventually('the slot freed', () => gateway.streams.stats().streams === 3);
     await accept('limited');
     for (const stream of open) stream.destroy();
-    await eventually('nothing held', async () => gateway.streams.stats().resources === 0 && (await mailboxConsumers()) === 0);
+    await eventually(
+      'nothing held',
+      async () => gateway.streams.stats().resources === 0 && (await mailboxConsumers()) === 0,
+    );
   });
 
   it('answers a bad Last-Event-ID with 400 and holds nothing for it', async () => {

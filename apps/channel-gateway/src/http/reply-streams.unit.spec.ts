@@ -15,7 +15,9 @@ describe('reply stream limits', () => {
     const streams = new ReplyStreams({ perChat: 2, perClient: 3, total: 4 });
     const a1 = streams.open('http:a', 'c1');
     streams.open('http:a', 'c2');
-    expect(refused(() => streams.open('http:a', 'c3'))).toBe('this chat has 2 open reply streams already; try again later (5 s)');
+    expect(refused(() => streams.open('http:a', 'c3'))).toBe(
+      'this chat has 2 open reply streams already; try again later (5 s)',
+    );
     streams.open('http:b', 'c1');
     streams.open('http:c', 'c1');
     expect(refused(() => streams.open('http:d', 'c1'))).toMatch(/^this client has 3 open/);
