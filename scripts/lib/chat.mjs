@@ -19,9 +19,12 @@ export function subscribe(url, onEvent, onTrouble, signal) {
   let lastId = null;
   const connect = async () => {
     while (!signal.aborted) {
+      let retryMs = 1000;
       try {
         const headers = { accept: 'text/event-stream', ...(lastId ? { 'last-event-id': lastId } : {}) };
         const res = await fetch(url, { headers, signal });
+        // 429: the chat (or this client) has as many streams open as the gateway allows.
+        if (res.status === 429) retryMs = 1000 * (Number(res.headers.get('retry-after')) || 1);
         if (!res.ok || !res.body) throw new Error(`HTTP ${res.status}`);
         const decoder = new TextDecoder();
         let buf = '';
@@ -49,7 +52,7 @@ export function subscribe(url, onEvent, onTrouble, signal) {
       } catch (e) {
         if (signal.aborted) return;
         onTrouble(`event stream: ${e.cause?.code ?? e.message}; reconnecting`);
-        await new Promise((r) => setTimeout(r, 1000));
+        await new Promise((r) => setTimeout(r, retryMs));
       }
     }
   };

@@ -1,7 +1,10 @@
 import { serviceImports } from '@clawfleet/bus';
 import { DynamicModule, Module } from '@nestjs/common';
 import { GATEWAY_CONFIG, type GatewayConfig } from './config';
-import { HttpChannelController } from './http-channel/http-channel.controller';
+import { HttpChannelAdapter } from './http/http.adapter';
+import { RepliesController } from './http/replies.controller';
+import { ReplyStreams } from './http/reply-streams';
+import { InboundPublisher } from './inbound.publisher';
 
 @Module({})
 export class AppModule {
@@ -10,8 +13,19 @@ export class AppModule {
       module: AppModule,
       // The gateway owns nothing durable: no migrations of its own.
       imports: serviceImports('channel-gateway', config),
-      controllers: [HttpChannelController],
-      providers: [{ provide: GATEWAY_CONFIG, useValue: config }],
+      controllers: [HttpChannelAdapter, RepliesController],
+      providers: [
+        { provide: GATEWAY_CONFIG, useValue: config },
+        InboundPublisher,
+        {
+          provide: ReplyStreams,
+          useValue: new ReplyStreams({
+            perChat: config.SSE_MAX_STREAMS_PER_CHAT,
+            perClient: config.SSE_MAX_STREAMS_PER_CLIENT,
+            total: config.SSE_MAX_STREAMS,
+          }),
+        },
+      ],
     };
   }
 }

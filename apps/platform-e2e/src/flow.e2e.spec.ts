@@ -1,4 +1,5 @@
-import { InboundReceived, OutboundReady, TurnRequested } from '@clawfleet/contracts';
+import { makeEnvelope } from '@clawfleet/bus';
+import { chatKey, HttpReplyPosted, INBOUND_PARTITIONS, InboundReceived, OutboundReady, partitionOf, TurnRequested } from '@clawfleet/contracts';
 import { openChat } from '@clawfleet/testing';
 import { createParser } from 'eventsource-parser';
 import { eventually, startPlatform, type PlatformFixture } from './support/fixture';
@@ -64,6 +65,30 @@ describe('a reply being written', () => {
   });
 });
 
+describe('an http and a cli chat with the same id', () => {
+  it('never see each other\'s replies: each has its own mailbox', async () => {
+    const http = await openChat(f.gateway, 'twin');
+    // The CLI channel's own adapter is not built yet: its message goes straight onto the bus.
+    const cliChat = { channel: 'cli' as const, chatId: 'twin' };
+    const cliMessage = makeEnvelope(InboundReceived, {
+      tenantId: 'default',
+      data: { chat: cliChat, messageId: 'cli-1', sender: { id: 'twin' }, text: 'from the cli', receivedAt: new Date().toISOString() },
+    });
+    const { subjects } = f.bus.topology;
+    await f.bus.publishRaw(subjects.inboundReceived('cli', partitionOf(chatKey(cliChat), INBOUND_PARTITIONS)), JSON.stringify(cliMessage));
+    const mailboxOf = async (subject: string) =>
+      (await f.bus.messages('HTTP_MAILBOX')).filter((m) => m.subject === subject).map((m) => HttpReplyPosted.envelope.parse(m.json()).data);
+    await eventually('the cli reply in the cli mailbox', async () => (await mailboxOf(subjects.httpMailbox('cli', 'default', 'twin'))).length > 0);
+    // The http chat's stream was open all along: a reply in its mailbox would have reached it first.
+    await http.send('from http');
+    await http.waitForReplies(1);
+    expect(http.replies.map((r) => r.text)).toEqual(['echo: from http']);
+    expect((await mailboxOf(subjects.httpMailbox('cli', 'default', 'twin'))).map((r) => [r.chat, r.text])).toEqual([[cliChat, 'echo: from the cli']]);
+    expect((await mailboxOf(subjects.httpMailbox('http', 'default', 'twin'))).map((r) => r.text)).toEqual(['echo: from http']);
+    await http.close();
+  });
+});
+
 describe('a redelivered event has no second effect', () => {
   it('for inbound.received, turn.requested and outbound.ready alike', async () => {
     const chat = await openChat(f.gateway, 'redelivery');
@@ -112,7 +137,7 @@ describe('bad input', () => {
       ]),
     );
     // Garbage in a chat's mailbox and on its progress subject is skipped by the open stream.
-    await f.bus.publishRaw(subjects.httpMailbox('default', 'after-garbage'), 'not json');
+    await f.bus.publishRaw(subjects.httpMailbox('http', 'default', 'after-garbage'), 'not json');
     f.bus.publishCore(subjects.progress('http', 'default', 'after-garbage'), '{"broken":');
     await valid.send('still there?');
     expect((await valid.nextReply(15_000)).text).toBe('echo: still there?');

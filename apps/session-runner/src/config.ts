@@ -30,6 +30,12 @@ export const RunnerConfig = BaseConfig.extend({
   SESSION_SWEEP_MS: z.coerce.number().int().min(50).default(1_000),
   /** Sessions this runner works on at once. */
   RUNNER_MAX_SESSIONS: z.coerce.number().int().min(1).default(256),
+  /** Estimated bytes of the session states kept in memory between turns (least recently used go first). */
+  STATE_CACHE_MAX_BYTES: z.coerce
+    .number()
+    .int()
+    .min(0)
+    .default(256 * 1024 * 1024),
 });
 export type RunnerConfig = z.infer<typeof RunnerConfig>;
 export const RUNNER_CONFIG = Symbol('RUNNER_CONFIG');

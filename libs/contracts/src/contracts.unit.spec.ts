@@ -209,7 +209,8 @@ describe('topology', () => {
       expect(t.subjects.toolCompleted('acme', SESSION)).toBe(`${ns}.tool.completed.acme.${SESSION}`);
       expect(t.subjects.outboundReady('http')).toBe(`${ns}.outbound.ready.http`);
       expect(t.subjects.event('turn.completed', 'acme')).toBe(`${ns}.events.turn.completed.acme`);
-      expect(t.subjects.httpMailbox('acme', 'c1')).toBe(`${ns}.mailbox.http.acme.c1`);
+      expect(t.subjects.httpMailbox('http', 'acme', 'c1')).toBe(`${ns}.mailbox.http.acme.c1`);
+      expect(t.subjects.httpMailbox('cli', 'acme', 'c1')).toBe(`${ns}.mailbox.cli.acme.c1`);
     });
 
     it('keeps two namespaces apart', () => {
@@ -236,7 +237,8 @@ describe('topology', () => {
       ['TURNS', t.subjects.toolCompleted('acme', SESSION)],
       ...channels.map((c): [string, string] => ['OUTBOUND', t.subjects.outboundReady(c)]),
       ['EVENTS', t.subjects.event('delivery.failed', 'acme')],
-      ['HTTP_MAILBOX', t.subjects.httpMailbox('acme', 'c1')],
+      ['HTTP_MAILBOX', t.subjects.httpMailbox('http', 'acme', 'c1')],
+      ['HTTP_MAILBOX', t.subjects.httpMailbox('cli', 'acme', 'c1')],
       ['DLQ', t.subjects.deadLetter(t.subjects.outboundReady('slack'))],
     ];
 

@@ -10,6 +10,9 @@ import type { Channel } from './events';
 /** Inbound messages are spread over this many partitions by chat; one router handles a partition at a time. */
 export const INBOUND_PARTITIONS = 8;
 
+/** The channels whose replies wait in the HTTP mailbox stream, read over SSE. */
+export type MailboxChannel = Extract<Channel, 'http' | 'cli'>;
+
 export type StreamKey = 'INBOUND' | 'TURNS' | 'OUTBOUND' | 'EVENTS' | 'DLQ' | 'HTTP_MAILBOX';
 
 export interface StreamSpec {
@@ -76,7 +79,9 @@ export function topology(namespace = '') {
     outboundReady: (channel: Channel) => s(`outbound.ready.${channel}`),
     /** `events.turn.completed.<tenant>`, `events.delivery.failed.<tenant>`, ... */
     event: (type: string, tenantId: string) => s(`events.${type}.${tenantId}`),
-    httpMailbox: (tenantId: string, chat: string) => s(`mailbox.http.${tenantId}.${chat}`),
+    /** One mailbox per channel and chat: an http and a cli chat with the same id never share one. */
+    httpMailbox: (channel: MailboxChannel, tenantId: string, chatId: string) =>
+      s(`mailbox.${channel}.${tenantId}.${chatId}`),
     /** Core NATS only (no stream): a reply's text while it is written. */
     progress: (channel: Channel, tenantId: string, chatId: string) => s(`progress.${channel}.${tenantId}.${chatId}`),
     /** The dead-letter subject of a message that was on `subject`. */
@@ -104,7 +109,7 @@ export function topology(namespace = '') {
     OUTBOUND: stream('OUTBOUND', ['outbound.ready.>'], 'Replies to deliver'),
     EVENTS: stream('EVENTS', ['events.>'], 'Facts for projections and metrics'),
     DLQ: stream('DLQ', ['dlq.>'], 'Dead letters, with the reason in headers', { maxAgeMs: 30 * DAY }),
-    HTTP_MAILBOX: stream('HTTP_MAILBOX', ['mailbox.http.>'], 'Replies to HTTP/CLI chats, read over SSE', {
+    HTTP_MAILBOX: stream('HTTP_MAILBOX', ['mailbox.http.>', 'mailbox.cli.>'], 'Replies to HTTP/CLI chats (SSE)', {
       maxAgeMs: DAY,
       maxMsgsPerSubject: 1_000,
     }),

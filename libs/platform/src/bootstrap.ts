@@ -25,7 +25,7 @@ export function loggingModule(service: string, level: string) {
  */
 export async function bootstrapService(
   module: unknown,
-  options: { port: number; jsonLimit?: string; configure?: (app: INestApplication) => void },
+  options: { port: number; host?: string; jsonLimit?: string; configure?: (app: INestApplication) => void },
 ): Promise<INestApplication> {
   initTelemetry();
   // forceCloseConnections: open SSE streams would otherwise hold a draining process until SIGKILL;
@@ -38,7 +38,7 @@ export async function bootstrapService(
   options.configure?.(app);
   const readiness = app.get(Readiness);
   for (const signal of ['SIGTERM', 'SIGINT'] as const) process.once(signal, () => readiness.startDraining());
-  await app.listen(options.port, process.env.HOST ?? '0.0.0.0');
+  await app.listen(options.port, options.host ?? process.env.HOST ?? '0.0.0.0');
   return app;
 }
 

@@ -56,6 +56,20 @@ export class TransientError extends DomainError {
   readonly status = 503;
 }
 
+/** Too much at once (open streams, requests): refused for now; try again after `retryAfterSeconds`. */
+export class TooManyRequestsError extends DomainError {
+  readonly code = 'too-many-requests';
+  readonly retryable = true;
+  readonly status = 429;
+  constructor(
+    message: string,
+    readonly retryAfterSeconds: number,
+    details?: Record<string, unknown>,
+  ) {
+    super(message, details);
+  }
+}
+
 export function isRetryable(error: unknown): boolean {
   // Unknown errors (a dropped connection, a driver error) are presumed transient: retry with backoff,
   // and max_deliver dead-letters the message if it keeps failing.

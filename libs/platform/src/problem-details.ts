@@ -1,7 +1,7 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, HttpStatus, Logger } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { ZodError } from 'zod';
-import { DomainError } from './errors';
+import { DomainError, TooManyRequestsError } from './errors';
 
 /** An RFC 9457 problem document. */
 export interface ProblemDetails {
@@ -94,6 +94,7 @@ export class ProblemDetailsFilter implements ExceptionFilter {
       response.status(503).json(error.getResponse());
       return;
     }
+    if (error instanceof TooManyRequestsError) response.setHeader('retry-after', String(error.retryAfterSeconds));
     response.status(problem.status).type('application/problem+json').send(JSON.stringify(problem));
   }
 }

@@ -9,8 +9,9 @@ import {
   type QueryRunnerLike,
 } from '@clawfleet/event-store';
 import { deriveId, queryPrepared, uuidV7Ids } from '@clawfleet/platform';
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, Optional } from '@nestjs/common';
 import { DataSource } from 'typeorm';
+import { RUNNER_CONFIG, type RunnerConfig } from '../config';
 import { OutboxRelayService } from '../work/outbox-relay.service';
 import { evolve, initialState, type SessionState } from './session.state';
 
@@ -37,10 +38,15 @@ export class SessionStore {
   constructor(
     private readonly dataSource: DataSource,
     @Inject(OutboxRelayService) private readonly relay: OutboxPublishing,
+    @Optional() @Inject(RUNNER_CONFIG) config?: Pick<RunnerConfig, 'STATE_CACHE_MAX_BYTES'>,
   ) {
     this.events = new EventStore(dataSource);
     this.prepared = { query: async (sql, params = []) => (await queryPrepared(dataSource, sql, params)).rows };
-    this.cache = new StreamStateCache(this.events, { evolve, initial: initialState, snapshots: SNAPSHOTS });
+    this.cache = new StreamStateCache(
+      this.events,
+      { evolve, initial: initialState, snapshots: SNAPSHOTS },
+      { maxBytes: config?.STATE_CACHE_MAX_BYTES },
+    );
   }
 
   load(tenantId: string, streamId: string): Promise<Loaded> {
@@ -87,7 +93,7 @@ export class SessionStore {
         alongside,
       },
     );
-    if (stateAfter) this.cache.remember(tenantId, streamId, { state: stateAfter, version });
+    if (stateAfter) this.cache.remember(tenantId, streamId, { state: stateAfter, version }, events);
     await this.relay.publishNow(outbox, outboxIds, this.prepared);
     return { version, alongside: alongsideRows > 0 };
   }
