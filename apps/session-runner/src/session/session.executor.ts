@@ -64,6 +64,15 @@ export class SessionExecutor implements OnApplicationBootstrap, BeforeApplicatio
   }
 
   /**
+   * Whether intake may take this session here: it runs here already, or this runner works on fewer
+   * than RUNNER_MAX_SESSIONS. A runner at capacity records a message without claiming its session,
+   * which another runner's sweep (or this one's, once a run ends) then picks up.
+   */
+  hasRoomFor(streamId: string): boolean {
+    return this.runs.has(streamId) || this.runs.size < this.config.RUNNER_MAX_SESSIONS;
+  }
+
+  /**
    * Cuts the session's current model or tool call short if this runner is running it, so a recorded
    * /stop takes effect now rather than when the call returns. (On another runner: when it returns.)
    */

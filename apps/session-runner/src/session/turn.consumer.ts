@@ -76,14 +76,17 @@ export class TurnConsumer {
     const session = { tenantId, streamId: streamIdOf(sessionId) };
     const recorded = await this.sessions.run(session.streamId, () => this.append(session, command));
     // Appended but not claimed: another runner holds a live lease, and will see the new events, since
-    // it can only give the session up at the version it last saw.
+    // it can only give the session up at the version it last saw; or this runner is full, and the
+    // session waits for a sweep (its lease is free, its stream past the settled version).
     if (recorded === 'taken') return;
     this.executor.kick(session, recorded);
   }
 
   private async append(session: SessionRef, command: SessionCommand): Promise<Loaded | 'taken' | undefined> {
     const { tenantId, streamId } = session;
-    const claim = this.leases.claimAlongside(session, this.executor.owner, this.config.SESSION_LEASE_MS);
+    const claim = this.executor.hasRoomFor(streamId)
+      ? this.leases.claimAlongside(session, this.executor.owner, this.config.SESSION_LEASE_MS)
+      : undefined;
     for (let attempt = 1; ; attempt++) {
       // First try on what this process last saw (no read); a stale guess conflicts, or looks like a
       // gap, and is retaken on a fresh read.
