@@ -101,7 +101,8 @@ export class SessionLeases {
    * `maxFailures`-th in a row since it last settled parks it. Returns whether it is parked now.
    */
   async fail(session: SessionRef, owner: string, error: string, maxFailures: number): Promise<boolean> {
-    const rows: Array<{ parked: boolean }> = await this.dataSource.query(
+    const { rows } = await queryPrepared<{ parked: boolean }>(
+      this.dataSource,
       `UPDATE runner.session_work
        SET lease_owner = NULL, lease_expires_at = NULL, failures = failures + 1, last_error = left($3, 1000),
            parked_at = CASE WHEN failures + 1 >= $4 THEN now() ELSE parked_at END, updated_at = now()
