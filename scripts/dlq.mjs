@@ -30,7 +30,8 @@ function parseSince(value) {
     return new Date(Date.now() - Number(relative[1]) * unit);
   }
   const at = new Date(value);
-  if (Number.isNaN(at.getTime())) throw new Error(`--since ${value}: not a time (ISO 8601) nor a duration (30m, 2h, 1d)`);
+  if (Number.isNaN(at.getTime()))
+    throw new Error(`--since ${value}: not a time (ISO 8601) nor a duration (30m, 2h, 1d)`);
   return at;
 }
 
@@ -47,7 +48,9 @@ try {
 loadDotEnv();
 await build();
 const require = createRequire(import.meta.url);
-const { connectNats, listDeadLetters, redriveDeadLetters, Publisher } = require(path.join(ROOT, 'libs/bus/dist/index.js'));
+const { connectNats, listDeadLetters, redriveDeadLetters, Publisher } = require(
+  path.join(ROOT, 'libs/bus/dist/index.js'),
+);
 const { topology } = require(path.join(ROOT, 'libs/contracts/dist/index.js'));
 const { jetstream, jetstreamManager } = require('@nats-io/jetstream');
 

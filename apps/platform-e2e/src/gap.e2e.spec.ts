@@ -30,7 +30,11 @@ describe('a message whose predecessor never comes (it was dead-lettered upstream
         source: 'user',
       },
     });
-    await f.bus.publishRaw(f.bus.topology.subjects.turnRequested('default', sessionId), JSON.stringify(request), request.id);
+    await f.bus.publishRaw(
+      f.bus.topology.subjects.turnRequested('default', sessionId),
+      JSON.stringify(request),
+      request.id,
+    );
 
     const replies = await chat.waitForReplies(2, 30_000);
     expect(replies.map((r) => r.text)).toEqual([

@@ -37,7 +37,13 @@ async function explain(): Promise<void> {
   const out: unknown[] = [];
   for (const spec of f.bus.topology.consumers.filter((c) => c.group !== 'router')) {
     const info = await f.bus.jsm.consumers.info(f.bus.topology.streams[spec.stream].name, spec.durable);
-    out.push({ consumer: spec.durable, pending: info.num_pending, ackPending: info.num_ack_pending, waiting: info.num_waiting, redelivered: info.num_redelivered });
+    out.push({
+      consumer: spec.durable,
+      pending: info.num_pending,
+      ackPending: info.num_ack_pending,
+      waiting: info.num_waiting,
+      redelivered: info.num_redelivered,
+    });
   }
   const db = new Client({ connectionString: f.db.url });
   await db.connect();
@@ -52,8 +58,12 @@ async function explain(): Promise<void> {
         )
       ).rows,
     );
-    out.push((await db.query(`SELECT w.lease_owner IS NOT NULL AS leased, w.lease_expires_at > now() AS live, s.version > w.settled_version AS behind, count(*)::int
-      FROM runner.session_work w JOIN eventstore.streams s USING (stream_id) GROUP BY 1, 2, 3`)).rows);
+    out.push(
+      (
+        await db.query(`SELECT w.lease_owner IS NOT NULL AS leased, w.lease_expires_at > now() AS live, s.version > w.settled_version AS behind, count(*)::int
+      FROM runner.session_work w JOIN eventstore.streams s USING (stream_id) GROUP BY 1, 2, 3`)
+      ).rows,
+    );
   } finally {
     await db.end();
   }
@@ -101,14 +111,26 @@ describe('a session-runner paused past its lease (SIGSTOP, then SIGCONT) while c
         const duplicated = got.length - new Set(got).size;
         return missing.length === 0 && duplicated === 0
           ? []
-          : [{ chat: chat.chatId, sent: expected.length, missing: missing.length, firstMissing: missing[0], duplicated }];
+          : [
+              {
+                chat: chat.chatId,
+                sent: expected.length,
+                missing: missing.length,
+                firstMissing: missing[0],
+                duplicated,
+              },
+            ];
       });
     while (unanswered().length > 0 && Date.now() < deadline) await sleep(250);
     // Quiet for a moment: a late duplicate would show up now.
     await sleep(1_000);
     const deadLetters = (await f.bus.messages('DLQ')).map((m) => m.header.get('Clawfleet-Dlq-Reason'));
     if (unanswered().length > 0) await explain();
-    expect({ unanswered: unanswered(), deadLetters: deadLetters.slice(0, 5), exits: f.platform.unexpectedExits() }).toEqual({
+    expect({
+      unanswered: unanswered(),
+      deadLetters: deadLetters.slice(0, 5),
+      exits: f.platform.unexpectedExits(),
+    }).toEqual({
       unanswered: [],
       deadLetters: [],
       exits: [],

@@ -27,7 +27,10 @@ async function leasedSessions(): Promise<number> {
 
 describe('a session-runner at RUNNER_MAX_SESSIONS', () => {
   it('records a message of another session but leaves that session unclaimed until it has room', async () => {
-    const [busy, waiting] = await Promise.all([openChat(f.gateway, 'capacity-busy'), openChat(f.gateway, 'capacity-waiting')]);
+    const [busy, waiting] = await Promise.all([
+      openChat(f.gateway, 'capacity-busy'),
+      openChat(f.gateway, 'capacity-waiting'),
+    ]);
     await busy.send('first');
     await eventually('the first session to be leased', async () => (await leasedSessions()) === 1);
     await waiting.send('second');

@@ -104,7 +104,9 @@ describe('dead letters', () => {
       expect(await listDeadLetters(jsm, t)).toEqual([]);
 
       // The redriven copy carries where it came from; a second redrive finds nothing to do.
-      const outbound = await jsm.streams.getMessage(t.streams.OUTBOUND.name, { last_by_subj: t.subjects.outboundReady('telegram') });
+      const outbound = await jsm.streams.getMessage(t.streams.OUTBOUND.name, {
+        last_by_subj: t.subjects.outboundReady('telegram'),
+      });
       expect(outbound?.header.get(HEADER_REDRIVEN_FROM)).toBe(String(letters[0].seq));
       expect(await redriveDeadLetters(jsm, publisher, t)).toEqual([]);
       await sleep(300);

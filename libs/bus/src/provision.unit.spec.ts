@@ -33,6 +33,9 @@ describe('mergeStreamLimits (what provisioning sets on an existing stream)', () 
   });
 
   it('keeps more messages per subject than declared', () => {
-    expect(mergeStreamLimits({ ...declared, max_msgs_per_subject: 1_000 }, { max_msgs_per_subject: 5_000 }).max_msgs_per_subject).toBe(5_000);
+    expect(
+      mergeStreamLimits({ ...declared, max_msgs_per_subject: 1_000 }, { max_msgs_per_subject: 5_000 })
+        .max_msgs_per_subject,
+    ).toBe(5_000);
   });
 });

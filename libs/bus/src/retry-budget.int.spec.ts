@@ -22,7 +22,8 @@ const OUTAGE_MS = 30_000;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 function pgCtl(): string {
-  for (const v of [15, 16, 17]) if (existsSync(`/usr/lib/postgresql/${v}/bin/pg_ctl`)) return `/usr/lib/postgresql/${v}/bin/pg_ctl`;
+  for (const v of [15, 16, 17])
+    if (existsSync(`/usr/lib/postgresql/${v}/bin/pg_ctl`)) return `/usr/lib/postgresql/${v}/bin/pg_ctl`;
   return 'pg_ctl';
 }
 
@@ -111,7 +112,9 @@ it('retries through a PostgreSQL outage of 30 s and dead-letters nothing', async
     const deadline = Date.now() + 60_000;
     let handled: string[] = [];
     while (Date.now() < deadline) {
-      handled = (await pool.query<{ outbound_id: string }>('SELECT outbound_id FROM handled')).rows.map((r) => r.outbound_id);
+      handled = (await pool.query<{ outbound_id: string }>('SELECT outbound_id FROM handled')).rows.map(
+        (r) => r.outbound_id,
+      );
       if (handled.length === ids.length) break;
       await sleep(200);
     }

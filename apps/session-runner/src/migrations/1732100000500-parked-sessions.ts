@@ -11,11 +11,15 @@ export class ParkedSessions1732100000500 implements MigrationInterface {
         ADD COLUMN failures      integer NOT NULL DEFAULT 0,
         ADD COLUMN last_error    text,
         ADD COLUMN parked_at     timestamptz`);
-    await q.query(`CREATE INDEX session_work_parked ON runner.session_work (tenant_id, parked_at) WHERE parked_at IS NOT NULL`);
+    await q.query(
+      `CREATE INDEX session_work_parked ON runner.session_work (tenant_id, parked_at) WHERE parked_at IS NOT NULL`,
+    );
   }
 
   async down(q: QueryRunner): Promise<void> {
     await q.query(`DROP INDEX runner.session_work_parked`);
-    await q.query(`ALTER TABLE runner.session_work DROP COLUMN failures, DROP COLUMN last_error, DROP COLUMN parked_at`);
+    await q.query(
+      `ALTER TABLE runner.session_work DROP COLUMN failures, DROP COLUMN last_error, DROP COLUMN parked_at`,
+    );
   }
 }

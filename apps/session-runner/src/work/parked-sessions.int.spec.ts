@@ -15,7 +15,12 @@ let parked: ParkedSessions;
 
 beforeAll(async () => {
   db = await createTestDatabase();
-  dataSource = createDataSource({ url: db.url, poolSize: 4, applicationName: 'parked-spec', migrations: runnerMigrations });
+  dataSource = createDataSource({
+    url: db.url,
+    poolSize: 4,
+    applicationName: 'parked-spec',
+    migrations: runnerMigrations,
+  });
   await dataSource.initialize();
   await migrate(dataSource);
   store = new EventStore(dataSource);
@@ -57,7 +62,11 @@ describe('a session whose runs keep failing', () => {
     expect(await orphaned(ref)).toBe(false);
     expect(await leases.claim(ref, 'runner-c', LEASE_MS)).toBe(false);
     const [found] = await parked.listParked('acme').then((all) => all.filter((p) => p.sessionId === ref.sessionId));
-    expect(found).toMatchObject({ sessionId: ref.sessionId, failures: 3, lastError: 'TypeError: cannot read properties of undefined' });
+    expect(found).toMatchObject({
+      sessionId: ref.sessionId,
+      failures: 3,
+      lastError: 'TypeError: cannot read properties of undefined',
+    });
     expect(found.parkedAt).toBeInstanceOf(Date);
   });
 
