@@ -105,27 +105,30 @@ export class TurnConsumer implements OnApplicationBootstrap, OnApplicationShutdo
    */
   private async record(tenantId: string, sessionId: string, command: SessionCommand): Promise<void> {
     const session = this.refOf(tenantId, sessionId);
-    const recorded = await this.sessions.run(session.streamId, async () => {
-      let latest = await this.append(session, command);
+    const results = await this.sessions.run(session.streamId, async () => {
+      const appended = [await this.append(session, command)];
       // The messages that waited for this one go right after it, in order.
       for (;;) {
         const known = this.store.peek(tenantId, session.streamId);
         const next = known && this.waiting.next(session.streamId, lastSeqOf(known.state));
-        if (!next) return latest;
+        if (!next) return appended;
         try {
-          latest = (await this.append(session, next)) ?? latest;
+          appended.push(await this.append(session, next));
         } catch (error) {
           if (!(error instanceof MessageGap)) throw error;
           this.waiting.park(session, next, Date.now());
-          return latest;
+          return appended;
         }
       }
     });
     // Appended but not claimed: another runner holds a live lease, and will see the new events, since
     // it can only give the session up at the version it last saw; or this runner is full, and the
     // session waits for a sweep (its lease is free, its stream past the settled version).
-    if (recorded === 'taken') return;
-    this.executor.kick(session, recorded);
+    if (results.every((r) => r === 'taken')) return;
+    // Start on the state the last append wrote if it claimed; otherwise the run claims (a lease this
+    // runner took with an earlier append is its own) and reads.
+    const last = results[results.length - 1];
+    this.executor.kick(session, last === 'taken' ? undefined : last);
   }
 
   /**
