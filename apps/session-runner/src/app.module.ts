@@ -12,6 +12,7 @@ import { TurnConsumer } from './session/turn.consumer';
 import { builtinTools } from './tools/builtin.tools';
 import { ToolBox } from './tools/tool.port';
 import { OutboxRelayService } from './work/outbox-relay.service';
+import { ParkedSessions } from './work/parked-sessions';
 import { SessionLeases } from './work/session-leases';
 import { TokenBudgets } from './work/token-budgets';
 
@@ -42,6 +43,7 @@ export class AppModule {
         },
         SessionStore,
         SessionLeases,
+        ParkedSessions,
         SessionExecutor,
         TurnConsumer,
         OutboxRelayService,

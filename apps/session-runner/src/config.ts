@@ -28,6 +28,13 @@ export const RunnerConfig = BaseConfig.extend({
   SESSION_LEASE_MS: z.coerce.number().int().min(500).default(15_000),
   /** How often a runner looks for sessions with work that nobody runs (after a crash). */
   SESSION_SWEEP_MS: z.coerce.number().int().min(50).default(1_000),
+  /**
+   * How long a message may wait for a predecessor that never comes (dead-lettered, lost upstream),
+   * with the store answering, before the missing ones are skipped with a notice to the user.
+   */
+  SESSION_GAP_TIMEOUT_MS: z.coerce.number().int().min(1_000).default(60_000),
+  /** Runs of one session that may fail in a row before it is parked (no runner takes it until released). */
+  SESSION_MAX_FAILURES: z.coerce.number().int().min(1).max(1_000).default(5),
   /** Sessions this runner works on at once. */
   RUNNER_MAX_SESSIONS: z.coerce.number().int().min(1).default(256),
   /** Estimated bytes of the session states kept in memory between turns (least recently used go first). */

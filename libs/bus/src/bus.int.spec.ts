@@ -104,7 +104,7 @@ async function freshTopology(): Promise<Topology> {
 }
 
 function deliverySpec(t: Topology, overrides: Partial<ConsumerSpec> = {}): ConsumerSpec {
-  return { ...t.consumers.find((c) => c.group === 'delivery')!, backoffMs: [20, 50], maxDeliver: 5, ...overrides };
+  return { ...t.consumers.find((c) => c.group === 'delivery')!, backoffMs: [20, 50], minDeliveries: 5, retryBudgetMs: 0, ...overrides };
 }
 
 /** Provisions the consumer and starts a runner with one handler for outbound.ready. */
@@ -170,13 +170,33 @@ describe('provision', () => {
     }
   });
 
-  it('updates the mutable settings of an existing consumer', async () => {
+  it('updates the mutable settings of an existing consumer, and leaves deliveries unlimited on the server', async () => {
     const t = await freshTopology();
-    const spec = deliverySpec(t, { maxDeliver: 5 });
+    const spec = deliverySpec(t, { maxAckPending: 5 });
     await provision(jsm, t, { consumers: [spec] });
-    await provision(jsm, t, { consumers: [{ ...spec, maxDeliver: 7 }] });
+    await provision(jsm, t, { consumers: [{ ...spec, maxAckPending: 7 }] });
     const info = await jsm.consumers.info(t.streams.OUTBOUND.name, spec.durable);
-    expect(info.config.max_deliver).toBe(7);
+    expect(info.config.max_ack_pending).toBe(7);
+    // The client gives up by time; a server-side max_deliver would strand a message undelivered.
+    expect(info.config.max_deliver).toBe(-1);
+  });
+
+  it('never lowers what an operator raised on an existing stream, and applies configured limits', async () => {
+    const t = await freshTopology();
+    const name = t.streams.TURNS.name;
+    const before = (await jsm.streams.info(name)).config;
+    expect(before).toMatchObject({ num_replicas: 1, max_bytes: -1 });
+    // An operator gives TURNS a longer max age and a byte limit by hand.
+    const longer = before.max_age * 2;
+    await jsm.streams.update(name, { ...before, max_age: longer, max_bytes: 512 * 1024 * 1024 });
+    await provision(jsm, t, { consumers: [] });
+    const after = (await jsm.streams.info(name)).config;
+    expect(after).toMatchObject({ max_age: longer, max_bytes: 512 * 1024 * 1024, num_replicas: 1 });
+
+    // A configured limit above the operator's is applied.
+    const tuned = topology(t.namespace, { streams: { maxBytes: 1024 * 1024 * 1024 } });
+    await provision(jsm, tuned, { consumers: [] });
+    expect((await jsm.streams.info(name)).config).toMatchObject({ max_age: longer, max_bytes: 1024 * 1024 * 1024 });
   });
 });
 
@@ -217,7 +237,9 @@ describe('ConsumerRunner', () => {
       streamSeq: ack.seq,
       deliveryCount: 1,
       consumer: spec.durable,
+      publishedAt: expect.any(Number),
     });
+    expect(Math.abs(seen[0].ctx.publishedAt - Date.now())).toBeLessThan(60_000);
     expect(info.delivered.stream_seq).toBe(ack.seq);
     expect(info.num_redelivered).toBe(0);
     expect(seen).toHaveLength(1);
@@ -316,7 +338,7 @@ describe('ConsumerRunner', () => {
     expect(texts).toEqual(['after the garbage']);
   });
 
-  it('dead-letters a message whose handler keeps failing once max_deliver is reached', async () => {
+  it('dead-letters a message whose handler keeps failing once its retry budget is spent', async () => {
     const t = await freshTopology();
     const attempts: number[] = [];
     const { spec } = await startRunner(
@@ -325,7 +347,7 @@ describe('ConsumerRunner', () => {
         attempts.push(ctx.deliveryCount);
         throw new Error('socket hang up');
       },
-      { maxDeliver: 3, backoffMs: [10, 20] },
+      { minDeliveries: 3, retryBudgetMs: 0, backoffMs: [10, 20] },
     );
     const ack = await publisher.publish(OutboundReady, t.subjects.outboundReady('telegram'), ready());
 
@@ -335,7 +357,7 @@ describe('ConsumerRunner', () => {
     }, 'the dead letter');
     await settled(t, spec, ack.seq);
     expect(attempts).toEqual([1, 2, 3]);
-    expect(dead.header.get(HEADER_DLQ_REASON)).toBe('gave up after 3 deliveries: socket hang up');
+    expect(dead.header.get(HEADER_DLQ_REASON)).toMatch(/^gave up after 3 deliveries in \d+ s: socket hang up$/);
     expect(dead.header.get(HEADER_DLQ_DELIVERIES)).toBe('3');
   });
 

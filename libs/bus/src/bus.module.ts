@@ -1,6 +1,6 @@
-import type { ConsumerGroup, EventDefinition, Topology } from '@clawfleet/contracts';
+import type { ConsumerGroup, EventDefinition, Topology, TopologyOptions } from '@clawfleet/contracts';
 import { topology as makeTopology } from '@clawfleet/contracts';
-import { Readiness } from '@clawfleet/platform';
+import { Readiness, type BaseConfig } from '@clawfleet/platform';
 import {
   BeforeApplicationShutdown,
   DynamicModule,
@@ -23,13 +23,11 @@ import { ConsumerRunner, type EventHandler } from './consumer';
 import { provision } from './provision';
 import { Publisher } from './publisher';
 
-export interface BusOptions {
+export interface BusOptions extends TopologyOptions {
   readonly url: string;
   readonly namespace: string;
   /** Client name shown by the NATS server. */
   readonly service: string;
-  /** Stream replicas: 1 locally, 3 on a JetStream cluster. */
-  readonly replicas?: number;
   /** Messages handled at once per consumer by this process. */
   readonly concurrency?: number;
   readonly shutdownGraceMs?: number;
@@ -62,6 +60,29 @@ export function OnEvent<T extends string, S extends z.ZodType>(
 
 const BUS_OPTIONS = Symbol('BUS_OPTIONS');
 
+/** The retry budget and stream limits an installation configured (BUS_* variables). */
+export function topologyOptionsOf(
+  config: Pick<
+    BaseConfig,
+    | 'BUS_RETRY_BUDGET_MS'
+    | 'BUS_RETRY_BACKOFF_MAX_MS'
+    | 'BUS_STREAM_REPLICAS'
+    | 'BUS_STREAM_MAX_AGE_MS'
+    | 'BUS_STREAM_MAX_BYTES'
+    | 'BUS_DLQ_MAX_AGE_MS'
+  >,
+): TopologyOptions {
+  return {
+    retry: { budgetMs: config.BUS_RETRY_BUDGET_MS, backoffMaxMs: config.BUS_RETRY_BACKOFF_MAX_MS },
+    streams: {
+      replicas: config.BUS_STREAM_REPLICAS,
+      maxAgeMs: config.BUS_STREAM_MAX_AGE_MS,
+      maxBytes: config.BUS_STREAM_MAX_BYTES,
+      dlqMaxAgeMs: config.BUS_DLQ_MAX_AGE_MS,
+    },
+  };
+}
+
 @Injectable()
 class BusLifecycle implements OnModuleInit, OnApplicationBootstrap, BeforeApplicationShutdown, OnApplicationShutdown {
   private runners: ConsumerRunner[] = [];
@@ -84,7 +105,6 @@ class BusLifecycle implements OnModuleInit, OnApplicationBootstrap, BeforeApplic
     this.handlers = this.discoverHandlers();
     const groups = new Set(this.handlers.keys());
     await provision(this.bus.jsm, this.bus.topology, {
-      replicas: this.options.replicas,
       consumers: this.bus.topology.consumers.filter((c) => groups.has(c.group)),
     });
     this.provisioned = true;
@@ -156,7 +176,7 @@ export class BusModule {
           useFactory: async () => {
             const connection = await connectNats(options.url, options.service);
             const js = jetstream(connection);
-            return new Bus(connection, js, await jetstreamManager(connection), makeTopology(options.namespace), new Publisher(js, connection));
+            return new Bus(connection, js, await jetstreamManager(connection), makeTopology(options.namespace, options), new Publisher(js, connection));
           },
         },
         BusLifecycle,

@@ -18,6 +18,8 @@ export interface MessageContext {
   readonly streamSeq: number;
   readonly deliveryCount: number;
   readonly consumer: string;
+  /** When the message was published (JetStream's timestamp, ms since the epoch). */
+  readonly publishedAt: number;
 }
 
 /** A handler returns to have the message acked, or throws: see `dispositionOf`. */
@@ -28,20 +30,36 @@ export type Disposition =
   | { kind: 'nak'; delayMs: number }
   | { kind: 'dead-letter'; reason: string };
 
-/** The one place an outcome becomes a JetStream disposition. */
+/** Where a message stands in its retries: deliveries so far, and how long ago it was published. */
+export interface DeliveryState {
+  readonly count: number;
+  readonly ageMs: number;
+}
+
+/**
+ * The one place an outcome becomes a JetStream disposition. A retryable failure is naked with the
+ * consumer's backoff until the message is older than its time budget and has had its minimum
+ * deliveries: a count alone runs out in a minute of a PostgreSQL outage.
+ */
 export function dispositionOf(
   outcome: { ok: true } | { ok: false; error: unknown },
-  deliveryCount: number,
-  spec: Pick<ConsumerSpec, 'maxDeliver' | 'backoffMs'>,
+  delivery: DeliveryState,
+  spec: Pick<ConsumerSpec, 'retryBudgetMs' | 'minDeliveries' | 'backoffMs'>,
 ): Disposition {
   if (outcome.ok) return { kind: 'ack' };
   const message = outcome.error instanceof Error ? outcome.error.message : String(outcome.error);
   if (!isRetryable(outcome.error)) return { kind: 'dead-letter', reason: message };
-  if (deliveryCount >= spec.maxDeliver) {
-    return { kind: 'dead-letter', reason: `gave up after ${deliveryCount} deliveries: ${message}` };
+  if (delivery.count >= spec.minDeliveries && delivery.ageMs >= spec.retryBudgetMs) {
+    const seconds = Math.round(delivery.ageMs / 1_000);
+    return { kind: 'dead-letter', reason: `gave up after ${delivery.count} deliveries in ${seconds} s: ${message}` };
   }
-  const step = Math.min(deliveryCount - 1, spec.backoffMs.length - 1);
+  const step = Math.min(delivery.count - 1, spec.backoffMs.length - 1);
   return { kind: 'nak', delayMs: spec.backoffMs[Math.max(step, 0)] ?? 1_000 };
+}
+
+/** Milliseconds since JetStream stored the message (its publish), never negative. */
+export function ageOf(msg: Pick<JsMsg, 'info'>, now = Date.now()): number {
+  return Math.max(0, now - msg.info.timestampNanos / 1e6);
 }
 
 /** Bounds the messages one process handles at once. */
@@ -176,7 +194,8 @@ export class ConsumerRunner {
         },
         async (span) => {
           try {
-            await handler(event, { subject: msg.subject, streamSeq: msg.seq, deliveryCount, consumer: spec.durable });
+            const publishedAt = msg.info.timestampNanos / 1e6;
+            await handler(event, { subject: msg.subject, streamSeq: msg.seq, deliveryCount, consumer: spec.durable, publishedAt });
             return { ok: true as const };
           } catch (error) {
             span.recordException(error as Error);
@@ -190,7 +209,7 @@ export class ConsumerRunner {
     );
     clearInterval(heartbeat);
 
-    const disposition = dispositionOf(outcome, deliveryCount, spec);
+    const disposition = dispositionOf(outcome, { count: deliveryCount, ageMs: ageOf(msg) }, spec);
     switch (disposition.kind) {
       case 'ack':
         msg.ack();

@@ -4,5 +4,6 @@ export * from './connection';
 export * from './provision';
 export * from './publisher';
 export * from './consumer';
+export * from './dead-letters';
 export * from './bus.module';
 export * from './service';

@@ -15,18 +15,73 @@ function isNotFound(error: unknown): boolean {
   return error instanceof JetStreamApiError && NOT_FOUND.has(error.code);
 }
 
-function streamConfig(spec: StreamSpec, replicas: number) {
+function streamConfig(spec: StreamSpec) {
   return {
     name: spec.name,
     description: spec.description,
     subjects: [...spec.subjects],
     retention: RetentionPolicy.Limits,
     storage: StorageType.File,
-    num_replicas: replicas,
+    num_replicas: spec.replicas,
     max_age: nanos(spec.maxAgeMs),
+    max_bytes: spec.maxBytes,
     duplicate_window: nanos(spec.duplicateWindowMs),
     max_msgs_per_subject: spec.maxMsgsPerSubject ?? -1,
   };
+}
+
+type StreamLimits = Pick<ReturnType<typeof streamConfig>, 'num_replicas' | 'max_age' | 'max_bytes' | 'max_msgs_per_subject'>;
+
+/**
+ * The limit to keep, where 0 (max_age) and -1 (the others) mean "none": no limit declared keeps the
+ * operator's; no limit on the stream stays none; otherwise the larger.
+ */
+function higher(declared: number, existing: number | undefined): number {
+  if (existing === undefined) return declared;
+  if (declared <= 0 || existing <= 0) return existing;
+  return Math.max(declared, existing);
+}
+
+/**
+ * What an update of an existing stream sets: the declared limits, except that it never lowers what
+ * an operator raised — more replicas, a longer max age, more bytes or messages per subject are kept.
+ * Every replica of every service provisions at start-up; none may undo a deliberate change (R3 → R1).
+ */
+export function mergeStreamLimits(declared: StreamLimits, existing: Partial<StreamLimits>): StreamLimits {
+  return {
+    num_replicas: Math.max(declared.num_replicas, existing.num_replicas ?? 0),
+    max_age: higher(declared.max_age, existing.max_age),
+    max_bytes: higher(declared.max_bytes, existing.max_bytes),
+    max_msgs_per_subject: higher(declared.max_msgs_per_subject, existing.max_msgs_per_subject),
+  };
+}
+
+async function ensureStream(jsm: JetStreamManager, spec: StreamSpec): Promise<void> {
+  const config = streamConfig(spec);
+  let existing;
+  try {
+    existing = (await jsm.streams.info(spec.name)).config;
+  } catch (error) {
+    if (!isNotFound(error)) throw error;
+    try {
+      await jsm.streams.add(config);
+      return;
+    } catch {
+      // Another process created it first: fall through to update.
+      existing = (await jsm.streams.info(spec.name)).config;
+    }
+  }
+  const { name: _name, retention: _retention, storage: _storage, ...mutable } = config;
+  const limits = mergeStreamLimits(config, existing);
+  const same =
+    existing.description === mutable.description &&
+    existing.duplicate_window === mutable.duplicate_window &&
+    JSON.stringify(existing.subjects) === JSON.stringify(mutable.subjects) &&
+    existing.num_replicas === limits.num_replicas &&
+    existing.max_age === limits.max_age &&
+    existing.max_bytes === limits.max_bytes &&
+    existing.max_msgs_per_subject === limits.max_msgs_per_subject;
+  if (!same) await jsm.streams.update(spec.name, { ...mutable, ...limits });
 }
 
 function consumerConfig(spec: ConsumerSpec) {
@@ -38,26 +93,11 @@ function consumerConfig(spec: ConsumerSpec) {
     max_ack_pending: spec.maxAckPending,
     ack_wait: nanos(spec.ackWaitMs),
     // Redelivery delays are chosen by the client on nak: a server-side backoff would also
-    // shorten ack_wait to its first step and redeliver long-running work.
-    max_deliver: spec.maxDeliver,
+    // shorten ack_wait to its first step and redeliver long-running work. No server-side limit on
+    // deliveries either: the client gives up by time (`dispositionOf`), and a message the server
+    // stopped delivering would sit in the stream, neither handled nor dead-lettered.
+    max_deliver: -1,
   };
-}
-
-async function ensureStream(jsm: JetStreamManager, spec: StreamSpec, replicas: number): Promise<void> {
-  const config = streamConfig(spec, replicas);
-  try {
-    await jsm.streams.info(spec.name);
-  } catch (error) {
-    if (!isNotFound(error)) throw error;
-    try {
-      await jsm.streams.add(config);
-      return;
-    } catch {
-      // Another process created it first: fall through to update.
-    }
-  }
-  const { name: _name, retention: _retention, storage: _storage, ...mutable } = config;
-  await jsm.streams.update(spec.name, mutable);
 }
 
 async function ensureConsumer(jsm: JetStreamManager, streamName: string, spec: ConsumerSpec): Promise<void> {
@@ -84,10 +124,9 @@ async function ensureConsumer(jsm: JetStreamManager, streamName: string, spec: C
 export async function provision(
   jsm: JetStreamManager,
   topology: Topology,
-  options: { replicas?: number; consumers?: readonly ConsumerSpec[] } = {},
+  options: { consumers?: readonly ConsumerSpec[] } = {},
 ): Promise<void> {
-  const replicas = options.replicas ?? 1;
-  for (const spec of Object.values(topology.streams)) await ensureStream(jsm, spec, replicas);
+  for (const spec of Object.values(topology.streams)) await ensureStream(jsm, spec);
   for (const spec of options.consumers ?? topology.consumers) {
     await ensureConsumer(jsm, topology.streams[spec.stream].name, spec);
   }

@@ -1,5 +1,5 @@
 import { DatabaseModule, HealthModule, loggingModule, type BaseConfig, type MigrationClass } from '@clawfleet/platform';
-import { BusModule } from './bus.module';
+import { BusModule, topologyOptionsOf } from './bus.module';
 
 /**
  * The modules every service starts with: JSON logging, /healthz and /readyz, PostgreSQL with the
@@ -28,6 +28,7 @@ export function serviceImports(
     BusModule.forRoot({
       url: config.NATS_URL,
       namespace: config.BUS_NAMESPACE,
+      ...topologyOptionsOf(config),
       service,
       concurrency: options.concurrency,
       shutdownGraceMs: config.SHUTDOWN_GRACE_MS,

@@ -225,6 +225,24 @@ describe('topology', () => {
     });
   });
 
+  describe('with options', () => {
+    it('takes the retry budget and caps every backoff step', () => {
+      const tuned = topology(ns, { retry: { budgetMs: 30 * 60_000, backoffMaxMs: 250 } });
+      for (const c of tuned.consumers) {
+        expect(c.retryBudgetMs).toBe(30 * 60_000);
+        expect(Math.max(...c.backoffMs)).toBeLessThanOrEqual(250);
+      }
+    });
+
+    it('takes replicas and limits for every stream, keeping the DLQ and mailbox ages apart', () => {
+      const tuned = topology(ns, { streams: { replicas: 3, maxAgeMs: 60_000, maxBytes: 1e9, dlqMaxAgeMs: 120_000 } });
+      for (const spec of Object.values(tuned.streams)) expect(spec).toMatchObject({ replicas: 3, maxBytes: 1e9 });
+      expect(tuned.streams.TURNS.maxAgeMs).toBe(60_000);
+      expect(tuned.streams.DLQ.maxAgeMs).toBe(120_000);
+      expect(tuned.streams.HTTP_MAILBOX.maxAgeMs).toBe(t.streams.HTTP_MAILBOX.maxAgeMs);
+    });
+  });
+
   describe('subjects publishers use', () => {
     const published: Array<[string, string]> = [
       ...channels.flatMap((c) =>
@@ -284,7 +302,9 @@ describe('topology', () => {
 
     it.each(t.consumers.map((c) => [c.durable, c]))('%s can retry before giving up', (_name, spec) => {
       expect(spec.backoffMs.length).toBeGreaterThan(0);
-      expect(spec.maxDeliver).toBeGreaterThan(spec.backoffMs.length);
+      expect(spec.minDeliveries).toBeGreaterThan(spec.backoffMs.length);
+      // An outage of ten minutes costs retries, not messages.
+      expect(spec.retryBudgetMs).toBeGreaterThanOrEqual(10 * 60_000);
       expect(t.streams[spec.stream]).toBeDefined();
     });
   });

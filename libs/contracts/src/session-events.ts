@@ -37,6 +37,15 @@ export type SessionEvent =
   /** A chat command, in the session's message order (it takes a seq like a message). */
   | { type: 'CommandReceived'; data: { turnId: string; seq: number; messageId: string; command: ChatCommand; correlationId: string } }
   | { type: 'ModelChanged'; data: { model: string | null } }
+  /**
+   * Messages `fromSeq`..`toSeq` never arrived (dead-lettered, lost upstream) while message `toSeq + 1`
+   * waited for them past the runner's gap timeout: the session goes on without them, and `text`
+   * tells the user, answering the message that waited (`turnId`, `messageId`).
+   */
+  | {
+      type: 'MessagesSkipped';
+      data: { fromSeq: number; toSeq: number; turnId: string; messageId: string; correlationId: string; text: string };
+    }
   /** The first `replacedItems` of the prompt history were summarized; the events themselves stay. */
   | {
       type: 'ContextCompacted';

@@ -22,6 +22,9 @@ export interface StreamSpec {
   readonly maxAgeMs: number;
   readonly duplicateWindowMs: number;
   readonly maxMsgsPerSubject?: number;
+  /** -1: no limit. */
+  readonly maxBytes: number;
+  readonly replicas: number;
   readonly description: string;
 }
 
@@ -36,9 +39,41 @@ export interface ConsumerSpec {
   /** How many messages may be unacknowledged at once, across all replicas. 1 serializes the consumer. */
   readonly maxAckPending: number;
   readonly ackWaitMs: number;
-  readonly maxDeliver: number;
+  /**
+   * A message whose handler keeps failing with a retryable error is retried until it is this old
+   * (measured from when it was published) and has had `minDeliveries`; only then is it dead-lettered.
+   * Time, not a count: an outage of minutes costs retries, never the message.
+   */
+  readonly retryBudgetMs: number;
+  /** Deliveries a retryable failure always gets, however quickly they go by. */
+  readonly minDeliveries: number;
   /** Redelivery delays after a nak, by attempt; the last one repeats. */
   readonly backoffMs: readonly number[];
+}
+
+/** Retry settings an installation may change (env, validated by the apps); defaults below. */
+export interface RetryOptions {
+  /** How long a retryable failure is retried, from the message's publish (default 10 minutes). */
+  readonly budgetMs?: number;
+  /** Caps every redelivery delay (default: the consumers' own steps, at most 5 s). */
+  readonly backoffMaxMs?: number;
+}
+
+/** Stream settings an installation may raise (env, validated by the apps); an operator's higher values are kept. */
+export interface StreamOptions {
+  /** Replicas of every stream (1 locally, 3 on a JetStream cluster). */
+  readonly replicas?: number;
+  /** Oldest message kept (ms) in the work streams (INBOUND, TURNS, OUTBOUND, EVENTS); default 7 days. */
+  readonly maxAgeMs?: number;
+  /** Bytes kept per stream; -1 (default): no limit. */
+  readonly maxBytes?: number;
+  /** Oldest dead letter kept (ms); default 30 days. */
+  readonly dlqMaxAgeMs?: number;
+}
+
+export interface TopologyOptions {
+  readonly retry?: RetryOptions;
+  readonly streams?: StreamOptions;
 }
 
 const MINUTE = 60_000;
@@ -52,6 +87,8 @@ export const ACK_WAIT_MS = 5_000;
 /** Redelivery delays while a message waits for its predecessor: short steps, capped low. */
 const GAP_BACKOFF_MS = [20, 100, 250, 500, 1_000, 2_000];
 const DAY = 24 * 60 * MINUTE;
+/** Default time budget of a retryable failure: an outage of PostgreSQL or NATS this long dead-letters nothing. */
+export const RETRY_BUDGET_MS = 10 * MINUTE;
 
 /** FNV-1a, 32 bit: a stable, dependency-free hash for partitioning. */
 export function partitionOf(key: string, partitions: number): number {
@@ -67,7 +104,7 @@ export function chatKey(chat: { channel: Channel; chatId: string; threadId?: str
   return chat.threadId ? `${chat.channel}:${chat.chatId}:${chat.threadId}` : `${chat.channel}:${chat.chatId}`;
 }
 
-export function topology(namespace = '') {
+export function topology(namespace = '', options: TopologyOptions = {}) {
   if (namespace && !/^[a-z0-9_-]{1,40}$/.test(namespace)) throw new Error(`invalid bus namespace "${namespace}"`);
   const s = (subject: string) => (namespace ? `${namespace}.${subject}` : subject);
   const n = (name: string) => (namespace ? `${namespace}_${name}`.toUpperCase().replace(/-/g, '_') : name);
@@ -88,6 +125,7 @@ export function topology(namespace = '') {
     deadLetter: (subject: string) => s(`dlq.${namespace ? subject.slice(namespace.length + 1) : subject}`),
   };
 
+  const limits = options.streams ?? {};
   const stream = (
     key: StreamKey,
     subjectList: string[],
@@ -97,19 +135,26 @@ export function topology(namespace = '') {
     key,
     name: n(key),
     subjects: subjectList.map(s),
-    maxAgeMs: 7 * DAY,
+    maxAgeMs: limits.maxAgeMs ?? 7 * DAY,
+    maxBytes: limits.maxBytes ?? -1,
+    replicas: limits.replicas ?? 1,
     duplicateWindowMs: 5 * MINUTE,
     description,
     ...extra,
   });
+  const retryBudgetMs = options.retry?.budgetMs ?? RETRY_BUDGET_MS;
+  const backoff = (steps: readonly number[]) =>
+    options.retry?.backoffMaxMs === undefined ? steps : steps.map((ms) => Math.min(ms, options.retry!.backoffMaxMs!));
 
   const streams: Record<StreamKey, StreamSpec> = {
     INBOUND: stream('INBOUND', ['inbound.received.>'], 'Messages accepted by channels'),
     TURNS: stream('TURNS', ['turn.requested.>', 'tool.completed.>'], 'Work for session-runner'),
     OUTBOUND: stream('OUTBOUND', ['outbound.ready.>'], 'Replies to deliver'),
     EVENTS: stream('EVENTS', ['events.>'], 'Facts for projections and metrics'),
-    DLQ: stream('DLQ', ['dlq.>'], 'Dead letters, with the reason in headers', { maxAgeMs: 30 * DAY }),
-    HTTP_MAILBOX: stream('HTTP_MAILBOX', ['mailbox.http.>', 'mailbox.cli.>'], 'Replies to HTTP/CLI chats (SSE)', {
+    DLQ: stream('DLQ', ['dlq.>'], 'Dead letters, with the reason in headers', {
+      maxAgeMs: limits.dlqMaxAgeMs ?? 30 * DAY,
+    }),
+    HTTP_MAILBOX: stream('HTTP_MAILBOX', ['mailbox.http.>', 'mailbox.cli.>'], 'Replies to HTTP/CLI chats, read over SSE', {
       maxAgeMs: DAY,
       maxMsgsPerSubject: 1_000,
     }),
@@ -129,8 +174,9 @@ export function topology(namespace = '') {
     // Serial per partition, so a chat's messages are routed in the order they were accepted.
     maxAckPending: 1,
     ackWaitMs: ACK_WAIT_MS,
-    maxDeliver: 20,
-    backoffMs: [100, 500, 2_000, 5_000],
+    retryBudgetMs,
+    minDeliveries: 20,
+    backoffMs: backoff([100, 500, 2_000, 5_000]),
   }));
 
   const consumers: ConsumerSpec[] = [
@@ -142,9 +188,11 @@ export function topology(namespace = '') {
       filterSubject: s('>'),
       maxAckPending: 1_024,
       ackWaitMs: ACK_WAIT_MS,
-      // A turn request that arrives before its predecessor is naked until the predecessor is recorded.
-      maxDeliver: 50,
-      backoffMs: GAP_BACKOFF_MS,
+      // A turn request that arrives before its predecessor is naked until the predecessor is recorded
+      // (or, when it is missing, the runner settles the gap).
+      retryBudgetMs,
+      minDeliveries: 50,
+      backoffMs: backoff(GAP_BACKOFF_MS),
     },
     {
       group: 'delivery',
@@ -153,8 +201,9 @@ export function topology(namespace = '') {
       filterSubject: s('outbound.ready.>'),
       maxAckPending: 1_024,
       ackWaitMs: ACK_WAIT_MS,
-      maxDeliver: 50,
-      backoffMs: GAP_BACKOFF_MS,
+      retryBudgetMs,
+      minDeliveries: 50,
+      backoffMs: backoff(GAP_BACKOFF_MS),
     },
   ];
 

@@ -96,6 +96,11 @@ export class StreamStateCache<S, E extends { type: string; data: unknown }> {
     return this.entries.stats();
   }
 
+  /** Drops the stream's entry (its writer lost it to another process): the next load starts from the store. */
+  forget(tenantId: string, streamId: string): void {
+    if (this.entries.get(streamId)?.tenantId === tenantId) this.entries.delete(streamId);
+  }
+
   private async fromSnapshot(tenantId: string, streamId: string): Promise<Entry<S>> {
     const snapshot = await this.store.loadSnapshot<S>(tenantId, streamId, this.model.snapshots.schemaVersion);
     // Measured once per cache miss, right after the snapshot was parsed from its JSON (as costly).

@@ -16,7 +16,28 @@ export interface RecordUserMessage {
   readonly source: 'user' | 'schedule' | 'api';
   readonly correlationId: string;
   readonly command?: ChatCommand;
+  /**
+   * The messages before this one are given up on (they waited past the gap timeout): record that
+   * they were skipped, with a notice, and then this one. Without it a gap is a `MessageGap`.
+   */
+  readonly skipMissing?: boolean;
 }
+
+/** A message arrived before its predecessor was recorded: retried until it is, or the gap is settled. */
+export class MessageGap extends TransientError {
+  constructor(
+    readonly sessionId: string,
+    readonly seq: number,
+    readonly waitingFor: number,
+  ) {
+    super(`message ${seq} of session ${sessionId} waits for message ${waitingFor}`, { sessionId, seq, waitingFor });
+  }
+}
+
+export const skippedText = (count: number) =>
+  count === 1
+    ? 'One of your earlier messages could not be processed and was skipped; please send it again if it mattered.'
+    : `${count} of your earlier messages could not be processed and were skipped; please send them again if they mattered.`;
 
 /** Record the outcome of a tool call that completed outside the runner (it suspended its turn). */
 export interface RecordToolOutcome {
@@ -37,12 +58,19 @@ export function decide(command: SessionCommand, state: SessionState): SessionEve
     case 'RecordUserMessage': {
       const lastSeq = state.status === 'empty' ? 0 : state.lastSeq;
       if (command.seq <= lastSeq) return [];
-      if (command.seq > lastSeq + 1) {
-        throw new TransientError(
-          `message ${command.seq} of session ${command.sessionId} waits for message ${lastSeq + 1}`,
-        );
+      if (command.seq > lastSeq + 1 && !command.skipMissing) {
+        throw new MessageGap(command.sessionId, command.seq, lastSeq + 1);
       }
       const { sessionId, agentId, chat, turnId, seq, messageId, text, sender, source, correlationId } = command;
+      const skipped: SessionEvent[] =
+        seq > lastSeq + 1
+          ? [
+              {
+                type: 'MessagesSkipped',
+                data: { fromSeq: lastSeq + 1, toSeq: seq - 1, turnId, messageId, correlationId, text: skippedText(seq - 1 - lastSeq) },
+              },
+            ]
+          : [];
       const recorded: SessionEvent[] = command.command
         ? [{ type: 'CommandReceived', data: { turnId, seq, messageId, command: command.command, correlationId } }]
         : [{ type: 'UserMessageAdded', data: { turnId, seq, messageId, text, sender, source, correlationId } }];
@@ -53,8 +81,8 @@ export function decide(command: SessionCommand, state: SessionState): SessionEve
         });
       }
       return state.status === 'empty'
-        ? [{ type: 'SessionStarted', data: { sessionId, agentId, chat } }, ...recorded]
-        : recorded;
+        ? [{ type: 'SessionStarted', data: { sessionId, agentId, chat } }, ...skipped, ...recorded]
+        : [...skipped, ...recorded];
     }
     case 'RecordToolOutcome': {
       if (

@@ -1,6 +1,6 @@
 import type { SessionEvent } from '@clawfleet/contracts';
 import { TransientError, ValidationError } from '@clawfleet/platform';
-import { decide, nextStep, type RecordUserMessage, type SessionCommand } from './session.decider';
+import { decide, MessageGap, nextStep, skippedText, type RecordUserMessage, type SessionCommand } from './session.decider';
 import { evolve, initialState, type SessionState } from './session.state';
 
 const sessionId = '01936b2e-0000-7000-8000-000000000001';
@@ -80,6 +80,47 @@ describe('session decider', () => {
     it('decides nothing for a repeated message (idempotency)', () => {
       given(started, message(1), message(2)).when(record(1)).then([]);
       given(started, message(1), message(2)).when(record(2)).then([]);
+    });
+  });
+
+  describe('when a message waited past the gap timeout for earlier ones that never came', () => {
+    const skipped = (fromSeq: number, toSeq: number, seq: number): SessionEvent => ({
+      type: 'MessagesSkipped',
+      data: {
+        fromSeq,
+        toSeq,
+        turnId: `turn-${seq}`,
+        messageId: `m${seq}`,
+        correlationId: `c${seq}`,
+        text: skippedText(toSeq - fromSeq + 1),
+      },
+    });
+    it('names the gap while it is still waited for', () => {
+      expect(() => decide(record(4), given(started, message(1)).state)).toThrow(
+        new MessageGap(sessionId, 4, 2),
+      );
+    });
+    it('records the missing ones as skipped, then the message', () => {
+      given(started, message(1))
+        .when({ ...record(4), skipMissing: true })
+        .then([skipped(2, 3, 4), message(4)]);
+    });
+    it('starts a session whose first message is missing', () => {
+      given()
+        .when({ ...record(2), skipMissing: true })
+        .then([started, skipped(1, 1, 2), message(2)]);
+    });
+    it('moves the session on past the gap and tells the user first', () => {
+      const state = given(started, message(1), skipped(2, 3, 4), message(4)).state;
+      expect(state.status !== 'empty' && state.lastSeq).toBe(4);
+      expect(nextStep(state, limits)).toEqual({
+        kind: 'notify',
+        notice: { turnId: 'turn-4', messageId: 'm4', correlationId: 'c4', kind: 'text', text: skippedText(2) },
+      });
+    });
+    it('decides nothing for a skipped message that turns up later, nor for skipping again', () => {
+      given(started, message(1), skipped(2, 3, 4), message(4)).when(record(3)).then([]);
+      given(started, message(1), skipped(2, 3, 4), message(4)).when({ ...record(4), skipMissing: true }).then([]);
     });
   });
 

@@ -1,5 +1,5 @@
 import { Bus } from '@clawfleet/bus';
-import { uuidV7Ids } from '@clawfleet/platform';
+import { TransientError, uuidV7Ids } from '@clawfleet/platform';
 import { BeforeApplicationShutdown, Inject, Injectable, OnApplicationBootstrap } from '@nestjs/common';
 import { PinoLogger } from 'nestjs-pino';
 import { RUNNER_CONFIG, type RunnerConfig } from '../config';
@@ -32,7 +32,7 @@ export class SessionExecutor implements OnApplicationBootstrap, BeforeApplicatio
   private readonly runDeps: SessionRunDeps;
 
   constructor(
-    store: SessionStore,
+    private readonly store: SessionStore,
     private readonly leases: SessionLeases,
     bus: Bus,
     @Inject(TURN_EFFECTS) effects: TurnEffects,
@@ -64,6 +64,15 @@ export class SessionExecutor implements OnApplicationBootstrap, BeforeApplicatio
   }
 
   /**
+   * Whether intake may take this session here: it runs here already, or this runner works on fewer
+   * than RUNNER_MAX_SESSIONS. A runner at capacity records a message without claiming its session,
+   * which another runner's sweep (or this one's, once a run ends) then picks up.
+   */
+  hasRoomFor(streamId: string): boolean {
+    return this.runs.has(streamId) || this.runs.size < this.config.RUNNER_MAX_SESSIONS;
+  }
+
+  /**
    * Cuts the session's current model or tool call short if this runner is running it, so a recorded
    * /stop takes effect now rather than when the call returns. (On another runner: when it returns.)
    */
@@ -88,22 +97,56 @@ export class SessionExecutor implements OnApplicationBootstrap, BeforeApplicatio
     this.runs.kick(session.streamId, () => this.run(session, claimed), again);
   }
 
+  /**
+   * Hands a session back after its run failed. The per-session circuit: a session whose runs fail
+   * SESSION_MAX_FAILURES times in a row (without settling in between) is parked instead of being
+   * picked up by every sweep again, calling the model each time. A dependency that is down
+   * (TransientError) is not the session's fault and is not counted.
+   */
+  private async failed(session: SessionRef, error: unknown): Promise<void> {
+    if (error instanceof TransientError) {
+      await this.leases.abandon(session, this.owner).catch(() => undefined);
+      return;
+    }
+    const reason = error instanceof Error ? error.message : String(error);
+    const parked = await this.leases
+      .fail(session, this.owner, reason, this.config.SESSION_MAX_FAILURES)
+      .catch(() => this.leases.abandon(session, this.owner).then(() => false, () => false));
+    if (parked) this.logger.error({ session, reason }, 'session parked: its runs keep failing; release it to resume');
+  }
+
   private async run(session: SessionRef, claimed?: Loaded): Promise<void> {
     const ttl = this.config.SESSION_LEASE_MS;
+    // The lease is this runner's until `validUntil` by its own clock (monotonic), counted from before
+    // the statement that took or renewed it. A process that was frozen (GC, a stopped VM, SIGSTOP)
+    // past it may have lost the session to another runner without knowing yet: it appends nothing
+    // more, forgets what it cached of the session, and hands the session back.
+    let validUntil = performance.now() + ttl;
     if (!claimed && !(await this.leases.claim(session, this.owner, ttl))) return;
     let lost = false;
     const renewal = setInterval(() => {
+      const asked = performance.now();
       this.leases.renew(session, this.owner, ttl).then(
-        (ok) => (lost ||= !ok),
+        (ok) => {
+          if (!ok) lost = true;
+          else if (!lost) validUntil = Math.max(validUntil, asked + ttl);
+        },
         () => undefined,
       );
     }, ttl / 3);
+    const leaseLost = () => (lost ||= performance.now() >= validUntil);
     try {
-      await new SessionRun(this.runDeps, session, () => lost).execute(claimed);
+      await new SessionRun(this.runDeps, session, leaseLost).execute(claimed);
     } catch (error) {
-      // Hand the session back (a no-op if another runner owns it now), so it does not wait for the lease to run out.
-      await this.leases.abandon(session, this.owner).catch(() => undefined);
-      if (!(error instanceof LeaseLost)) throw error;
+      if (error instanceof LeaseLost) {
+        // Hand the session back (a no-op if another runner owns it now), so it does not wait for the lease to run out.
+        await this.leases.abandon(session, this.owner).catch(() => undefined);
+        this.store.forget(session.tenantId, session.streamId);
+        this.logger.info({ session }, 'lease lost: stopped without writing');
+        return;
+      }
+      await this.failed(session, error);
+      throw error;
     } finally {
       clearInterval(renewal);
       this.interrupts.delete(session.streamId);

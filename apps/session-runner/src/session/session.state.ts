@@ -191,6 +191,10 @@ export function evolve(state: SessionState, recorded: RecordedEvent<SessionEvent
     }
     case 'ModelChanged':
       return { ...state, model: event.data.model };
+    case 'MessagesSkipped': {
+      const { toSeq, turnId, messageId, correlationId, text } = event.data;
+      return { ...state, lastSeq: toSeq, notices: [...state.notices, { turnId, messageId, correlationId, kind: 'text', text }] };
+    }
     case 'NoticeSent':
       return { ...state, notices: state.notices.slice(1), outboundSeq: event.data.outboundSeq };
     case 'TurnCancelled': {

@@ -58,6 +58,11 @@ export class SessionStore {
     return this.cache.peek(tenantId, streamId);
   }
 
+  /** Drops what this process cached of the stream: the next load reads it from the store. */
+  forget(tenantId: string, streamId: string): void {
+    this.cache.forget(tenantId, streamId);
+  }
+
   /** Appends at `expectedVersion`; `stateAfter` (the writer's own fold) lets the next load skip the read. */
   async append(
     tenantId: string,

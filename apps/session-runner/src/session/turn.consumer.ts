@@ -1,16 +1,22 @@
 import { OnEvent } from '@clawfleet/bus';
 import { ToolCompleted, TurnRequested } from '@clawfleet/contracts';
 import { ConflictError, KeyedQueue } from '@clawfleet/platform';
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { PinoLogger } from 'nestjs-pino';
 import { RUNNER_CONFIG, type RunnerConfig } from '../config';
-import { decide, type SessionCommand } from './session.decider';
-import { evolve } from './session.state';
+import { decide, MessageGap, type RecordUserMessage, type SessionCommand } from './session.decider';
+import { evolve, type SessionState } from './session.state';
+import { WaitingMessages } from './waiting-messages';
 import { SessionExecutor } from './session.executor';
 import { SessionLeases, type SessionRef } from '../work/session-leases';
 import { SessionStore, streamIdOf, type Loaded } from './session.store';
 
 // The runner appends to the same stream between our read and our append; a conflict only means "read again".
 const ATTEMPTS = 10;
+/** How often messages that wait for a predecessor are tried again from the store. */
+const WAITING_RETRY_MS = 250;
+
+const lastSeqOf = (state: SessionState) => (state.status === 'empty' ? 0 : state.lastSeq);
 
 /**
  * Records what arrives for a session (a message, a tool's outcome) in its stream, then makes sure a
@@ -18,22 +24,40 @@ const ATTEMPTS = 10;
  * outside the consumer, so a long turn never holds a message.
  */
 @Injectable()
-export class TurnConsumer {
+export class TurnConsumer implements OnApplicationBootstrap, OnApplicationShutdown {
   // The consumer hands over a session's messages in stream order (= seq order); recording them one
   // at a time per session keeps that order, instead of naking the ones that overtook a predecessor.
   private readonly sessions = new KeyedQueue();
+  /** Messages that overtook their predecessor (redeliveries after a pause or a crash). */
+  private readonly waiting = new WaitingMessages();
+  private retrying?: NodeJS.Timeout;
+  private tick?: Promise<void>;
 
   constructor(
     private readonly store: SessionStore,
     private readonly executor: SessionExecutor,
     private readonly leases: SessionLeases,
     @Inject(RUNNER_CONFIG) private readonly config: RunnerConfig,
-  ) {}
+    private readonly logger: PinoLogger,
+  ) {
+    logger.setContext('intake');
+  }
+
+  onApplicationBootstrap() {
+    this.retrying = setInterval(() => {
+      this.tick ??= this.retryWaiting().finally(() => (this.tick = undefined));
+    }, WAITING_RETRY_MS);
+  }
+
+  async onApplicationShutdown() {
+    clearInterval(this.retrying);
+    await this.tick;
+  }
 
   @OnEvent('session-runner', TurnRequested)
   async onTurnRequested(event: TurnRequested): Promise<void> {
     const { sessionId, agentId, chat, turnId, seq, message, source, command } = event.data;
-    await this.record(event.tenantId, sessionId, {
+    const record: RecordUserMessage = {
       type: 'RecordUserMessage',
       sessionId,
       agentId,
@@ -46,7 +70,14 @@ export class TurnConsumer {
       source,
       correlationId: event.correlationId,
       command,
-    });
+    };
+    try {
+      await this.record(event.tenantId, sessionId, record);
+    } catch (error) {
+      // Kept here too, so it is recorded the moment its predecessor is (the bus redelivers it anyway).
+      if (error instanceof MessageGap) this.waiting.park(this.refOf(event.tenantId, sessionId), record, Date.now());
+      throw error;
+    }
     if (command?.name === 'stop' || (!command && this.config.QUEUE_MODE === 'interrupt'))
       this.executor.interrupt(streamIdOf(sessionId));
   }
@@ -73,17 +104,63 @@ export class TurnConsumer {
    * the state it just wrote, without another read.
    */
   private async record(tenantId: string, sessionId: string, command: SessionCommand): Promise<void> {
-    const session = { tenantId, streamId: streamIdOf(sessionId) };
-    const recorded = await this.sessions.run(session.streamId, () => this.append(session, command));
+    const session = this.refOf(tenantId, sessionId);
+    const results = await this.sessions.run(session.streamId, async () => {
+      const appended = [await this.append(session, command)];
+      // The messages that waited for this one go right after it, in order.
+      for (;;) {
+        const known = this.store.peek(tenantId, session.streamId);
+        const next = known && this.waiting.next(session.streamId, lastSeqOf(known.state));
+        if (!next) return appended;
+        try {
+          appended.push(await this.append(session, next));
+        } catch (error) {
+          if (!(error instanceof MessageGap)) throw error;
+          this.waiting.park(session, next, Date.now());
+          return appended;
+        }
+      }
+    });
     // Appended but not claimed: another runner holds a live lease, and will see the new events, since
-    // it can only give the session up at the version it last saw.
-    if (recorded === 'taken') return;
-    this.executor.kick(session, recorded);
+    // it can only give the session up at the version it last saw; or this runner is full, and the
+    // session waits for a sweep (its lease is free, its stream past the settled version).
+    if (results.every((r) => r === 'taken')) return;
+    // Start on the state the last append wrote if it claimed; otherwise the run claims (a lease this
+    // runner took with an earlier append is its own) and reads.
+    const last = results[results.length - 1];
+    this.executor.kick(session, last === 'taken' ? undefined : last);
+  }
+
+  /**
+   * Tries the first waiting message of each session again from the store. A gap that outlasts
+   * SESSION_GAP_TIMEOUT_MS while the store answers is settled: the missing messages are recorded as
+   * skipped, with a notice to the user, and the session goes on. A store that does not answer
+   * restarts the clock, so an outage never skips anything.
+   */
+  private async retryWaiting(): Promise<void> {
+    for (const { session, command, since } of this.waiting.heads()) {
+      const now = Date.now();
+      const skipMissing = now - since >= this.config.SESSION_GAP_TIMEOUT_MS;
+      try {
+        await this.record(session.tenantId, command.sessionId, skipMissing ? { ...command, skipMissing } : command);
+        if (skipMissing) this.logger.warn({ session, seq: command.seq }, 'gave up waiting for earlier messages; skipped them');
+      } catch (error) {
+        if (error instanceof MessageGap) continue;
+        this.waiting.restart(session.streamId, now);
+        this.logger.debug({ err: error, session }, 'retrying a waiting message failed');
+      }
+    }
+  }
+
+  private refOf(tenantId: string, sessionId: string): SessionRef {
+    return { tenantId, streamId: streamIdOf(sessionId) };
   }
 
   private async append(session: SessionRef, command: SessionCommand): Promise<Loaded | 'taken' | undefined> {
     const { tenantId, streamId } = session;
-    const claim = this.leases.claimAlongside(session, this.executor.owner, this.config.SESSION_LEASE_MS);
+    const claim = this.executor.hasRoomFor(streamId)
+      ? this.leases.claimAlongside(session, this.executor.owner, this.config.SESSION_LEASE_MS)
+      : undefined;
     for (let attempt = 1; ; attempt++) {
       // First try on what this process last saw (no read); a stale guess conflicts, or looks like a
       // gap, and is retaken on a fresh read.
