@@ -7,6 +7,7 @@
 // Node (Debian's 18 will do) before `npm ci`. Needs no init system (containers, chroots).
 //
 //   node scripts/services.mjs [--docker] [--db <name>]
+//   node scripts/services.mjs --install-only [--docker]   (install and set up, start nothing: images)
 //   import { ensureServices } from './services.mjs'; await ensureServices({ docker: false });
 import net from 'node:net';
 import fs from 'node:fs';
@@ -383,15 +384,17 @@ export async function ensureServices({ docker = false, nats = true, database = '
 if (process.argv[1] && fileURLToPath(import.meta.url) === fs.realpathSync(process.argv[1])) {
   const args = process.argv.slice(2);
   const dbAt = args.indexOf('--db');
+  const docker = args.includes('--docker');
   const started = Date.now();
-  ensureServices({ docker: args.includes('--docker'), database: dbAt >= 0 ? args[dbAt + 1] : 'clawfleet' }).then(
-    () =>
-      log(
-        `NATS (JetStream), PostgreSQL${args.includes('--docker') ? ', Docker' : ''} ready (${Date.now() - started} ms)`,
-      ),
-    (e) => {
-      log(`ERROR: ${e.message}`);
-      process.exit(1);
-    },
-  );
+  const done = args.includes('--install-only')
+    ? installMissing({ docker, nats: true }).then(() => `installed and set up (${Date.now() - started} ms)`)
+    : ensureServices({ docker, database: dbAt >= 0 ? args[dbAt + 1] : 'clawfleet' }).then(
+        () => `NATS (JetStream), PostgreSQL${docker ? ', Docker' : ''} ready (${Date.now() - started} ms)`,
+      );
+  done.then(log, (e) => {
+    log(
+      `ERROR: ${e instanceof NeedsRoot ? `${e.message}. As root:\n  ${rootCommand({ docker })} --install-only` : e.message}`,
+    );
+    process.exit(1);
+  });
 }
