@@ -53,7 +53,8 @@ printf 'deb %s %s main\ndeb %s %s-updates main\n' "$MIRROR" "$SUITE" "$MIRROR" "
 cp /etc/resolv.conf "$R/etc/resolv.conf"
 # The machine's own TLS trust and npm settings (a machine that reaches the registry through a proxy
 # has them; they are the machine's, not the project's).
-cp /usr/local/share/ca-certificates/*.crt "$R/usr/local/share/ca-certificates/" 2>/dev/null || true
+mkdir -p "$R/usr/local/share/ca-certificates"
+for crt in /usr/local/share/ca-certificates/*.crt; do [ -f "$crt" ] && cp "$crt" "$R/usr/local/share/ca-certificates/"; done
 [ -f /etc/npmrc ] && cp /etc/npmrc "$R/etc/npmrc"
 mount -t proc proc "$R/proc"
 mount -t sysfs sys "$R/sys"
