@@ -37,9 +37,10 @@ function npm(args) {
       const lines = (partial + d).split('\n');
       partial = lines.pop() ?? '';
       for (const line of lines) {
-        if (/^npm warn EBADENGINE /.test(line)) {
-          if (/^npm warn EBADENGINE Unsupported engine/.test(line)) badEngine += 1;
-        } else if (!/^npm error( |$)/.test(line)) process.stderr.write(`${line}\n`); // errors: from --json, below
+        // npm 9 (Debian's) writes `npm WARN` and `npm ERR!`, npm 10+ `npm warn` and `npm error`.
+        if (/^npm warn EBADENGINE /i.test(line)) {
+          if (/^npm warn EBADENGINE Unsupported engine/i.test(line)) badEngine += 1;
+        } else if (!/^npm (error|ERR!)( |$)/i.test(line)) process.stderr.write(`${line}\n`); // errors: from --json, below
       }
     });
     child.on('error', (e) => resolve({ code: 127, stdout: '', badEngine, spawnError: String(e) }));
@@ -64,7 +65,9 @@ export class InstallError extends Error {}
 
 function engineNote(badEngine) {
   if (badEngine > 0)
-    say(`npm runs on node ${process.version}: ${badEngine} packages want a newer Node; the project runs on its own Node 24`);
+    say(
+      `npm runs on node ${process.version}: ${badEngine} packages want a newer Node; the project runs on its own Node 24`,
+    );
 }
 
 export async function cleanInstall({ ci = Boolean(process.env.CI) } = {}) {
@@ -77,7 +80,12 @@ export async function cleanInstall({ ci = Boolean(process.env.CI) } = {}) {
     process.stderr.write(`${error?.summary ?? run.stdout.slice(0, 4000)}\n${error?.detail ?? ''}\n`);
     throw new InstallError(`npm ci failed (exit ${run.code}${error?.code ? `, ${error.code}` : ''})`);
   }
-  process.stderr.write(`${String(error.summary ?? '').split('\n').slice(0, 12).join('\n')}\n`);
+  process.stderr.write(
+    `${String(error.summary ?? '')
+      .split('\n')
+      .slice(0, 12)
+      .join('\n')}\n`,
+  );
   if (ci) throw new InstallError(OUT_OF_SYNC);
   say(`WARNING: ${OUT_OF_SYNC}. Running npm install now.`);
   const inst = await npm(['install']);
