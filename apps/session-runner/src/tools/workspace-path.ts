@@ -1,5 +1,6 @@
 import path from 'node:path/posix';
 
+// eslint-disable-next-line no-control-regex -- finding control characters is the point
 const CONTROL = /[\u0000-\u001f\u007f]/;
 
 /**
