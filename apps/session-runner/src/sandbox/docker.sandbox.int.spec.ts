@@ -273,9 +273,8 @@ describe('hostile input to the tools', () => {
   it('answers invalid arguments as a tool error', async () => {
     expect((await call(A, 'bash', {})).content).toMatch(/^Invalid arguments for bash: command:/);
     expect((await call(A, 'read_file', { path: 'x', offset: 0 })).content).toMatch(/offset/);
-    expect((await tools.run({ id: 'x', name: 'write_file', arguments: '{not json' }, { ...A, turnId: 't', toolCallId: 'x' })).content).toMatch(
-      /not valid JSON/,
-    );
+    const notJson = await tools.run({ id: 'x', name: 'write_file', arguments: '{not json' }, { ...A, turnId: 't', toolCallId: 'x' });
+    expect(notJson).toEqual({ status: 'error', content: 'The arguments of write_file are not valid JSON.' });
   });
 
   it('edits exactly one occurrence, and says when the text is absent or ambiguous', async () => {
