@@ -1,5 +1,6 @@
 import type Docker from 'dockerode';
 import { dockerExec } from './docker-exec';
+import { HelperChannel } from './helper-channel';
 import { containerOptions, policyViolations, type SandboxPolicy } from './policy';
 import { SandboxError, type ExecRequest, type ExecResult, type SandboxOwner, type SandboxPort } from './sandbox.port';
 import { checkOwner, ensureWorkspace, workspacePath } from './workspace';
@@ -27,6 +28,8 @@ export interface DockerSandboxOptions {
   readonly idleMs: number;
   readonly maxPerRunner: number;
   readonly maxPerTenant: number;
+  /** `helper`: one long-lived process per container runs every call; `exec`: one docker exec per call. */
+  readonly execMode?: 'helper' | 'exec';
   readonly log?: (message: string, fields?: Record<string, unknown>) => void;
   readonly now?: () => number;
 }
@@ -36,7 +39,11 @@ interface Live {
   readonly owner: SandboxOwner;
   lastUsed: number;
   busy: number;
+  helper?: Promise<HelperChannel>;
 }
+
+const OUT_OF_PIDS =
+  'the sandbox ran out of processes (its pids limit) and was restarted: every process in it was stopped, files are kept';
 
 const isStatus = (error: unknown, code: number) => (error as { statusCode?: number }).statusCode === code;
 
@@ -60,10 +67,14 @@ export class DockerSandboxes implements SandboxPort {
       live.busy++;
       let result: ExecResult;
       try {
-        result = await dockerExec(this.o.docker, this.o.docker.getContainer(live.id), this.o.policy.user, request);
+        result = await this.run(live, request);
       } catch (error) {
         // Removed or stopped behind our back (a sweep, an operator): once more with a fresh lookup.
         this.forget(owner, pending);
+        if (/EAGAIN/.test(String((error as Error).message))) {
+          await this.kill(live.id);
+          throw new SandboxError(OUT_OF_PIDS);
+        }
         if (attempt > 0 || !(isStatus(error, 404) || isStatus(error, 409))) throw this.toolError(error);
         continue;
       } finally {
@@ -78,9 +89,21 @@ export class DockerSandboxes implements SandboxPort {
         await this.kill(live.id);
       }
       if (outOfPids)
-        throw new SandboxError('the sandbox ran out of processes (its pids limit) and was restarted: every process in it was stopped, files are kept');
+        throw new SandboxError(OUT_OF_PIDS);
       return result;
     }
+  }
+
+  /** Through the container's helper (started on first use, again after it died), or one exec. */
+  private async run(live: Live, request: ExecRequest): Promise<ExecResult> {
+    const container = this.o.docker.getContainer(live.id);
+    if (this.o.execMode === 'exec') return dockerExec(this.o.docker, container, this.o.policy.user, request);
+    let helper = await live.helper?.catch(() => undefined);
+    if (!helper || helper.dead) {
+      live.helper = HelperChannel.start(this.o.docker, container, this.o.policy.user);
+      helper = await live.helper;
+    }
+    return helper.exec(request);
   }
 
   /** The container ids of a session (for tests and operators). */
@@ -124,12 +147,18 @@ export class DockerSandboxes implements SandboxPort {
 
   /** Removes every container of this namespace (tests, and `close({ removeAll })` in dev). */
   async removeAll(): Promise<void> {
-    this.live.clear();
+    await this.close();
     for (const c of await this.list({})) await this.remove(c.Id);
   }
 
+  /** Forgets the containers (they stay, for this runner's next life or another runner to adopt). */
   async close(): Promise<void> {
+    const lives = [...this.live.values()];
     this.live.clear();
+    for (const pending of lives) {
+      const live = await pending.catch(() => null);
+      (await live?.helper?.catch(() => null))?.close();
+    }
   }
 
   private key = (o: SandboxOwner) => `${o.tenantId}/${o.sessionId}`;

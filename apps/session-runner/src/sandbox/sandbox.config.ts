@@ -22,6 +22,8 @@ export const SandboxConfig = z.object({
   SANDBOX_PIDS_LIMIT: z.coerce.number().int().min(8).default(256),
   /** An OCI runtime for the containers, e.g. `runsc` (gVisor); empty: the engine's default. */
   SANDBOX_RUNTIME: z.string().regex(/^[A-Za-z0-9_.-]*$/).default(''),
+  /** How calls run: `helper` (one long-lived process per container, spoken to over stdio) or `exec` (a docker exec per call). */
+  SANDBOX_EXEC: z.enum(['helper', 'exec']).default('helper'),
   /** Longest a `bash` call may run. */
   SANDBOX_BASH_TIMEOUT_MS: z.coerce.number().int().min(1_000).default(300_000),
   /** Bytes of a command's stdout (and of its stderr) shown to the model. */

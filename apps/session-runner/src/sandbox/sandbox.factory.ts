@@ -24,6 +24,7 @@ export function sandboxesFromConfig(
     idleMs: config.SANDBOX_IDLE_MS,
     maxPerRunner: config.SANDBOX_MAX_PER_RUNNER,
     maxPerTenant: config.SANDBOX_MAX_PER_TENANT,
+    execMode: config.SANDBOX_EXEC,
     log,
   });
 }
