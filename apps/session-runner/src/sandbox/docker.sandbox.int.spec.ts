@@ -285,10 +285,11 @@ describe('hostile input to the tools', () => {
   });
 
   it('kills a command at its timeout with its process group', async () => {
+    await call(A, 'write_file', { path: 'before-timeout.txt', content: 'kept' });
     const r = await bash(A, 'sleep 60 & sleep 60; echo never', 2);
     expect(r.content).toMatch(/^timed out after 2 s/);
     expect((await bash(A, 'ps -eo args | grep -c "^sleep 60" || true')).content).toMatch(/stdout ---\n0\n/);
-    expect((await call(A, 'read_file', { path: 'inside.txt' })).content).toBe('     1\tok');
+    expect((await call(A, 'read_file', { path: 'before-timeout.txt' })).content).toBe('     1\tkept');
   });
 
   it('answers invalid arguments as a tool error', async () => {
