@@ -4,7 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { readSessionStreams } from './support/event-store-probe';
-import { startPlatform, type PlatformFixture } from './support/fixture';
+import { eventually, startPlatform, type PlatformFixture } from './support/fixture';
 
 // The platform as processes, a fake model that calls the sandbox tools, and the real Docker engine.
 const docker = new Docker();
@@ -29,6 +29,8 @@ function agent(request: RecordedRequest) {
     ],
     'read it again': [{ name: 'read_file', arguments: { path: 'out.txt' } }],
     'after the stop': [{ name: 'bash', arguments: { command: 'cat out.txt; ls' } }],
+    'show the long file': [{ name: 'bash', arguments: { command: 'cat long.txt' } }],
+    'a long command': [{ name: 'bash', arguments: { command: 'echo started > long.txt; sleep 60; echo finished >> long.txt' } }],
   };
   const plan = plans[asked] ?? [];
   const next = plan[results.length];
@@ -81,5 +83,31 @@ describe('a turn with sandbox tools', () => {
     const outcomes = events.filter((e) => e.type === 'ToolCallCompleted').map((e) => e.data.outcome.status);
     expect(outcomes).toEqual(['ok', 'ok', 'ok', 'ok', 'ok']);
     expect(await containers()).toHaveLength(1);
+  });
+
+  it('reports a bash call cut off by a kill -9 of session-runner as interrupted; the next runner adopts the container', async () => {
+    const earlier = (await containers()).length;
+    const chat = await openChat(f.gateway, 'sandbox-crash');
+    await chat.send('a long command');
+    const session = async () =>
+      [...(await readSessionStreams(f.db.url)).values()].find((es) =>
+        es.some((e) => e.type === 'UserMessageAdded' && e.data.text === 'a long command'),
+      ) ?? [];
+    await eventually('the bash call to start', async () => (await session()).some((e) => e.type === 'ToolCallStarted'), 30_000);
+    await eventually('the command to run in the sandbox', async () => (await containers()).length > earlier, 10_000);
+    await new Promise((r) => setTimeout(r, 1_000));
+    const before = new Set((await containers()).map((c) => c.Id));
+    await f.platform.kill('session-runner');
+    await f.platform.start('session-runner');
+
+    const reply = await chat.nextReply(60_000);
+    expect(reply.text).toBe('results: The bash call was interrupted by a restart; whether it took effect is unknown.');
+    const completed = (await session()).filter((e) => e.type === 'ToolCallCompleted');
+    expect(completed.map((e) => e.data.outcome.status)).toEqual(['interrupted']);
+    // The new runner adopts the session's container: the same one, with the files the cut-off call wrote.
+    await chat.send('show the long file');
+    expect((await chat.nextReply(30_000)).text).toBe('results: exit code: 0\n--- stdout ---\nstarted\n');
+    expect(new Set((await containers()).map((c) => c.Id))).toEqual(before);
+    await chat.close();
   });
 });
