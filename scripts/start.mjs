@@ -91,6 +91,7 @@ try {
   say(`sandbox tools will not work: ${e.message}`);
 }
 env.SANDBOX_WORKSPACE_ROOT ??= path.join(ROOT, '.clawfleet', 'workspaces');
+env.SANDBOX_WARM_POOL ??= '2';
 await checkpoint();
 say('building (tsc -b tsconfig.build.json)');
 await build();

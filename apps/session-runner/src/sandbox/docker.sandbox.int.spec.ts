@@ -194,6 +194,41 @@ describe('a session sandbox', () => {
   });
 });
 
+describe('the warm pool', () => {
+  it('gives a new session a pre-started container on its own workspace, and measures the first call', async () => {
+    const pooled = new DockerSandboxes({ ...options, runnerId: 'runner-pool', warmPool: 1, maxPerTenant: 8 });
+    const first = async (port: DockerSandboxes, who: SandboxOwner) => {
+      const t = performance.now();
+      expect(await port.exec(who, { argv: ['bash', '-c', 'echo first > first.txt'], timeoutMs: 10_000, maxOutputBytes: 100 })).toMatchObject({ exitCode: 0 });
+      return performance.now() - t;
+    };
+    const [warmOwner, coldOwner] = [owner(), owner()];
+    await pooled.warmUp();
+    const warm = await first(pooled, warmOwner);
+    const cold = await first(sandboxes, coldOwner);
+    process.stderr.write(`[sandbox] first call of a new session: warm pool ${warm.toFixed(0)} ms, cold ${cold.toFixed(0)} ms\n`);
+    expect(warm).toBeLessThan(cold);
+    // The pooled container now works on the session's workspace, on the host too.
+    expect(fs.readFileSync(path.join(workspacePath(root, namespace, warmOwner), 'first.txt'), 'utf8')).toBe('first\n');
+    // Released, the claimed container goes; the pool has refilled with a new one.
+    await pooled.release(warmOwner);
+    await pooled.warmUp();
+    const pool = (await containers()).filter((c) => c.Labels[LABEL.pool]);
+    expect(pool).toHaveLength(1);
+    const poolDir = path.join(root, namespace, '_pool', pool[0]!.Labels[LABEL.pool]!);
+    expect(fs.existsSync(poolDir)).toBe(true);
+    // What a runner left in its pool when it stopped is reaped by its next life, directory included.
+    await pooled.close();
+    const nextLife = new DockerSandboxes({ ...options, runnerId: 'runner-pool' });
+    await nextLife.sweep();
+    clock += options.idleMs + 1;
+    await nextLife.sweep();
+    expect((await containers()).filter((c) => c.Labels[LABEL.pool])).toEqual([]);
+    expect(fs.existsSync(poolDir)).toBe(false);
+    await sandboxes.release(coldOwner);
+  });
+});
+
 describe('the hostile battery, from inside a sandbox', () => {
   it('has no network but lo, and reaches no host port', async () => {
     expect((await bash(A, 'ls /sys/class/net')).content).toBe('exit code: 0\n--- stdout ---\nlo\n');

@@ -1,8 +1,12 @@
 import type Docker from 'dockerode';
+import { randomUUID } from 'node:crypto';
+import fs from 'node:fs/promises';
+import path from 'node:path';
 import { dockerExec } from './docker-exec';
 import { HelperChannel } from './helper-channel';
 import { containerOptions, policyViolations, type SandboxPolicy } from './policy';
 import { SandboxError, type ExecRequest, type ExecResult, type SandboxOwner, type SandboxPort } from './sandbox.port';
+import { WarmPool, type PoolEntry } from './warm-pool';
 import { checkOwner, ensureWorkspace, workspacePath } from './workspace';
 
 export const LABEL = {
@@ -12,7 +16,11 @@ export const LABEL = {
   agent: 'clawfleet.agent',
   session: 'clawfleet.session',
   runner: 'clawfleet.runner',
+  /** A warm-pool container: its pool id (its directory under <root>/<namespace>/_pool/). */
+  pool: 'clawfleet.pool',
 } as const;
+
+const POOL_ID = /^[0-9a-f-]{36}$/;
 
 export interface DockerSandboxOptions {
   readonly docker: Docker;
@@ -30,6 +38,8 @@ export interface DockerSandboxOptions {
   readonly maxPerTenant: number;
   /** `helper`: one long-lived process per container runs every call; `exec`: one docker exec per call. */
   readonly execMode?: 'helper' | 'exec';
+  /** Pre-started containers waiting for new sessions (0: none). */
+  readonly warmPool?: number;
   readonly log?: (message: string, fields?: Record<string, unknown>) => void;
   readonly now?: () => number;
 }
@@ -53,10 +63,12 @@ export class DockerSandboxes implements SandboxPort {
   private readonly uid: number;
   private readonly gid: number;
   private readonly now: () => number;
+  private readonly pool: WarmPool;
 
   constructor(private readonly o: DockerSandboxOptions) {
     [this.uid, this.gid] = o.policy.user.split(':').map(Number) as [number, number];
     this.now = o.now ?? Date.now;
+    this.pool = new WarmPool(o.warmPool ?? 0, () => this.makePoolEntry(), o.log);
   }
 
   async exec(owner: SandboxOwner, request: ExecRequest): Promise<ExecResult> {
@@ -113,7 +125,10 @@ export class DockerSandboxes implements SandboxPort {
 
   async release(owner: SandboxOwner): Promise<void> {
     checkOwner(owner);
+    const pending = this.live.get(this.key(owner));
     this.live.delete(this.key(owner));
+    const live = await pending?.catch(() => null);
+    if (live) await this.remove(live.id); // a claimed warm container carries no session label
     for (const c of await this.containersOf(owner)) await this.remove(c.Id);
   }
 
@@ -126,7 +141,7 @@ export class DockerSandboxes implements SandboxPort {
         await this.stop(live.id);
       }
     }
-    const ours = new Set<string>();
+    const ours = this.pool.ids();
     for (const pending of this.live.values()) {
       const live = await pending.catch(() => null);
       if (live) ours.add(live.id);
@@ -141,18 +156,25 @@ export class DockerSandboxes implements SandboxPort {
       const info = await this.o.docker.getContainer(c.Id).inspect().catch(() => null);
       const since = Date.parse(info?.State.FinishedAt ?? '') || c.Created * 1000;
       // A stopped container holds nothing (the workspace is on the host): any runner may remove it.
-      if (info && !info.State.Running && now - since >= this.o.idleMs) await this.remove(c.Id);
+      if (info && !info.State.Running && now - since >= this.o.idleMs) await this.remove(c.Id, c.Labels);
     }
+    await this.pool.fill();
+  }
+
+  /** Starts the warm pool's containers (the sweep keeps it full). */
+  warmUp(): Promise<void> {
+    return this.pool.fill();
   }
 
   /** Removes every container of this namespace (tests, and `close({ removeAll })` in dev). */
   async removeAll(): Promise<void> {
     await this.close();
-    for (const c of await this.list({})) await this.remove(c.Id);
+    for (const c of await this.list({})) await this.remove(c.Id, c.Labels);
   }
 
   /** Forgets the containers (they stay, for this runner's next life or another runner to adopt). */
   async close(): Promise<void> {
+    for (const entry of this.pool.drain()) (await entry.helper?.catch(() => null))?.close();
     const lives = [...this.live.values()];
     this.live.clear();
     for (const pending of lives) {
@@ -185,6 +207,8 @@ export class DockerSandboxes implements SandboxPort {
     let [found] = await this.containersOf(owner);
     if (!found) {
       await this.checkCaps(owner);
+      const claimed = await this.claim(workspace);
+      if (claimed) return { id: claimed.id, owner, lastUsed: this.now(), busy: 0, helper: claimed.helper };
       await ensureWorkspace(workspace, this.uid, this.gid);
       found = await this.create(owner, workspace);
     }
@@ -205,6 +229,46 @@ export class DockerSandboxes implements SandboxPort {
       }
     }
     return { id: found.Id, owner, lastUsed: this.now(), busy: 0 };
+  }
+
+  /** A warm container for this new session: its empty workspace directory becomes the session's. */
+  private async claim(workspace: string): Promise<PoolEntry | undefined> {
+    const entry = this.pool.take();
+    if (!entry) return undefined;
+    try {
+      await fs.mkdir(path.dirname(workspace), { recursive: true, mode: 0o711 });
+      // Fails when the session already has a workspace with files (a returning session): cold start.
+      await fs.rename(entry.dir, workspace);
+      return entry;
+    } catch {
+      this.pool.giveBack(entry);
+      return undefined;
+    }
+  }
+
+  private async makePoolEntry(): Promise<PoolEntry> {
+    const poolId = randomUUID();
+    const dir = this.poolDir(poolId);
+    await ensureWorkspace(dir, this.uid, this.gid);
+    const name = `clawfleet-${this.o.namespace ? `${this.o.namespace}-` : ''}pool-${poolId}`;
+    const labels = { [LABEL.sandbox]: '1', [LABEL.namespace]: this.o.namespace, [LABEL.runner]: this.o.runnerId, [LABEL.pool]: poolId };
+    const { id } = await this.o.docker.createContainer(
+      containerOptions(this.o.policy, { name, image: this.o.image, labels, workspaceSource: dir }),
+    );
+    const container = this.o.docker.getContainer(id);
+    const problems = policyViolations(this.o.policy, await container.inspect(), dir);
+    if (problems.length > 0) {
+      await this.remove(id, labels);
+      throw new SandboxError(`a warm sandbox broke the policy: ${problems.join('; ')}`);
+    }
+    await container.start();
+    const helper = this.o.execMode === 'exec' ? undefined : HelperChannel.start(this.o.docker, container, this.o.policy.user);
+    helper?.catch(() => {});
+    return { id, dir, helper };
+  }
+
+  private poolDir(poolId: string) {
+    return path.join(this.o.workspaceRoot, this.o.namespace || '_', '_pool', poolId);
   }
 
   private async create(owner: SandboxOwner, workspace: string): Promise<Docker.ContainerInfo> {
@@ -262,13 +326,16 @@ export class DockerSandboxes implements SandboxPort {
       .catch(() => this.stop(id));
   }
 
-  private async remove(id: string) {
+  private async remove(id: string, labels: Record<string, string> = {}) {
     await this.o.docker
       .getContainer(id)
       .remove({ force: true, v: true })
       .catch((error: unknown) => {
         if (!isStatus(error, 404) && !isStatus(error, 409)) this.o.log?.('removing a sandbox failed', { id, error: String(error) });
       });
+    // An unclaimed warm container's own directory (a claimed one was renamed to its session's).
+    const poolId = labels[LABEL.pool];
+    if (poolId && POOL_ID.test(poolId)) await fs.rm(this.poolDir(poolId), { recursive: true, force: true });
   }
 
   private toolError(error: unknown): Error {

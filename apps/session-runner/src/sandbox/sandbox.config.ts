@@ -14,6 +14,8 @@ export const SandboxConfig = z.object({
     .default(hostname().slice(0, 63) || 'runner'),
   /** A container unused this long is stopped; stopped this long, removed (its workspace stays). */
   SANDBOX_IDLE_MS: z.coerce.number().int().min(1_000).default(300_000),
+  /** Pre-started containers per runner that make a new session's first tool call fast. */
+  SANDBOX_WARM_POOL: z.coerce.number().int().min(0).max(32).default(0),
   SANDBOX_MAX_PER_RUNNER: z.coerce.number().int().min(1).default(64),
   /** Running sandboxes of one tenant on the engine. */
   SANDBOX_MAX_PER_TENANT: z.coerce.number().int().min(1).default(16),

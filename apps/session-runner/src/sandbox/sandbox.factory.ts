@@ -25,6 +25,7 @@ export function sandboxesFromConfig(
     maxPerRunner: config.SANDBOX_MAX_PER_RUNNER,
     maxPerTenant: config.SANDBOX_MAX_PER_TENANT,
     execMode: config.SANDBOX_EXEC,
+    warmPool: config.SANDBOX_WARM_POOL,
     log,
   });
 }

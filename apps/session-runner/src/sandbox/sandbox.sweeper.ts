@@ -4,7 +4,7 @@ import { RUNNER_CONFIG, type RunnerConfig } from '../config';
 import { SANDBOXES } from './sandbox.tokens';
 import type { SandboxPort } from './sandbox.port';
 
-/** Stops idle sandboxes and removes long-stopped ones, every half idle period (at most a minute). */
+/** Stops idle sandboxes, removes long-stopped ones and refills the warm pool, every half idle period (at most a minute). */
 @Injectable()
 export class SandboxSweeper implements OnModuleInit, OnApplicationShutdown {
   private timer?: NodeJS.Timeout;
@@ -20,6 +20,7 @@ export class SandboxSweeper implements OnModuleInit, OnApplicationShutdown {
     const every = Math.min(60_000, Math.max(500, this.config.SANDBOX_IDLE_MS / 2));
     this.timer = setInterval(() => void this.sweep(), every);
     this.timer.unref();
+    void this.sweep(); // fills the warm pool at once
   }
 
   private async sweep() {
