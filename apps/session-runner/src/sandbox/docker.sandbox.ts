@@ -188,6 +188,8 @@ export class DockerSandboxes implements SandboxPort {
   private forget(owner: SandboxOwner, pending: Promise<Live>) {
     const key = this.key(owner);
     if (this.live.get(key) === pending) this.live.delete(key);
+    // Its helper goes with it: the next lookup starts a fresh one.
+    void pending.then((live) => live.helper?.then((h) => h.close())).catch(() => {});
   }
 
   private acquire(owner: SandboxOwner): Promise<Live> {
