@@ -1,9 +1,11 @@
 #!/usr/bin/env node
 // `npm start [-- --fake-model] [-- --no-chat]`: install if needed, start NATS/PostgreSQL, build, run the
-// six apps (logs in .clawfleet/logs/) and chat with the default agent in the terminal.
+// six apps (logs in .clawfleet/logs/, sandbox workspaces in .clawfleet/workspaces/; Docker and the sandbox
+// image when it can) and chat with the default agent in the terminal.
 import fs from 'node:fs';
 import path from 'node:path';
 import { ensureServices } from './services.mjs';
+import { ensureSandboxImage } from './sandbox-image.mjs';
 import { installIfNeeded } from './install.mjs';
 import {
   APPS,
@@ -96,6 +98,17 @@ try {
 } catch (e) {
   await fail(`services are not available:\n${e.message}`);
 }
+// The agent's tools run in a Docker container per session: without an engine or the image the
+// platform still starts, and those tools answer that the sandbox is not available.
+try {
+  await ensureServices({ docker: true, nats: false, database: null });
+  await ensureSandboxImage();
+} catch (e) {
+  say(`sandbox tools will not work: ${e.message}`);
+}
+env.SANDBOX_WORKSPACE_ROOT ??= path.join(ROOT, '.clawfleet', 'workspaces');
+env.SANDBOX_WARM_POOL ??= '2';
+await checkpoint();
 say('building (tsc -b tsconfig.build.json)');
 await build();
 const missing = APPS.map(({ name }) => path.join('apps', name, 'dist', 'main.js')).filter(

@@ -1,7 +1,8 @@
 #!/usr/bin/env node
-// `npm test [-- <jest args>]`: install if needed, make sure NATS/PostgreSQL (and with
-// CLAWFLEET_TEST_DOCKER=1 Docker) are up, build (e2e specs start the apps from apps/*/dist), run jest.
+// `npm test [-- <jest args>]`: install if needed, make sure NATS, PostgreSQL and Docker are up and the
+// sandbox image exists (built once per machine), build (e2e specs start the apps from apps/*/dist), run jest.
 import { ensureServices } from './services.mjs';
+import { ensureSandboxImage } from './sandbox-image.mjs';
 import { installIfNeeded } from './install.mjs';
 import { build, run, say } from './lib/common.mjs';
 
@@ -10,7 +11,8 @@ const phase = (name) => say(`${name} (${((Date.now() - t0) / 1000).toFixed(1)} s
 
 await installIfNeeded();
 try {
-  await ensureServices({ docker: process.env.CLAWFLEET_TEST_DOCKER === '1' });
+  await ensureServices({ docker: true });
+  await ensureSandboxImage();
 } catch (e) {
   say(`services are not available:\n${e.message}`);
   process.exit(1);

@@ -5,11 +5,16 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { RUNNER_CONFIG, type RunnerConfig } from './config';
 import { llmFromConfig } from './llm/provider.factory';
 import { runnerMigrations } from './migrations';
+import { sandboxesFromConfig } from './sandbox/sandbox.factory';
+import { SandboxSweeper } from './sandbox/sandbox.sweeper';
+import { SANDBOXES } from './sandbox/sandbox.tokens';
+import type { SandboxPort } from './sandbox/sandbox.port';
 import { SessionExecutor } from './session/session.executor';
 import { SessionStore } from './session/session.store';
 import { createTurnEffects, TURN_EFFECTS } from './session/turn.effects';
 import { TurnConsumer } from './session/turn.consumer';
 import { builtinTools } from './tools/builtin.tools';
+import { sandboxTools } from './tools/sandbox.tools';
 import { ToolBox } from './tools/tool.port';
 import { OutboxRelayService } from './work/outbox-relay.service';
 import { ParkedSessions } from './work/parked-sessions';
@@ -26,16 +31,24 @@ export class AppModule {
       providers: [
         { provide: RUNNER_CONFIG, useValue: config },
         TokenBudgets,
+        { provide: SANDBOXES, useFactory: () => sandboxesFromConfig(config) },
+        SandboxSweeper,
         {
           provide: TURN_EFFECTS,
-          inject: [TokenBudgets, PinoLogger],
-          useFactory: (budgets: TokenBudgets, logger: PinoLogger) =>
+          inject: [TokenBudgets, PinoLogger, SANDBOXES],
+          useFactory: (budgets: TokenBudgets, logger: PinoLogger, sandboxes: SandboxPort) =>
             createTurnEffects({
               warn: (fields, message) => logger.warn(fields, message),
               budgets,
               reserveOutputTokens: config.TOKEN_RESERVE_OUTPUT,
               llm,
-              tools: new ToolBox(builtinTools(systemClock)),
+              tools: new ToolBox([
+                ...builtinTools(systemClock),
+                ...sandboxTools(sandboxes, {
+                  bashMaxTimeoutMs: config.SANDBOX_BASH_TIMEOUT_MS,
+                  maxOutputBytes: config.SANDBOX_MAX_OUTPUT_BYTES,
+                }),
+              ]),
               model: config.MODEL_NAME,
               instructions: config.AGENT_INSTRUCTIONS,
               maxRounds: config.TURN_MAX_ROUNDS,

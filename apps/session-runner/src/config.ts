@@ -1,11 +1,14 @@
 import { BaseConfig } from '@clawfleet/platform';
 import { z } from 'zod';
 import { LlmConfig, llmConfigured } from './llm/llm.config';
+import { SandboxConfig } from './sandbox/sandbox.config';
 import { QUEUE_MODES } from './session/session.decider';
 
 export const RunnerConfig = BaseConfig.extend({
   // MODEL_BASE_URL/API_KEY/NAME/TIMEOUT_MS/MAX_RETRIES, MODEL_CHAIN (failover), OPENAI_*, ANTHROPIC_*
   ...LlmConfig.shape,
+  // SANDBOX_*: the container per session the workspace tools run in
+  ...SandboxConfig.shape,
   PORT: z.coerce.number().int().min(0).max(65535).default(8082),
   AGENT_INSTRUCTIONS: z.string().default('You are a helpful assistant. Answer concisely.'),
   /** Model calls allowed in one turn; a warning is given to the model at 80%. */

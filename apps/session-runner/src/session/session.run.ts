@@ -262,6 +262,7 @@ export class SessionRun {
   private toolContext(state: RunningState, call: ToolCall, signal: AbortSignal) {
     return {
       tenantId: this.tenantId,
+      agentId: state.agentId,
       sessionId: state.sessionId,
       turnId: state.turn.turnId,
       toolCallId: call.id,

@@ -4,6 +4,8 @@ import type { ToolSpec } from '../llm/llm.port';
 
 export interface ToolContext {
   readonly tenantId: string;
+  /** The session's agent (labels its sandbox). */
+  readonly agentId?: string;
   readonly sessionId: string;
   readonly turnId: string;
   readonly toolCallId: string;

@@ -1,0 +1,351 @@
+import type Docker from 'dockerode';
+import { randomUUID } from 'node:crypto';
+import fs from 'node:fs/promises';
+import path from 'node:path';
+import { dockerExec } from './docker-exec';
+import { HelperChannel } from './helper-channel';
+import { containerOptions, policyViolations, type SandboxPolicy } from './policy';
+import { SandboxError, type ExecRequest, type ExecResult, type SandboxOwner, type SandboxPort } from './sandbox.port';
+import { WarmPool, type PoolEntry } from './warm-pool';
+import { checkOwner, ensureWorkspace, workspacePath } from './workspace';
+
+export const LABEL = {
+  sandbox: 'clawfleet.sandbox',
+  namespace: 'clawfleet.namespace',
+  tenant: 'clawfleet.tenant',
+  agent: 'clawfleet.agent',
+  session: 'clawfleet.session',
+  runner: 'clawfleet.runner',
+  /** A warm-pool container: its pool id (its directory under <root>/<namespace>/_pool/). */
+  pool: 'clawfleet.pool',
+} as const;
+
+const POOL_ID = /^[0-9a-f-]{36}$/;
+
+export interface DockerSandboxOptions {
+  readonly docker: Docker;
+  readonly image: string;
+  readonly policy: SandboxPolicy;
+  /** Host directory (on the engine's host) under which session workspaces live. */
+  readonly workspaceRoot: string;
+  /** Separates deployments and test runs sharing one engine (the bus namespace). */
+  readonly namespace: string;
+  /** A stable name of this runner (its host or pod name): it reaps what it left behind. */
+  readonly runnerId: string;
+  /** A container unused this long is stopped; a stopped one this long is removed. */
+  readonly idleMs: number;
+  readonly maxPerRunner: number;
+  readonly maxPerTenant: number;
+  /** `helper`: one long-lived process per container runs every call; `exec`: one docker exec per call. */
+  readonly execMode?: 'helper' | 'exec';
+  /** Pre-started containers waiting for new sessions (0: none). */
+  readonly warmPool?: number;
+  readonly log?: (message: string, fields?: Record<string, unknown>) => void;
+  readonly now?: () => number;
+}
+
+interface Live {
+  readonly id: string;
+  readonly owner: SandboxOwner;
+  lastUsed: number;
+  busy: number;
+  helper?: Promise<HelperChannel>;
+}
+
+const OUT_OF_PIDS =
+  'the sandbox ran out of processes (its pids limit) and was restarted: every process in it was stopped, files are kept';
+
+const isStatus = (error: unknown, code: number) => (error as { statusCode?: number }).statusCode === code;
+
+/** One hardened container per session on one Docker engine that every runner reaches. */
+export class DockerSandboxes implements SandboxPort {
+  private readonly live = new Map<string, Promise<Live>>();
+  private readonly uid: number;
+  private readonly gid: number;
+  private readonly now: () => number;
+  private readonly pool: WarmPool;
+
+  constructor(private readonly o: DockerSandboxOptions) {
+    [this.uid, this.gid] = o.policy.user.split(':').map(Number) as [number, number];
+    this.now = o.now ?? Date.now;
+    this.pool = new WarmPool(o.warmPool ?? 0, () => this.makePoolEntry(), o.log);
+  }
+
+  async exec(owner: SandboxOwner, request: ExecRequest): Promise<ExecResult> {
+    checkOwner(owner);
+    for (let attempt = 0; ; attempt++) {
+      const pending = this.acquire(owner);
+      const live = await pending;
+      live.busy++;
+      let result: ExecResult;
+      try {
+        result = await this.run(live, request);
+      } catch (error) {
+        // Removed or stopped behind our back (a sweep, an operator): once more with a fresh lookup.
+        this.forget(owner, pending);
+        if (/EAGAIN/.test(String((error as Error).message))) {
+          await this.kill(live.id);
+          throw new SandboxError(OUT_OF_PIDS);
+        }
+        if (attempt > 0 || !(isStatus(error, 404) || isStatus(error, 409))) throw this.toolError(error);
+        continue;
+      } finally {
+        live.busy--;
+        live.lastUsed = this.now();
+      }
+      const outOfPids = result.exitCode !== null && result.exitCode >= 125 && /fork system call failed|Resource temporarily unavailable/.test(result.stderr);
+      if (result.timedOut || outOfPids) {
+        // A process group kill can miss what forks meanwhile (a fork bomb): killing the container
+        // ends its whole PID namespace. Files stay; the next call starts it again.
+        this.forget(owner, pending);
+        await this.kill(live.id);
+      }
+      if (outOfPids)
+        throw new SandboxError(OUT_OF_PIDS);
+      return result;
+    }
+  }
+
+  /** Through the container's helper (started on first use, again after it died), or one exec. */
+  private async run(live: Live, request: ExecRequest): Promise<ExecResult> {
+    const container = this.o.docker.getContainer(live.id);
+    if (this.o.execMode === 'exec') return dockerExec(this.o.docker, container, this.o.policy.user, request);
+    let helper = await live.helper?.catch(() => undefined);
+    if (!helper || helper.dead) {
+      live.helper = HelperChannel.start(this.o.docker, container, this.o.policy.user);
+      helper = await live.helper;
+    }
+    return helper.exec(request);
+  }
+
+  /** The container ids of a session (for tests and operators). */
+  async containersOf(owner: SandboxOwner): Promise<Docker.ContainerInfo[]> {
+    return this.list({ [LABEL.session]: owner.sessionId, [LABEL.tenant]: owner.tenantId });
+  }
+
+  async release(owner: SandboxOwner): Promise<void> {
+    checkOwner(owner);
+    const pending = this.live.get(this.key(owner));
+    this.live.delete(this.key(owner));
+    const live = await pending?.catch(() => null);
+    if (live) await this.remove(live.id); // a claimed warm container carries no session label
+    for (const c of await this.containersOf(owner)) await this.remove(c.Id);
+  }
+
+  async sweep(): Promise<void> {
+    const now = this.now();
+    for (const [key, pending] of this.live) {
+      const live = await pending.catch(() => null);
+      if (live && live.busy === 0 && now - live.lastUsed >= this.o.idleMs && this.live.get(key) === pending) {
+        this.live.delete(key);
+        await this.stop(live.id);
+      }
+    }
+    const ours = this.pool.ids();
+    for (const pending of this.live.values()) {
+      const live = await pending.catch(() => null);
+      if (live) ours.add(live.id);
+    }
+    for (const c of await this.list({})) {
+      if (ours.has(c.Id)) continue;
+      if (c.State === 'running') {
+        // Left running by an earlier life of this runner: nobody here uses it now.
+        if (c.Labels[LABEL.runner] === this.o.runnerId) await this.stop(c.Id);
+        continue;
+      }
+      const info = await this.o.docker.getContainer(c.Id).inspect().catch(() => null);
+      const since = Date.parse(info?.State.FinishedAt ?? '') || c.Created * 1000;
+      // A stopped container holds nothing (the workspace is on the host): any runner may remove it.
+      if (info && !info.State.Running && now - since >= this.o.idleMs) await this.remove(c.Id, c.Labels);
+    }
+    await this.pool.fill();
+  }
+
+  /** Starts the warm pool's containers (the sweep keeps it full). */
+  warmUp(): Promise<void> {
+    return this.pool.fill();
+  }
+
+  /** Removes every container of this namespace (tests, and `close({ removeAll })` in dev). */
+  async removeAll(): Promise<void> {
+    await this.close();
+    for (const c of await this.list({})) await this.remove(c.Id, c.Labels);
+  }
+
+  /** Forgets the containers (they stay, for this runner's next life or another runner to adopt). */
+  async close(): Promise<void> {
+    for (const entry of this.pool.drain()) (await entry.helper?.catch(() => null))?.close();
+    const lives = [...this.live.values()];
+    this.live.clear();
+    for (const pending of lives) {
+      const live = await pending.catch(() => null);
+      (await live?.helper?.catch(() => null))?.close();
+    }
+  }
+
+  private key = (o: SandboxOwner) => `${o.tenantId}/${o.sessionId}`;
+
+  private forget(owner: SandboxOwner, pending: Promise<Live>) {
+    const key = this.key(owner);
+    if (this.live.get(key) === pending) this.live.delete(key);
+    // Its helper goes with it: the next lookup starts a fresh one.
+    void pending.then((live) => live.helper?.then((h) => h.close())).catch(() => {});
+  }
+
+  private acquire(owner: SandboxOwner): Promise<Live> {
+    const key = this.key(owner);
+    let pending = this.live.get(key);
+    if (!pending) {
+      pending = this.start(owner);
+      this.live.set(key, pending);
+      pending.catch(() => this.live.get(key) === pending && this.live.delete(key));
+    }
+    return pending;
+  }
+
+  /** Adopts the session's container (any runner's: the lease says who may run) or creates one. */
+  private async start(owner: SandboxOwner): Promise<Live> {
+    const workspace = workspacePath(this.o.workspaceRoot, this.o.namespace, owner);
+    let [found] = await this.containersOf(owner);
+    if (!found) {
+      await this.checkCaps(owner);
+      const claimed = await this.claim(workspace);
+      if (claimed) return { id: claimed.id, owner, lastUsed: this.now(), busy: 0, helper: claimed.helper };
+      await ensureWorkspace(workspace, this.uid, this.gid);
+      found = await this.create(owner, workspace);
+    }
+    const container = this.o.docker.getContainer(found.Id);
+    const info = await container.inspect();
+    const problems = policyViolations(this.o.policy, info, workspace);
+    if (problems.length > 0) {
+      // Refused, never used: whatever made it so, a fresh container follows the policy.
+      this.o.log?.('sandbox container breaks the policy; removed', { container: found.Id, problems });
+      await this.remove(found.Id);
+      throw new SandboxError(`the sandbox container broke the sandbox policy (${problems.join('; ')}); it was removed, try again`);
+    }
+    if (!info.State.Running) {
+      try {
+        await container.start();
+      } catch (error) {
+        if (!isStatus(error, 304)) throw this.toolError(error);
+      }
+    }
+    return { id: found.Id, owner, lastUsed: this.now(), busy: 0 };
+  }
+
+  /** A warm container for this new session: its empty workspace directory becomes the session's. */
+  private async claim(workspace: string): Promise<PoolEntry | undefined> {
+    const entry = this.pool.take();
+    if (!entry) return undefined;
+    try {
+      await fs.mkdir(path.dirname(workspace), { recursive: true, mode: 0o711 });
+      // Fails when the session already has a workspace with files (a returning session): cold start.
+      await fs.rename(entry.dir, workspace);
+      return entry;
+    } catch {
+      this.pool.giveBack(entry);
+      return undefined;
+    }
+  }
+
+  private async makePoolEntry(): Promise<PoolEntry> {
+    const poolId = randomUUID();
+    const dir = this.poolDir(poolId);
+    await ensureWorkspace(dir, this.uid, this.gid);
+    const name = `clawfleet-${this.o.namespace ? `${this.o.namespace}-` : ''}pool-${poolId}`;
+    const labels = { [LABEL.sandbox]: '1', [LABEL.namespace]: this.o.namespace, [LABEL.runner]: this.o.runnerId, [LABEL.pool]: poolId };
+    const { id } = await this.o.docker.createContainer(
+      containerOptions(this.o.policy, { name, image: this.o.image, labels, workspaceSource: dir }),
+    );
+    const container = this.o.docker.getContainer(id);
+    const problems = policyViolations(this.o.policy, await container.inspect(), dir);
+    if (problems.length > 0) {
+      await this.remove(id, labels);
+      throw new SandboxError(`a warm sandbox broke the policy: ${problems.join('; ')}`);
+    }
+    await container.start();
+    const helper = this.o.execMode === 'exec' ? undefined : HelperChannel.start(this.o.docker, container, this.o.policy.user);
+    helper?.catch(() => {});
+    return { id, dir, helper };
+  }
+
+  private poolDir(poolId: string) {
+    return path.join(this.o.workspaceRoot, this.o.namespace || '_', '_pool', poolId);
+  }
+
+  private async create(owner: SandboxOwner, workspace: string): Promise<Docker.ContainerInfo> {
+    const name = `clawfleet-${this.o.namespace ? `${this.o.namespace}-` : ''}${owner.tenantId}-${owner.sessionId}`.slice(0, 200);
+    const labels = {
+      [LABEL.sandbox]: '1',
+      [LABEL.namespace]: this.o.namespace,
+      [LABEL.tenant]: owner.tenantId,
+      [LABEL.agent]: owner.agentId,
+      [LABEL.session]: owner.sessionId,
+      [LABEL.runner]: this.o.runnerId,
+    };
+    try {
+      await this.o.docker.createContainer(
+        containerOptions(this.o.policy, { name, image: this.o.image, labels, workspaceSource: workspace }),
+      );
+    } catch (error) {
+      // 409: another runner created it at the same moment; adopt that one.
+      if (!isStatus(error, 409)) throw this.toolError(error);
+    }
+    const [created] = await this.containersOf(owner);
+    if (!created) throw new SandboxError('the sandbox container vanished right after it was created');
+    return created;
+  }
+
+  private async checkCaps(owner: SandboxOwner) {
+    if (this.live.size > this.o.maxPerRunner)
+      throw new SandboxError(`this runner already runs ${this.o.maxPerRunner} sandboxes; try again later`);
+    const tenant = (await this.list({ [LABEL.tenant]: owner.tenantId })).filter((c) => c.State === 'running');
+    if (tenant.length >= this.o.maxPerTenant)
+      throw new SandboxError(`tenant ${owner.tenantId} already has ${this.o.maxPerTenant} running sandboxes; try again later`);
+  }
+
+  private list(labels: Record<string, string>): Promise<Docker.ContainerInfo[]> {
+    const all = { [LABEL.sandbox]: '1', [LABEL.namespace]: this.o.namespace, ...labels };
+    return this.o.docker.listContainers({
+      all: true,
+      filters: { label: Object.entries(all).map(([k, v]) => `${k}=${v}`) },
+    });
+  }
+
+  private async stop(id: string) {
+    await this.o.docker
+      .getContainer(id)
+      .stop({ t: 0 })
+      .catch((error: unknown) => {
+        if (!isStatus(error, 304) && !isStatus(error, 404)) this.o.log?.('stopping a sandbox failed', { id, error: String(error) });
+      });
+  }
+
+  private async kill(id: string) {
+    await this.o.docker
+      .getContainer(id)
+      .kill()
+      .catch(() => this.stop(id));
+  }
+
+  private async remove(id: string, labels: Record<string, string> = {}) {
+    await this.o.docker
+      .getContainer(id)
+      .remove({ force: true, v: true })
+      .catch((error: unknown) => {
+        if (!isStatus(error, 404) && !isStatus(error, 409)) this.o.log?.('removing a sandbox failed', { id, error: String(error) });
+      });
+    // An unclaimed warm container's own directory (a claimed one was renamed to its session's).
+    const poolId = labels[LABEL.pool];
+    if (poolId && POOL_ID.test(poolId)) await fs.rm(this.poolDir(poolId), { recursive: true, force: true });
+  }
+
+  private toolError(error: unknown): Error {
+    if (error instanceof SandboxError) return error;
+    const e = error as { code?: string; statusCode?: number; json?: { message?: string }; message?: string };
+    if (e.code === 'ENOENT' || e.code === 'ECONNREFUSED' || e.code === 'EACCES')
+      return new SandboxError('the sandbox engine (Docker) is not reachable');
+    const detail = e.json?.message ?? e.message ?? String(error);
+    return new SandboxError(`the sandbox engine refused: ${detail.slice(0, 300)}`);
+  }
+}

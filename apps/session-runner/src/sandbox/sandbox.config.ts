@@ -1,0 +1,34 @@
+import { hostname } from 'node:os';
+import { z } from 'zod';
+
+/** What configures the sandboxes (config.ts spreads it in). The engine itself: DOCKER_HOST, else the local socket. */
+export const SandboxConfig = z.object({
+  /** The image of every session's container: scripts/sandbox-image.mjs or deploy/sandbox/Dockerfile. */
+  SANDBOX_IMAGE: z.string().min(1).default('clawfleet-sandbox:latest'),
+  /** Directory on the engine's host holding one workspace per session (mounted at /workspace). */
+  SANDBOX_WORKSPACE_ROOT: z.string().startsWith('/', 'must be an absolute path').default('/var/lib/clawfleet/workspaces'),
+  /** A stable name of this runner (its pod name): it stops what an earlier run of it left running. */
+  SANDBOX_RUNNER_ID: z
+    .string()
+    .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/)
+    .default(hostname().slice(0, 63) || 'runner'),
+  /** A container unused this long is stopped; stopped this long, removed (its workspace stays). */
+  SANDBOX_IDLE_MS: z.coerce.number().int().min(1_000).default(300_000),
+  /** Pre-started containers per runner that make a new session's first tool call fast. */
+  SANDBOX_WARM_POOL: z.coerce.number().int().min(0).max(32).default(0),
+  SANDBOX_MAX_PER_RUNNER: z.coerce.number().int().min(1).default(64),
+  /** Running sandboxes of one tenant on the engine. */
+  SANDBOX_MAX_PER_TENANT: z.coerce.number().int().min(1).default(16),
+  SANDBOX_MEMORY_MB: z.coerce.number().int().min(16).default(512),
+  SANDBOX_CPUS: z.coerce.number().min(0.05).max(64).default(1),
+  SANDBOX_PIDS_LIMIT: z.coerce.number().int().min(8).default(256),
+  /** An OCI runtime for the containers, e.g. `runsc` (gVisor); empty: the engine's default. */
+  SANDBOX_RUNTIME: z.string().regex(/^[A-Za-z0-9_.-]*$/).default(''),
+  /** How calls run: `helper` (one long-lived process per container, spoken to over stdio) or `exec` (a docker exec per call). */
+  SANDBOX_EXEC: z.enum(['helper', 'exec']).default('helper'),
+  /** Longest a `bash` call may run. */
+  SANDBOX_BASH_TIMEOUT_MS: z.coerce.number().int().min(1_000).default(300_000),
+  /** Bytes of a command's stdout (and of its stderr) shown to the model. */
+  SANDBOX_MAX_OUTPUT_BYTES: z.coerce.number().int().min(1_024).default(16_384),
+});
+export type SandboxConfig = z.infer<typeof SandboxConfig>;
