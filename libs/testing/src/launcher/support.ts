@@ -10,21 +10,31 @@ export function findRepoRoot(from: string = __dirname): string {
   }
 }
 
-/**
- * A port free right now on 127.0.0.1, found by letting the kernel pick one. Another process could
- * take it before the app binds it; the kernel hands out ports in sequence, so that is rare enough.
- */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
+// Below Linux's ephemeral range (32768-60999 by default), from which the kernel takes the local port
+// of every outgoing connection: a port picked there can be taken by a connection to PostgreSQL or
+// NATS while its app restarts, and the app then fails with EADDRINUSE.
+const FIRST_PORT = 20_000;
+const LAST_PORT = 32_767;
+
+function tryListen(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
     const server = createServer();
     server.unref();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      const port = typeof address === 'object' && address ? address.port : 0;
-      server.close(() => resolve(port));
-    });
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
   });
+}
+
+/**
+ * A port free right now on 127.0.0.1, outside the kernel's ephemeral range, picked at random so
+ * that test processes running side by side rarely try the same one.
+ */
+export async function freePort(): Promise<number> {
+  for (let attempt = 0; attempt < 200; attempt++) {
+    const port = FIRST_PORT + Math.floor(Math.random() * (LAST_PORT - FIRST_PORT + 1));
+    if (await tryListen(port)) return port;
+  }
+  throw new Error(`no free port in ${FIRST_PORT}-${LAST_PORT}`);
 }
 
 /** The last `limit` lines, oldest first. */
