@@ -1,8 +1,9 @@
 import { serviceImports } from '@clawfleet/bus';
+import { provisioningEntities } from '@clawfleet/provisioning';
 import { systemClock } from '@clawfleet/platform';
 import { DynamicModule, Module } from '@nestjs/common';
+import { AgentConfigs } from './agents/agent-configs';
 import { RUNNER_CONFIG, type RunnerConfig } from './config';
-import { llmFromConfig } from './llm/provider.factory';
 import { runnerMigrations } from './migrations';
 import { SessionExecutor } from './session/session.executor';
 import { SessionStore } from './session/session.store';
@@ -17,25 +18,22 @@ import { TokenBudgets } from './work/token-budgets';
 @Module({})
 export class AppModule {
   static forRoot(config: RunnerConfig): DynamicModule {
-    const llm = llmFromConfig(config);
     return {
       module: AppModule,
-      imports: serviceImports('session-runner', config, { migrations: runnerMigrations }),
+      imports: serviceImports('session-runner', config, { migrations: runnerMigrations, entities: provisioningEntities }),
       providers: [
         { provide: RUNNER_CONFIG, useValue: config },
         TokenBudgets,
+        AgentConfigs,
         {
           provide: TURN_EFFECTS,
-          inject: [TokenBudgets],
-          useFactory: (budgets: TokenBudgets) =>
+          inject: [TokenBudgets, AgentConfigs],
+          useFactory: (budgets: TokenBudgets, agents: AgentConfigs) =>
             createTurnEffects({
               budgets,
               reserveOutputTokens: config.TOKEN_RESERVE_OUTPUT,
-              llm,
+              agents: agents.resolve,
               tools: new ToolBox(builtinTools(systemClock)),
-              model: config.MODEL_NAME,
-              instructions: config.AGENT_INSTRUCTIONS,
-              maxRounds: config.TURN_MAX_ROUNDS,
             }),
         },
         SessionStore,

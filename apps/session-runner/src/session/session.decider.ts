@@ -16,6 +16,8 @@ export interface RecordUserMessage {
   readonly source: 'user' | 'schedule' | 'api';
   readonly correlationId: string;
   readonly command?: ChatCommand;
+  /** The agent's configuration version the router saw; recorded when it is not the session's. */
+  readonly agentVersion?: number;
 }
 
 /** Record the outcome of a tool call that completed outside the runner (it suspended its turn). */
@@ -52,9 +54,15 @@ export function decide(command: SessionCommand, state: SessionState): SessionEve
           data: { model: command.command.args === 'default' ? null : command.command.args },
         });
       }
+      // The version comes before the message, so the message's turn runs with it.
+      const version = command.agentVersion;
+      const configured: SessionEvent[] =
+        version !== undefined && (state.status === 'empty' || (state.agentVersion ?? null) !== version)
+          ? [{ type: 'AgentConfigured', data: { agentId, version } }]
+          : [];
       return state.status === 'empty'
-        ? [{ type: 'SessionStarted', data: { sessionId, agentId, chat } }, ...recorded]
-        : recorded;
+        ? [{ type: 'SessionStarted', data: { sessionId, agentId, chat } }, ...configured, ...recorded]
+        : [...configured, ...recorded];
     }
     case 'RecordToolOutcome': {
       if (

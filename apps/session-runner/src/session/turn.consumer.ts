@@ -2,6 +2,7 @@ import { OnEvent } from '@clawfleet/bus';
 import { ToolCompleted, TurnRequested } from '@clawfleet/contracts';
 import { ConflictError, KeyedQueue } from '@clawfleet/platform';
 import { Inject, Injectable } from '@nestjs/common';
+import { AgentConfigs } from '../agents/agent-configs';
 import { RUNNER_CONFIG, type RunnerConfig } from '../config';
 import { decide, type SessionCommand } from './session.decider';
 import { evolve } from './session.state';
@@ -28,11 +29,12 @@ export class TurnConsumer {
     private readonly executor: SessionExecutor,
     private readonly leases: SessionLeases,
     @Inject(RUNNER_CONFIG) private readonly config: RunnerConfig,
+    private readonly agents: AgentConfigs,
   ) {}
 
   @OnEvent('session-runner', TurnRequested)
   async onTurnRequested(event: TurnRequested): Promise<void> {
-    const { sessionId, agentId, chat, turnId, seq, message, source, command } = event.data;
+    const { sessionId, agentId, agentVersion, chat, turnId, seq, message, source, command } = event.data;
     await this.record(event.tenantId, sessionId, {
       type: 'RecordUserMessage',
       sessionId,
@@ -46,9 +48,15 @@ export class TurnConsumer {
       source,
       correlationId: event.correlationId,
       command,
+      agentVersion,
     });
-    if (command?.name === 'stop' || (!command && this.config.QUEUE_MODE === 'interrupt'))
+    if (command?.name === 'stop' || (!command && (await this.queueModeOf(event.tenantId, agentId, agentVersion)) === 'interrupt'))
       this.executor.interrupt(streamIdOf(sessionId));
+  }
+
+  private async queueModeOf(tenantId: string, agentId: string, version: number | undefined) {
+    const agent = await this.agents.resolve(tenantId, agentId, version ?? null).catch(() => undefined);
+    return agent?.queueMode ?? this.config.QUEUE_MODE;
   }
 
   @OnEvent('session-runner', ToolCompleted)

@@ -8,6 +8,9 @@ export interface ToolContext {
   readonly turnId: string;
   readonly toolCallId: string;
   readonly signal?: AbortSignal;
+  /** The session's agent and its configuration version (which tools it allows). */
+  readonly agentId?: string;
+  readonly agentVersion?: number | null;
 }
 
 /** A tool that waits for something outside: the turn suspends, no process holds it. */
