@@ -29,8 +29,6 @@ export interface SessionIndex {
 }
 
 export interface RouteOptions {
-  /** The agent of chats with no binding when the tenant names none. */
-  readonly defaultAgentId: string;
   /** How long a mention keeps a mention-sticky agent engaged without another mention. */
   readonly stickyMs: number;
 }
@@ -132,7 +130,12 @@ export function route(
   const group =
     data.groups.get(groupKey(chat.channel, chat.chatId, chat.threadId)) ??
     (chat.threadId ? data.groups.get(groupKey(chat.channel, chat.chatId)) : undefined);
-  const bindings = group?.bindings ?? [fallbackBinding(data.defaultAgentId ?? options.defaultAgentId)];
+  if (!group && !data.defaultAgentId)
+    return {
+      outcome: 'refused',
+      decisions: [{ kind: 'refuse', rule: 'no-binding', reason: 'no agent is bound to this chat' }],
+    };
+  const bindings = group?.bindings ?? [fallbackBinding(data.defaultAgentId!)];
   const userId = data.identities.get(identityKey(chat.channel, sender.id));
   const addressed = parseAddressedCommand(inbound.text);
   const now = Date.parse(inbound.receivedAt);
@@ -148,13 +151,12 @@ export function route(
     const { agentId } = binding;
     const fallback = binding.id === FALLBACK_ID;
     const agent = data!.agents.get(agentId);
-    // The environment's default agent works before session-runner first seeded it.
-    if (!agent && !fallback)
-      return { kind: 'refuse', agentId, rule: 'agent', reason: `agent ${agentId} does not exist` };
+    if (!agent) return { kind: 'refuse', agentId, rule: 'agent', reason: `agent ${agentId} does not exist` };
     if (binding.senderScope === 'known' && !userId) return { kind: 'ignore', agentId, rule: 'sender-scope' };
     const sessionKey = sessionKeyOf(binding.sessionScope, chat, { userId, senderId: sender.id });
     const turnId = turnIdOf(inbound.tenantId, chat, inbound.messageId, agentId, fallback);
-    const agentVersion = agent?.currentVersion;
+    // Version 0: the environment's agent, before session-runner first seeded it (the session runs the environment's config).
+    const agentVersion = agent.currentVersion > 0 ? agent.currentVersion : undefined;
     const mentioned = mentions(inbound, agentId);
     const sticky = binding.engageMode === 'mention-sticky' && (index.stickyUntil(agentId, sessionKey) ?? 0) > now;
     const engages = addressed
@@ -172,7 +174,7 @@ export function route(
         : { kind: 'ignore', agentId, rule };
     }
     const notice = { sessionKey, turnId, ...(agentVersion !== undefined && { agentVersion }) };
-    if (agent && !agent.enabled)
+    if (!agent.enabled)
       return { kind: 'refuse', agentId, rule: 'agent-disabled', reason: `The agent ${agentId} is disabled.`, notice };
     const command = addressed?.command;
     if (command?.name === 'model' && command.args) {

@@ -9,7 +9,7 @@ import { route, type Decision } from './route';
 import { agent, binding, data, inbound, noSessions, stickyIndex, T0 } from './route.test-support';
 import { sessionKeyOf } from './session-keys';
 
-const options = { defaultAgentId: 'default', stickyMs: 600_000 };
+const options = { stickyMs: 600_000 };
 const t0 = Date.parse(T0);
 /** A text that engages a binding of each mode (the pattern is /urgent/). */
 const ENGAGING: Record<EngageMode, string> = {
@@ -219,6 +219,32 @@ describe('refusals and fallbacks', () => {
     expect(decisions).toEqual([
       expect.objectContaining({ kind: 'engage', agentId: 'default', agentVersion: 3, sessionKey: 'telegram:-100:7' }),
     ]);
+  });
+
+  it('a chat without a binding in a tenant without a default agent is refused', () => {
+    expect(route(inbound('hi'), data({ agents: [agent('bot')] }), noSessions, options)).toMatchObject({
+      outcome: 'refused',
+      decisions: [{ rule: 'no-binding' }],
+    });
+  });
+
+  it('a binding or default naming an agent that does not exist is refused with a reason', () => {
+    expect(route(inbound('hi'), data({ defaultAgentId: 'ghost' }), noSessions, options).decisions[0]).toMatchObject({
+      kind: 'refuse',
+      rule: 'agent',
+      reason: 'agent ghost does not exist',
+    });
+  });
+
+  it('the environment’s agent before it is seeded (version 0) engages without a version', () => {
+    const { decisions } = route(
+      inbound('hi'),
+      data({ defaultAgentId: 'default', agents: [agent('default', { currentVersion: 0 })] }),
+      noSessions,
+      options,
+    );
+    expect(decisions[0]).toMatchObject({ kind: 'engage', agentId: 'default' });
+    expect(decisions[0]).not.toHaveProperty('agentVersion');
   });
 
   it('a disabled agent answers with a notice, never a turn', () => {

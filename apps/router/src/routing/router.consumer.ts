@@ -60,7 +60,7 @@ export class RouterConsumer {
     data: RoutingData,
     recorded: RouteResult['outcome'] | undefined,
   ): Promise<RouteResult> {
-    const options = { defaultAgentId: this.config.DEFAULT_AGENT_ID, stickyMs: this.config.MENTION_STICKY_MS };
+    const options = { stickyMs: this.config.MENTION_STICKY_MS };
     const asked = new Set<string>();
     const first = route(inbound, data, { stickyUntil: (_agent, key) => void asked.add(key) }, options, recorded);
     if (asked.size === 0) return first;

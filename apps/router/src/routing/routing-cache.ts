@@ -64,10 +64,20 @@ export class RoutingCache implements OnModuleInit, OnApplicationShutdown {
 
   private async load(tenantId: string): Promise<RoutingData> {
     const data = await this.repository.loadRouting(tenantId);
-    // The environment's tenant routes to the environment's agent before anything is provisioned.
-    if (!data.exists && tenantId === this.config.DEFAULT_TENANT_ID)
-      return { ...data, exists: true, defaultAgentId: this.config.DEFAULT_AGENT_ID };
-    return data;
+    if (tenantId !== this.config.DEFAULT_TENANT_ID) return data;
+    // The environment's tenant routes to the environment's agent before anything is provisioned
+    // (version 0: session-runner runs it from its environment until it has seeded it).
+    const defaultAgentId = data.defaultAgentId ?? this.config.DEFAULT_AGENT_ID;
+    const agents = new Map(data.agents);
+    if (!agents.has(defaultAgentId))
+      agents.set(defaultAgentId, {
+        id: defaultAgentId,
+        name: defaultAgentId,
+        enabled: true,
+        currentVersion: 0,
+        allowedModels: [],
+      });
+    return { ...data, exists: true, defaultAgentId, agents };
   }
 }
 
