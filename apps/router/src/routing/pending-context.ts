@@ -1,3 +1,4 @@
+import { queryPrepared } from '@clawfleet/platform';
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 
@@ -32,7 +33,8 @@ export class PendingContext {
   }
 
   async take(tenantId: string, chatKey: string, agentId: string, turnId: string): Promise<ContextMessage[]> {
-    const rows: Array<{ sender: string; text: string; received_at: Date }> = await this.dataSource.query(
+    const { rows } = await queryPrepared<{ sender: string; text: string; received_at: Date }>(
+      this.dataSource,
       `UPDATE router.pending_context SET turn_id = $4
        WHERE tenant_id = $1 AND chat_key = $2 AND agent_id = $3 AND (turn_id IS NULL OR turn_id = $4)
        RETURNING sender, text, received_at`,
