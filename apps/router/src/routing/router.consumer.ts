@@ -113,6 +113,7 @@ export class RouterConsumer {
     target: { agentId: string; agentVersion?: number; sessionKey: string; turnId: string; stickyUntil?: number },
     command: ChatCommand | undefined,
     takeContext = false,
+    outcomeKey?: string,
   ): Promise<string> {
     const { tenantId } = event;
     const { chat, messageId, sender, text } = event.data;
@@ -124,6 +125,7 @@ export class RouterConsumer {
       agentId: target.agentId,
       startNewSession: command?.name === 'new',
       ...(target.stickyUntil !== undefined && { stickyUntil: new Date(target.stickyUntil) }),
+      ...(outcomeKey !== undefined && { outcomeKey }),
     });
     const context = takeContext
       ? await this.context.take(tenantId, target.sessionKey, target.agentId, target.turnId)

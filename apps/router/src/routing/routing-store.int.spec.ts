@@ -48,6 +48,21 @@ describe('SessionDirectory', () => {
     expect(await sessions.route({ ...base, agentId: 'writer', turnId: id(3), newSessionId: id(104) })).toEqual(a2);
   });
 
+  it('records the plain path’s outcome in the routing statement itself', async () => {
+    const routed = await sessions.route({
+      tenantId: 'acme',
+      chatKey: 'http:x',
+      agentId: 'bot',
+      turnId: id(7),
+      newSessionId: id(107),
+      outcomeKey: 'http:x#m7',
+    });
+    expect(await outcomes.outcomeOf('acme', 'http:x#m7')).toMatchObject({
+      outcome: 'engaged',
+      decisions: [{ kind: 'engage', agentId: 'bot', turnId: id(7), sessionId: routed.sessionId }],
+    });
+  });
+
   it('keeps a session’s stickiness, per tenant', async () => {
     const until = new Date('2030-01-01T00:00:00Z');
     await sessions.route({
@@ -86,7 +101,11 @@ describe('InboundOutcomes', () => {
       decisions: [{ turnId: id(1) }],
     });
     expect(await outcomes.outcomeOf('globex', 'http:a#m1')).toBeUndefined();
-    expect((await outcomes.list('acme')).map((o) => o.messageKey).sort()).toEqual(['http:a#m1', 'http:a#m2']);
+    expect((await outcomes.list('acme')).map((o) => o.messageKey).sort()).toEqual([
+      'http:a#m1',
+      'http:a#m2',
+      'http:x#m7',
+    ]);
     expect((await outcomes.list('acme', { outcome: 'ignored' })).map((o) => o.messageKey)).toEqual(['http:a#m2']);
     expect(await outcomes.list('globex')).toEqual([]);
   });

@@ -27,6 +27,11 @@ export class SessionDirectory {
     startNewSession?: boolean;
     /** mention-sticky: the agent answers in this session without a mention until then. */
     stickyUntil?: Date;
+    /**
+     * The plain path (one agent engaged): the message's terminal outcome is recorded by this same
+     * statement, so it costs no commit of its own.
+     */
+    outcomeKey?: string;
   }): Promise<RoutedMessage> {
     // One statement, one round trip: a routed turn keeps its session and seq; a new one takes the
     // chat's next seq (the upsert locks the chat's row, so concurrent routers of a chat take turns).
@@ -47,6 +52,13 @@ export class SessionDirectory {
        ), routed AS (
          INSERT INTO router.routed_messages (turn_id, tenant_id, session_id, seq)
          SELECT $5, $1, session_id, seq FROM claimed RETURNING seq
+       ), recorded AS (
+         INSERT INTO router.inbound_outcomes (tenant_id, message_key, outcome, decisions)
+         SELECT $1, $8::text, 'engaged', jsonb_build_array(jsonb_build_object('kind', 'engage', 'agentId', $4::text, 'turnId', $5::uuid,
+                'sessionId', COALESCE((SELECT session_id FROM existing), (SELECT session_id FROM claimed))))
+         WHERE $8::text IS NOT NULL
+         ON CONFLICT (tenant_id, message_key) DO UPDATE SET outcome = EXCLUDED.outcome, decisions = EXCLUDED.decisions, recorded_at = now()
+         WHERE router.inbound_outcomes.outcome = 'failed'
        )
        SELECT COALESCE((SELECT session_id FROM existing), (SELECT session_id FROM claimed)) AS session_id,
               COALESCE((SELECT seq FROM existing), (SELECT seq FROM routed)) AS seq`,
@@ -58,6 +70,7 @@ export class SessionDirectory {
         input.turnId,
         input.startNewSession ?? false,
         input.stickyUntil ?? null,
+        input.outcomeKey ?? null,
       ],
     );
     return { sessionId: row!.session_id, agentId: input.agentId, seq: row!.seq };
