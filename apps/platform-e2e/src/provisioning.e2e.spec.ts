@@ -84,6 +84,29 @@ describe('a group bound to two agents', () => {
   });
 });
 
+describe('an accumulating mention binding', () => {
+  it('keeps what it ignored and gives it to its next turn as context', async () => {
+    const group = await p.repo.createGroup('default', { channel: 'http', chatId: 'acc' });
+    await p.repo.bind('default', group, { agentId: 'writer', engageMode: 'mention', ignoredPolicy: 'accumulate' });
+    p.changed('default', 'binding');
+    const chat = await openChat(f.gateway, 'acc');
+    await eventually('the binding is routed', async () => {
+      const messageId = `acc-${Date.now()}`;
+      await chat.send('note: the sky is green here', messageId, { id: 'olga', displayName: 'Olga' });
+      return (await outcomeOf('default', 'acc', messageId))?.outcome === 'ignored';
+    });
+    await chat.send('@writer what colour is the sky?', 'acc-q', { id: 'olga' });
+    await chat.nextReply(15_000);
+    const users = (f.model.requests.at(-1)!.body.messages as Array<{ role: string; content: string }>).filter(
+      (m) => m.role === 'user',
+    );
+    expect(users.at(-1)!.content).toMatch(
+      /^Earlier messages in this chat, for context:\nOlga: note: the sky is green here\n[\s\S]*\n\n@writer what colour is the sky\?$/,
+    );
+    await chat.close();
+  });
+});
+
 describe('/model is gated by role', () => {
   it('refuses a member and a model the agent does not allow; records an owner’s choice', async () => {
     const chat = await openChat(f.gateway, 'duo');
