@@ -18,9 +18,11 @@ function boundaries(withTesting) {
       depConstraints: [
         { sourceTag: 'type:contracts', onlyDependOnLibsWithTags: [], allowedExternalImports: ['zod'] },
         { sourceTag: 'type:platform', onlyDependOnLibsWithTags: ['type:contracts', 'type:platform', ...testing] },
+        // The provisioning model (tables, repository, pure types): shared by router, session-runner, admin-api.
+        { sourceTag: 'type:provisioning', onlyDependOnLibsWithTags: ['type:contracts', 'type:platform', ...testing] },
         { sourceTag: 'type:testing', onlyDependOnLibsWithTags: ['type:contracts', 'type:platform'] },
-        { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:contracts', 'type:platform', ...testing] },
-        { sourceTag: 'type:e2e', onlyDependOnLibsWithTags: ['type:contracts', 'type:platform', 'type:testing'] },
+        { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:contracts', 'type:platform', 'type:provisioning', ...testing] },
+        { sourceTag: 'type:e2e', onlyDependOnLibsWithTags: ['type:contracts', 'type:platform', 'type:provisioning', 'type:testing'] },
       ],
     },
   ];

@@ -1,12 +1,21 @@
 import { openChat } from '@clawfleet/testing';
 import { startPlatform, type PlatformFixture } from './support/fixture';
+import { openProvisioning, type ProvisioningProbe } from './support/provisioning';
 
 let f: PlatformFixture;
+let provisioning: ProvisioningProbe;
 
 beforeAll(async () => {
-  f = await startPlatform({ appEnv: { 'session-runner': { MODEL_NAME: 'fake-default' } } });
+  f = await startPlatform({ appEnv: { 'session-runner': { MODEL_NAME: 'fake-default', AGENT_ALLOWED_MODELS: 'fake-large' } } });
+  // /model pins a model only for an owner or admin: the sender of chat cmd-model (its id) is the owner.
+  provisioning = await openProvisioning(f);
+  const owner = await provisioning.repo.createUser('default', 'Owner');
+  await provisioning.repo.addIdentity('default', owner, 'http', 'cmd-model');
+  await provisioning.repo.grantRole('default', owner, 'owner');
+  provisioning.changed('default', 'user', owner);
 });
 afterAll(async () => {
+  await provisioning?.close();
   await f?.stop();
 });
 afterEach(() => {

@@ -3,8 +3,17 @@ import { z } from 'zod';
 
 export const RouterConfig = BaseConfig.extend({
   PORT: z.coerce.number().int().min(0).max(65535).default(8081),
-  /** The agent a chat is bound to when no binding names another. */
+  /** The tenant that routes before anything is provisioned (the HTTP channel's HTTP_CHANNEL_TENANT). */
+  DEFAULT_TENANT_ID: z
+    .string()
+    .regex(/^[a-z0-9][a-z0-9_-]{0,62}$/)
+    .default('default'),
+  /** The agent a chat is bound to when no binding names another and the tenant names no default agent. */
   DEFAULT_AGENT_ID: z.string().min(1).max(100).default('default'),
+  /** How long a replica routes with a tenant's provisioning data before reloading it (changes also drop it at once). */
+  ROUTING_CACHE_TTL_MS: z.coerce.number().int().min(100).default(30_000),
+  /** How long a mention keeps a mention-sticky agent answering without being mentioned again. */
+  MENTION_STICKY_MS: z.coerce.number().int().min(0).default(600_000),
 });
 export type RouterConfig = z.infer<typeof RouterConfig>;
 export const ROUTER_CONFIG = Symbol('ROUTER_CONFIG');

@@ -1,9 +1,10 @@
 import { PinoLogger } from 'nestjs-pino';
 import { serviceImports } from '@clawfleet/bus';
+import { provisioningEntities } from '@clawfleet/provisioning';
 import { systemClock } from '@clawfleet/platform';
 import { DynamicModule, Module } from '@nestjs/common';
+import { AgentConfigs } from './agents/agent-configs';
 import { RUNNER_CONFIG, type RunnerConfig } from './config';
-import { llmFromConfig } from './llm/provider.factory';
 import { runnerMigrations } from './migrations';
 import { sandboxesFromConfig } from './sandbox/sandbox.factory';
 import { SandboxSweeper } from './sandbox/sandbox.sweeper';
@@ -24,24 +25,24 @@ import { TokenBudgets } from './work/token-budgets';
 @Module({})
 export class AppModule {
   static forRoot(config: RunnerConfig): DynamicModule {
-    const llm = llmFromConfig(config);
     return {
       module: AppModule,
-      imports: serviceImports('session-runner', config, { migrations: runnerMigrations }),
+      imports: serviceImports('session-runner', config, { migrations: runnerMigrations, entities: provisioningEntities }),
       providers: [
         { provide: RUNNER_CONFIG, useValue: config },
         TokenBudgets,
         { provide: SANDBOXES, useFactory: () => sandboxesFromConfig(config) },
         SandboxSweeper,
+        AgentConfigs,
         {
           provide: TURN_EFFECTS,
-          inject: [TokenBudgets, PinoLogger, SANDBOXES],
-          useFactory: (budgets: TokenBudgets, logger: PinoLogger, sandboxes: SandboxPort) =>
+          inject: [TokenBudgets, PinoLogger, SANDBOXES, AgentConfigs],
+          useFactory: (budgets: TokenBudgets, logger: PinoLogger, sandboxes: SandboxPort, agents: AgentConfigs) =>
             createTurnEffects({
               warn: (fields, message) => logger.warn(fields, message),
               budgets,
               reserveOutputTokens: config.TOKEN_RESERVE_OUTPUT,
-              llm,
+              agents: agents.resolve,
               tools: new ToolBox([
                 ...builtinTools(systemClock),
                 ...sandboxTools(sandboxes, {
@@ -49,9 +50,6 @@ export class AppModule {
                   maxOutputBytes: config.SANDBOX_MAX_OUTPUT_BYTES,
                 }),
               ]),
-              model: config.MODEL_NAME,
-              instructions: config.AGENT_INSTRUCTIONS,
-              maxRounds: config.TURN_MAX_ROUNDS,
             }),
         },
         SessionStore,

@@ -11,6 +11,14 @@ export const RunnerConfig = BaseConfig.extend({
   ...SandboxConfig.shape,
   PORT: z.coerce.number().int().min(0).max(65535).default(8082),
   AGENT_INSTRUCTIONS: z.string().default('You are a helpful assistant. Answer concisely.'),
+  /** The tenant and agent seeded from this environment on first start (and run for sessions without a version). */
+  DEFAULT_TENANT_ID: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,62}$/).default('default'),
+  DEFAULT_AGENT_ID: z.string().regex(/^[A-Za-z0-9_-]{1,100}$/).default('default'),
+  /** Models `/model <name>` may pin for the seeded agent (owners and admins only), comma-separated. */
+  AGENT_ALLOWED_MODELS: z
+    .string()
+    .default('')
+    .transform((text) => text.split(',').map((m) => m.trim()).filter(Boolean)),
   /** Model calls allowed in one turn; a warning is given to the model at 80%. */
   TURN_MAX_ROUNDS: z.coerce.number().int().min(1).max(200).default(16),
   /** Messages that arrive while a turn runs: followup | collect | steer | interrupt (see session.decider.ts). */

@@ -1,4 +1,4 @@
-import { DatabaseModule, HealthModule, loggingModule, type BaseConfig, type MigrationClass } from '@clawfleet/platform';
+import { DatabaseModule, HealthModule, loggingModule, type BaseConfig, type DatabaseOptions, type MigrationClass } from '@clawfleet/platform';
 import { BusModule, topologyOptionsOf } from './bus.module';
 
 /**
@@ -8,7 +8,7 @@ import { BusModule, topologyOptionsOf } from './bus.module';
 export function serviceImports(
   service: string,
   config: BaseConfig,
-  options: { migrations?: readonly MigrationClass[]; concurrency?: number } = {},
+  options: { migrations?: readonly MigrationClass[]; entities?: DatabaseOptions['entities']; concurrency?: number } = {},
 ) {
   return [
     loggingModule(service, config.LOG_LEVEL),
@@ -21,6 +21,7 @@ export function serviceImports(
             poolSize: config.DB_POOL_SIZE,
             applicationName: service,
             migrations: options.migrations,
+            entities: options.entities,
             migrateOnBoot: config.DB_MIGRATE_ON_BOOT,
           }),
         ]

@@ -56,6 +56,7 @@ const sampleData: Record<EventType, Record<string, unknown>> = {
     kind: 'notice',
   },
   'turn.progressed': { sessionId: SESSION, turnId: TURN, chat, text: 'half an ans' },
+  'provisioning.changed': { kind: 'agent' },
 };
 
 const definitions = Object.values(Events);
@@ -138,10 +139,14 @@ describe('event definitions', () => {
         expect(accepts(type, withDataAt(type, ['chat', 'chatId'], chatId))).toBe(false);
       });
 
-      it('rejects an unknown channel and a threadId with a dot', () => {
+      it('rejects an unknown channel; takes every channel to come and a Slack thread_ts', () => {
         expect(accepts(type, withDataAt(type, ['chat', 'channel'], 'irc'))).toBe(false);
-        expect(accepts(type, withDataAt(type, ['chat'], { ...chat, threadId: 't.1' }))).toBe(false);
+        for (const channel of ['telegram', 'slack', 'openai'])
+          expect(accepts(type, withDataAt(type, ['chat', 'channel'], channel))).toBe(true);
+        expect(accepts(type, withDataAt(type, ['chat'], { ...chat, threadId: '1712345678.123456' }))).toBe(true);
         expect(accepts(type, withDataAt(type, ['chat'], { ...chat, threadId: 't-1' }))).toBe(true);
+        expect(accepts(type, withDataAt(type, ['chat'], { ...chat, threadId: 't*1' }))).toBe(false);
+        expect(accepts(type, withDataAt(type, ['chat'], { ...chat, threadId: 't 1' }))).toBe(false);
       });
     }
   });
@@ -333,5 +338,13 @@ describe('partitionOf', () => {
   it('keys a chat by channel, chat and thread', () => {
     expect(chatKey({ channel: 'slack', chatId: 'C1' })).toBe('slack:C1');
     expect(chatKey({ channel: 'slack', chatId: 'C1', threadId: '17.2' })).toBe('slack:C1:17.2');
+  });
+
+  it('keeps keys apart when ids contain the separator', () => {
+    const a = chatKey({ channel: 'telegram', chatId: 'a:b', threadId: 'c' });
+    const b = chatKey({ channel: 'telegram', chatId: 'a', threadId: 'b:c' });
+    const c = chatKey({ channel: 'telegram', chatId: 'a:b:c' });
+    expect(new Set([a, b, c]).size).toBe(3);
+    expect(a).toBe('telegram:a%3Ab:c');
   });
 });

@@ -7,7 +7,8 @@ export const MAX_MESSAGE_CHARS = 32_000;
 /** Longest reply text one outbound message may carry, in characters; delivery splits per channel. */
 export const MAX_REPLY_CHARS = 200_000;
 
-export const Channel = z.enum(['http', 'cli', 'telegram', 'slack']);
+/** Every channel a message may come from or go to, including the ones still to be built. */
+export const Channel = z.enum(['http', 'cli', 'telegram', 'slack', 'openai']);
 export type Channel = z.infer<typeof Channel>;
 
 /** A subject-safe identifier (no `.`, `*`, `>` or white space). */
@@ -15,12 +16,17 @@ const Token = (what: string, max = 128) =>
   z.string().regex(new RegExp(`^[A-Za-z0-9_:-]{1,${max}}$`), `${what} must be 1-${max} of [A-Za-z0-9_:-]`);
 
 export const ChatId = Token('chatId');
+/**
+ * A thread within a chat: a Telegram topic id, a Slack `thread_ts` (`1712345678.123456`). Never part
+ * of a subject (only of the chat key, which escapes it), so `.` is allowed here.
+ */
+export const ThreadId = z.string().regex(/^[A-Za-z0-9_.:-]{1,128}$/, 'threadId must be 1-128 of [A-Za-z0-9_.:-]');
 
 /** Where a conversation happens: a chat (and thread) on one channel. */
 export const ChatRef = z.object({
   channel: Channel,
   chatId: ChatId,
-  threadId: Token('threadId').optional(),
+  threadId: ThreadId.optional(),
 });
 export type ChatRef = z.infer<typeof ChatRef>;
 
@@ -58,12 +64,17 @@ export const InboundReceived = defineEvent(
     sender: Sender,
     text: MessageText,
     receivedAt: z.iso.datetime({ offset: true }),
+    /** Whom the message addresses, as the channel reports it (a bot's username, an agent's handle). */
+    mentions: z.array(z.string().min(1).max(100)).max(50).optional(),
   }),
 );
 export type InboundReceived = EventOf<typeof InboundReceived>;
 
-/** Chat commands every agent understands; the router recognises them, session-runner carries them out. */
-export const ChatCommandName = z.enum(['new', 'stop', 'continue', 'status', 'model', 'help', 'unknown']);
+/**
+ * Chat commands every agent understands; the router recognises them, session-runner carries them out.
+ * `refused`: a command the router did not allow (its `args` is the reason, which the session sends as a notice).
+ */
+export const ChatCommandName = z.enum(['new', 'stop', 'continue', 'status', 'model', 'help', 'unknown', 'refused']);
 export type ChatCommandName = z.infer<typeof ChatCommandName>;
 export const ChatCommand = z.object({ name: ChatCommandName, args: StorableText(200, 'command arguments') });
 export type ChatCommand = z.infer<typeof ChatCommand>;
@@ -75,6 +86,11 @@ export const TurnRequested = defineEvent(
   z.object({
     sessionId: z.uuid(),
     agentId: z.string().min(1).max(100),
+    /**
+     * The agent's configuration version in force when the message was routed; the session records it
+     * (`AgentConfigured`) before the message, so the turn runs with it. Absent: the version the session has.
+     */
+    agentVersion: z.number().int().positive().optional(),
     /** Derived from the inbound message, so a repeated message asks for the same turn. */
     turnId: z.uuid(),
     /** 1, 2, 3 ... per session, assigned by the router: the order turns are recorded in. */
@@ -187,6 +203,22 @@ export const TurnProgressed = defineEvent(
 );
 export type TurnProgressed = EventOf<typeof TurnProgressed>;
 
+/**
+ * Provisioning data of a tenant changed (an agent, a binding, a user, a role ...): routers and runners
+ * drop what they cached of it. Ephemeral (core NATS): caches also expire on their own, so a lost one
+ * only delays the change.
+ */
+export const ProvisioningChanged = defineEvent(
+  'provisioning.changed',
+  1,
+  z.object({
+    kind: z.enum(['tenant', 'agent', 'channel', 'group', 'binding', 'user', 'role', 'relationship']),
+    /** The id of what changed, when one thing did. */
+    id: z.string().max(200).optional(),
+  }),
+);
+export type ProvisioningChanged = EventOf<typeof ProvisioningChanged>;
+
 /** Every event on the bus, by type. */
 export const Events = {
   [InboundReceived.type]: InboundReceived,
@@ -199,6 +231,7 @@ export const Events = {
   [DeliveryFailed.type]: DeliveryFailed,
   [HttpReplyPosted.type]: HttpReplyPosted,
   [TurnProgressed.type]: TurnProgressed,
+  [ProvisioningChanged.type]: ProvisioningChanged,
 } as const;
 export type EventType = keyof typeof Events;
 export type AnyEvent = EventOf<(typeof Events)[EventType]>;

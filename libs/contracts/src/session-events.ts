@@ -21,6 +21,11 @@ export type ToolOutcome =
 
 export type SessionEvent =
   | { type: 'SessionStarted'; data: { sessionId: string; agentId: string; chat: ChatRef } }
+  /**
+   * The agent configuration version the session's next turns run with (immutable once provisioned),
+   * recorded before the message that first saw it: a replay uses the same instructions and models.
+   */
+  | { type: 'AgentConfigured'; data: { agentId: string; version: number } }
   | {
       type: 'UserMessageAdded';
       data: {

@@ -100,8 +100,16 @@ export function partitionOf(key: string, partitions: number): number {
   return (hash >>> 0) % partitions;
 }
 
+/** `%`, `:` and `/` of a chat key part, percent-encoded: the separators stay unambiguous. */
+export const escapeKeyPart = (part: string): string => part.replace(/[%:/]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`);
+
+/**
+ * `channel:chatId[:threadId]`, each part escaped, so `a:b` + thread `c` never equals `a` + thread `b:c`.
+ * Ids without `%`, `:` or `/` (every id before threads could hold them) keep the key they had.
+ */
 export function chatKey(chat: { channel: Channel; chatId: string; threadId?: string }): string {
-  return chat.threadId ? `${chat.channel}:${chat.chatId}:${chat.threadId}` : `${chat.channel}:${chat.chatId}`;
+  const base = `${chat.channel}:${escapeKeyPart(chat.chatId)}`;
+  return chat.threadId ? `${base}:${escapeKeyPart(chat.threadId)}` : base;
 }
 
 export function topology(namespace = '', options: TopologyOptions = {}) {
@@ -119,6 +127,8 @@ export function topology(namespace = '', options: TopologyOptions = {}) {
     /** One mailbox per channel and chat: an http and a cli chat with the same id never share one. */
     httpMailbox: (channel: MailboxChannel, tenantId: string, chatId: string) =>
       s(`mailbox.${channel}.${tenantId}.${chatId}`),
+    /** Core NATS only (no stream): a tenant's provisioning data changed; caches drop it. */
+    provisioningChanged: (tenantId: string) => s(`provisioning.changed.${tenantId}`),
     /** Core NATS only (no stream): a reply's text while it is written. */
     progress: (channel: Channel, tenantId: string, chatId: string) => s(`progress.${channel}.${tenantId}.${chatId}`),
     /** The dead-letter subject of a message that was on `subject`. */

@@ -17,10 +17,16 @@ const NAMES: Record<string, ChatCommandName> = {
  * `/etc/hosts is missing`) → undefined: an ordinary message for the agent.
  */
 export function parseChatCommand(text: string): ChatCommand | undefined {
-  const match = /^\/([a-z_]{1,32})(?:@[A-Za-z0-9_]{1,64})?(?:\s+([\s\S]*))?$/i.exec(text.trim());
+  return parseAddressedCommand(text)?.command;
+}
+
+/** The command and, for `/new@support`, whom it addresses (`support`). */
+export function parseAddressedCommand(text: string): { command: ChatCommand; target?: string } | undefined {
+  const match = /^\/([a-z_]{1,32})(?:@([A-Za-z0-9_-]{1,100}))?(?:\s+([\s\S]*))?$/i.exec(text.trim());
   if (!match) return undefined;
-  const [, word, rest = ''] = match;
+  const [, word, target, rest = ''] = match;
   if (rest.includes('\n') || rest.length > 200) return undefined;
   const name = NAMES[word.toLowerCase()];
-  return name ? { name, args: rest.trim() } : { name: 'unknown', args: `/${word}` };
+  const command: ChatCommand = name ? { name, args: rest.trim() } : { name: 'unknown', args: `/${word}` };
+  return target ? { command, target } : { command };
 }

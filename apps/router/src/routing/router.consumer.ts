@@ -1,51 +1,157 @@
-import { Bus, causedBy, makeEnvelope, OnEvent } from '@clawfleet/bus';
-import { chatKey, InboundReceived, TurnRequested } from '@clawfleet/contracts';
-import { deriveId, uuidV7Ids } from '@clawfleet/platform';
+import { Bus, causedBy, makeEnvelope, OnEvent, type MessageContext } from '@clawfleet/bus';
+import { InboundReceived, MAX_MESSAGE_CHARS, TurnRequested, type ChatCommand } from '@clawfleet/contracts';
+import { DomainError, uuidV7Ids } from '@clawfleet/platform';
+import type { RoutingData } from '@clawfleet/provisioning';
 import { Inject, Injectable } from '@nestjs/common';
 import { ROUTER_CONFIG, type RouterConfig } from '../config';
-import { parseChatCommand } from './chat-commands';
+import { InboundOutcomes, messageKeyOf, type OutcomeDecision } from './inbound-outcomes';
+import { PendingContext, withContext } from './pending-context';
+import { route, type Decision, type Inbound, type RouteResult } from './route';
+import { RoutingCache } from './routing-cache';
 import { SessionDirectory } from './session-directory';
 
-/** Turns an accepted message into a turn request for the chat's session, in the chat's order. */
+/**
+ * Routes each accepted message: loads the tenant's routing data (cached), decides with the pure
+ * `route`, carries the decisions out (a turn request per engaged agent, a notice for a refusal, the
+ * message kept for an accumulating agent) and records the message's terminal outcome last.
+ */
 @Injectable()
 export class RouterConsumer {
   constructor(
     private readonly bus: Bus,
     private readonly sessions: SessionDirectory,
+    private readonly cache: RoutingCache,
+    private readonly outcomes: InboundOutcomes,
+    private readonly context: PendingContext,
     @Inject(ROUTER_CONFIG) private readonly config: RouterConfig,
   ) {}
 
   @OnEvent('router', InboundReceived)
-  async onInbound(event: InboundReceived): Promise<void> {
+  async onInbound(event: InboundReceived, delivery?: MessageContext): Promise<void> {
+    const { tenantId } = event;
+    const inbound: Inbound = { tenantId, ...event.data };
+    const messageKey = messageKeyOf(event.data.chat, event.data.messageId);
+    // Only a redelivery can have an outcome already: the first delivery does not look.
+    const recorded =
+      (delivery?.deliveryCount ?? 1) > 1 ? (await this.outcomes.outcomeOf(tenantId, messageKey))?.outcome : undefined;
+    try {
+      const result = await this.decide(
+        inbound,
+        await this.cache.get(tenantId),
+        recorded === 'failed' ? undefined : recorded,
+      );
+      if (result.decisions.length === 0) return;
+      const done: OutcomeDecision[] = [];
+      for (const decision of result.decisions) done.push(await this.carryOut(event, decision));
+      await this.outcomes.record(tenantId, messageKey, result.outcome, done);
+    } catch (error) {
+      // A message that can never be routed still gets an outcome; transient errors are retried by the bus.
+      if (error instanceof DomainError && !error.retryable)
+        await this.outcomes.record(tenantId, messageKey, 'failed', [
+          { kind: 'fail', reason: error.message.slice(0, 500) },
+        ]);
+      throw error;
+    }
+  }
+
+  /** Routes; when a mention-sticky binding asked about its session, loads that and routes again. */
+  private async decide(
+    inbound: Inbound,
+    data: RoutingData,
+    recorded: RouteResult['outcome'] | undefined,
+  ): Promise<RouteResult> {
+    const options = { stickyMs: this.config.MENTION_STICKY_MS };
+    const asked = new Set<string>();
+    const first = route(inbound, data, { stickyUntil: (_agent, key) => void asked.add(key) }, options, recorded);
+    if (asked.size === 0) return first;
+    const sticky = await this.sessions.stickiness(inbound.tenantId, [...asked]);
+    return route(inbound, data, { stickyUntil: (agent, key) => sticky.get(`${agent}|${key}`) }, options, recorded);
+  }
+
+  private async carryOut(event: InboundReceived, decision: Decision): Promise<OutcomeDecision> {
+    switch (decision.kind) {
+      case 'engage': {
+        const { agentId, turnId } = decision;
+        const sessionId = await this.request(event, decision, decision.command, decision.withContext);
+        return { kind: 'engage', agentId, turnId, sessionId };
+      }
+      case 'refuse': {
+        const { agentId, rule, reason, notice } = decision;
+        if (!notice || !agentId) return { kind: 'refuse', agentId, rule, reason };
+        // Told in the agent's session, in its order, like a command's answer.
+        const sessionId = await this.request(
+          event,
+          { agentId, ...notice },
+          { name: 'refused', args: reason.slice(0, 200) },
+        );
+        return { kind: 'refuse', agentId, rule, reason, turnId: notice.turnId, sessionId };
+      }
+      case 'ignore': {
+        const { agentId, rule, accumulate } = decision;
+        if (accumulate && agentId) {
+          const { chat, messageId, sender, text, receivedAt } = event.data;
+          await this.context.keep({
+            tenantId: event.tenantId,
+            chatKey: accumulate.sessionKey,
+            agentId,
+            messageKey: messageKeyOf(chat, messageId),
+            sender: sender.displayName ?? sender.id,
+            text,
+            receivedAt,
+          });
+        }
+        return { kind: 'ignore', agentId, rule };
+      }
+      default:
+        return decision satisfies never;
+    }
+  }
+
+  /** Records the turn in the agent's session and publishes its request; returns the session. */
+  private async request(
+    event: InboundReceived,
+    target: { agentId: string; agentVersion?: number; sessionKey: string; turnId: string; stickyUntil?: number },
+    command: ChatCommand | undefined,
+    takeContext = false,
+    outcomeKey?: string,
+  ): Promise<string> {
+    const { tenantId } = event;
     const { chat, messageId, sender, text } = event.data;
-    const key = chatKey(chat);
-    // The turn id is derived from the message, so every redelivery asks for the same turn.
-    const turnId = deriveId('turn', event.tenantId, key, messageId);
-    const command = parseChatCommand(text);
     const routed = await this.sessions.route({
-      tenantId: event.tenantId,
-      chatKey: key,
-      turnId,
+      tenantId,
+      chatKey: target.sessionKey,
+      turnId: target.turnId,
       newSessionId: uuidV7Ids.next(),
-      agentId: this.config.DEFAULT_AGENT_ID,
+      agentId: target.agentId,
       startNewSession: command?.name === 'new',
+      ...(target.stickyUntil !== undefined && { stickyUntil: new Date(target.stickyUntil) }),
+      ...(outcomeKey !== undefined && { outcomeKey }),
     });
+    const context = takeContext
+      ? await this.context.take(tenantId, target.sessionKey, target.agentId, target.turnId)
+      : [];
     const request = makeEnvelope(TurnRequested, {
       ...causedBy(event),
-      id: turnId,
+      id: target.turnId,
       data: {
         sessionId: routed.sessionId,
-        agentId: routed.agentId,
-        turnId,
+        agentId: target.agentId,
+        ...(target.agentVersion !== undefined && { agentVersion: target.agentVersion }),
+        turnId: target.turnId,
         seq: routed.seq,
         chat,
-        message: { messageId, text, sender },
+        message: { messageId, text: withContext(context, text, MAX_MESSAGE_CHARS), sender },
         source: 'user',
         ...(command && { command }),
       },
     });
     // Published after the routing commit and before the ack: a crash in between redelivers the
     // inbound message, which routes to the same turn and republishes it (deduplicated by turn id).
-    await this.bus.publisher.publish(TurnRequested, this.bus.topology.subjects.turnRequested(event.tenantId, routed.sessionId), request);
+    await this.bus.publisher.publish(
+      TurnRequested,
+      this.bus.topology.subjects.turnRequested(tenantId, routed.sessionId),
+      request,
+    );
+    return routed.sessionId;
   }
 }

@@ -21,6 +21,8 @@ export interface RecordUserMessage {
    * they were skipped, with a notice, and then this one. Without it a gap is a `MessageGap`.
    */
   readonly skipMissing?: boolean;
+  /** The agent's configuration version the router saw; recorded when it is not the session's. */
+  readonly agentVersion?: number;
 }
 
 /** A message arrived before its predecessor was recorded: retried until it is, or the gap is settled. */
@@ -80,9 +82,15 @@ export function decide(command: SessionCommand, state: SessionState): SessionEve
           data: { model: command.command.args === 'default' ? null : command.command.args },
         });
       }
+      // The version comes before the message, so the message's turn runs with it.
+      const version = command.agentVersion;
+      const configured: SessionEvent[] =
+        version !== undefined && (state.status === 'empty' || (state.agentVersion ?? null) !== version)
+          ? [{ type: 'AgentConfigured', data: { agentId, version } }]
+          : [];
       return state.status === 'empty'
-        ? [{ type: 'SessionStarted', data: { sessionId, agentId, chat } }, ...skipped, ...recorded]
-        : [...skipped, ...recorded];
+        ? [{ type: 'SessionStarted', data: { sessionId, agentId, chat } }, ...configured, ...skipped, ...recorded]
+        : [...configured, ...skipped, ...recorded];
     }
     case 'RecordToolOutcome': {
       if (

@@ -459,3 +459,34 @@ describe('next step', () => {
     expect(() => step(started, turnStarted)).toThrow(/TurnStarted cannot follow/);
   });
 });
+
+describe('agent configuration versions', () => {
+  const configured = (version: number): SessionEvent => ({ type: 'AgentConfigured', data: { agentId: 'default', version } });
+
+  it('a new session records the version its first message was routed with, before the message', () => {
+    given()
+      .when({ ...record(1), agentVersion: 3 })
+      .then([started, configured(3), message(1)]);
+  });
+
+  it('a message routed with a new version records it before the message; its turn runs with it', () => {
+    const { state } = given(started, configured(3), message(1));
+    given(started, configured(3), message(1))
+      .when({ ...record(2), agentVersion: 4 })
+      .then([configured(4), message(2)]);
+    expect([configured(4)].reduce(evolve, state)).toMatchObject({ agentVersion: 4 });
+  });
+
+  it('the same version, or none, records nothing more', () => {
+    given(started, configured(3), message(1)).when({ ...record(2), agentVersion: 3 }).then([message(2)]);
+    given(started, configured(3), message(1)).when(record(2)).then([message(2)]);
+  });
+
+  it('a refused command is told as a notice, in the message order', () => {
+    const state = [
+      started,
+      { type: 'CommandReceived', data: { turnId: 't', seq: 1, messageId: 'm1', command: { name: 'refused', args: 'Only an owner may.' }, correlationId: 'c' } },
+    ].reduce<SessionState>((s, e) => evolve(s, e as SessionEvent), initialState);
+    expect(state).toMatchObject({ notices: [{ kind: 'text', text: 'Only an owner may.' }] });
+  });
+});

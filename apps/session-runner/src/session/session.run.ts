@@ -17,7 +17,7 @@ import { cancelTurn, completeTurn, failTurn, sendNotice, statusText, suspendTurn
 export class LeaseLost extends Error {}
 
 /** What intake appends to a session whose turn is running. */
-const INTAKE_EVENTS = new Set(['UserMessageAdded', 'CommandReceived', 'ModelChanged', 'MessagesSkipped']);
+const INTAKE_EVENTS = new Set(['UserMessageAdded', 'CommandReceived', 'ModelChanged', 'MessagesSkipped', 'AgentConfigured']);
 
 type Outcome = { events: SessionEvent[]; outbox: OutboxMessage[] };
 
@@ -46,7 +46,9 @@ export class SessionRun {
   private outbox: OutboxMessage[] = [];
   /** The session was given up with the last append: nothing more may be written. */
   private settled = false;
-  private readonly limits: Parameters<typeof nextStep>[1];
+  private limits: Parameters<typeof nextStep>[1];
+  /** The agent version `limits` are of (undefined: not read yet). */
+  private limitsVersion?: number | null;
   private readonly tenantId: string;
   private readonly streamId: string;
 
@@ -75,6 +77,7 @@ export class SessionRun {
         if (!this.settled) await this.deps.leases.abandon(this.session, this.deps.owner);
         return;
       }
+      await this.refreshLimits();
       const step = nextStep(this.state, this.limits);
       if (step.kind === 'wait') {
         await this.flush();
@@ -148,7 +151,8 @@ export class SessionRun {
       case 'notify': {
         const active = this.state as Exclude<SessionState, { status: 'empty' }>;
         const { notice } = step;
-        const text = notice.kind === 'status' ? statusText(active, effects.defaultModel) : notice.text;
+        const defaultModel = notice.kind === 'status' ? await effects.defaultModelOf(tenantId, active).catch(() => 'unavailable') : '';
+        const text = notice.kind === 'status' ? statusText(active, defaultModel) : notice.text;
         return this.commit(sendNotice(active, tenantId, bus.topology, notice, text));
       }
       case 'compact': {
@@ -262,12 +266,29 @@ export class SessionRun {
   private toolContext(state: RunningState, call: ToolCall, signal: AbortSignal) {
     return {
       tenantId: this.tenantId,
-      agentId: state.agentId,
       sessionId: state.sessionId,
       turnId: state.turn.turnId,
       toolCallId: call.id,
       signal,
+      agentId: state.agentId,
+      agentVersion: state.agentVersion ?? null,
     };
+  }
+
+  /**
+   * Rounds and queue mode come from the session's agent version. One that cannot be loaded keeps the
+   * runner's defaults: its model call then fails the turn with the reason.
+   */
+  private async refreshLimits(): Promise<void> {
+    if (this.state.status === 'empty') return;
+    const version = this.state.agentVersion ?? null;
+    if (version === this.limitsVersion) return;
+    try {
+      this.limits = { ...this.limits, ...(await this.deps.effects.limitsOf(this.tenantId, this.state)) };
+    } catch {
+      // see above
+    }
+    this.limitsVersion = version;
   }
 
   /** A signal for one model or tool call: shutdown, or an interrupt of this session. */

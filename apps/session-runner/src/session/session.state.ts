@@ -42,6 +42,11 @@ export const HELP =
 interface Base {
   readonly sessionId: string;
   readonly agentId: string;
+  /**
+   * The agent configuration version the session runs with (`AgentConfigured`); null (or absent in a
+   * snapshot from before versions): the runner's environment configuration.
+   */
+  readonly agentVersion?: number | null;
   readonly chat: ChatRef;
   /** The seq of the last user message recorded: the next one must be lastSeq + 1. */
   readonly lastSeq: number;
@@ -117,6 +122,7 @@ export function evolve(state: SessionState, recorded: RecordedEvent<SessionEvent
       status: 'idle',
       sessionId,
       agentId,
+      agentVersion: null,
       chat,
       lastSeq: 0,
       outboundSeq: 0,
@@ -173,6 +179,8 @@ export function evolve(state: SessionState, recorded: RecordedEvent<SessionEvent
           return notice(HELP);
         case 'unknown':
           return notice(`Unknown command ${command.args}. ${HELP}`);
+        case 'refused':
+          return notice(command.args);
         default:
           return command.name satisfies never;
       }
@@ -195,6 +203,8 @@ export function evolve(state: SessionState, recorded: RecordedEvent<SessionEvent
       const { toSeq, turnId, messageId, correlationId, text } = event.data;
       return { ...state, lastSeq: toSeq, notices: [...state.notices, { turnId, messageId, correlationId, kind: 'text', text }] };
     }
+    case 'AgentConfigured':
+      return { ...state, agentVersion: event.data.version };
     case 'NoticeSent':
       return { ...state, notices: state.notices.slice(1), outboundSeq: event.data.outboundSeq };
     case 'TurnCancelled': {

@@ -3,6 +3,7 @@ import { ToolCompleted, TurnRequested } from '@clawfleet/contracts';
 import { ConflictError, KeyedQueue } from '@clawfleet/platform';
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { PinoLogger } from 'nestjs-pino';
+import { AgentConfigs } from '../agents/agent-configs';
 import { RUNNER_CONFIG, type RunnerConfig } from '../config';
 import { decide, MessageGap, type RecordUserMessage, type SessionCommand } from './session.decider';
 import { evolve, type SessionState } from './session.state';
@@ -38,6 +39,7 @@ export class TurnConsumer implements OnApplicationBootstrap, OnApplicationShutdo
     private readonly executor: SessionExecutor,
     private readonly leases: SessionLeases,
     @Inject(RUNNER_CONFIG) private readonly config: RunnerConfig,
+    private readonly agents: AgentConfigs,
     private readonly logger: PinoLogger,
   ) {
     logger.setContext('intake');
@@ -56,7 +58,7 @@ export class TurnConsumer implements OnApplicationBootstrap, OnApplicationShutdo
 
   @OnEvent('session-runner', TurnRequested)
   async onTurnRequested(event: TurnRequested): Promise<void> {
-    const { sessionId, agentId, chat, turnId, seq, message, source, command } = event.data;
+    const { sessionId, agentId, agentVersion, chat, turnId, seq, message, source, command } = event.data;
     const record: RecordUserMessage = {
       type: 'RecordUserMessage',
       sessionId,
@@ -70,6 +72,7 @@ export class TurnConsumer implements OnApplicationBootstrap, OnApplicationShutdo
       source,
       correlationId: event.correlationId,
       command,
+      agentVersion,
     };
     try {
       await this.record(event.tenantId, sessionId, record);
@@ -78,8 +81,13 @@ export class TurnConsumer implements OnApplicationBootstrap, OnApplicationShutdo
       if (error instanceof MessageGap) this.waiting.park(this.refOf(event.tenantId, sessionId), record, Date.now());
       throw error;
     }
-    if (command?.name === 'stop' || (!command && this.config.QUEUE_MODE === 'interrupt'))
+    if (command?.name === 'stop' || (!command && (await this.queueModeOf(event.tenantId, agentId, agentVersion)) === 'interrupt'))
       this.executor.interrupt(streamIdOf(sessionId));
+  }
+
+  private async queueModeOf(tenantId: string, agentId: string, version: number | undefined) {
+    const agent = await this.agents.resolve(tenantId, agentId, version ?? null).catch(() => undefined);
+    return agent?.queueMode ?? this.config.QUEUE_MODE;
   }
 
   @OnEvent('session-runner', ToolCompleted)

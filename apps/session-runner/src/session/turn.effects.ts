@@ -1,5 +1,6 @@
 import type { ToolCall, ToolOutcome } from '@clawfleet/contracts';
-import { ModelError, type LlmProvider, type ModelResponse } from '../llm/llm.port';
+import type { AgentResolver, AgentRuntime } from '../agents/agent-runtime';
+import { ModelError, type ModelResponse } from '../llm/llm.port';
 import type { Suspension, ToolBox, ToolContext } from '../tools/tool.port';
 import { sanitizeResponse, sanitizeToolResult, type SanitizedResponse } from './sanitize';
 import { historyTokens, type SessionState } from './session.state';
@@ -7,7 +8,7 @@ import { historyTokens, type SessionState } from './session.state';
 /** Token budgets shared by the replicas: a model call is made only with tokens reserved for it. */
 export interface BudgetPort {
   reserve(
-    scope: { tenantId: string; agentId: string },
+    scope: { tenantId: string; agentId: string; agentTokensPerMonth?: number },
     tokens: number,
   ): Promise<{ granted: true; id: string | null } | { granted: false; reason: string }>;
   settle(reservationId: string | null, usedTokens: number): Promise<void>;
@@ -21,11 +22,10 @@ export interface TurnEffectsDeps {
   readonly budgets: BudgetPort;
   /** Output tokens reserved per call on top of the prompt's estimate. */
   readonly reserveOutputTokens: number;
-  readonly llm: LlmProvider;
+  /** The configuration of a session's agent version: instructions, model chain, tools, limits. */
+  readonly agents: AgentResolver;
+  /** Every tool the runner has; an agent may allow fewer. */
   readonly tools: ToolBox;
-  readonly model: string;
-  readonly instructions: string;
-  readonly maxRounds: number;
   /** Where a failed model call's full error and a sanitised response are logged (warn). */
   readonly warn?: (fields: Record<string, unknown>, message: string) => void;
 }
@@ -43,9 +43,15 @@ const SUMMARIZE =
 
 /** The side effects of a turn, as plain functions: the executor imports only their types. */
 export function createTurnEffects(deps: TurnEffectsDeps) {
+  const agentOf = (tenantId: string, state: { agentId: string; agentVersion?: number | null }) =>
+    deps.agents(tenantId, state.agentId, state.agentVersion ?? null);
+  const toolSpecs = (agent: AgentRuntime) =>
+    agent.toolsAllowed === null ? deps.tools.specs : deps.tools.specs.filter((t) => agent.toolsAllowed!.includes(t.name));
+
   /** One model call within the budget: reserved before, settled with the real usage after. */
   async function complete(
     tenantId: string,
+    agent: AgentRuntime,
     state: RunningState,
     request: { instructions: string; history: RunningState['history']; tools: ToolBox['specs']; notes: string[] },
     signal?: AbortSignal,
@@ -55,15 +61,15 @@ export function createTurnEffects(deps: TurnEffectsDeps) {
     const onDelta = onText && ((delta: string) => onText((soFar += delta)));
     const prompt = { ...state, history: request.history };
     const reservation = await deps.budgets.reserve(
-      { tenantId, agentId: state.agentId },
+      { tenantId, agentId: state.agentId, ...(agent.tokenBudgetPerMonth > 0 && { agentTokensPerMonth: agent.tokenBudgetPerMonth }) },
       estimateTokens(prompt, request.instructions, request.tools) + deps.reserveOutputTokens,
     );
     if (!reservation.granted) throw new ModelError(reservation.reason, false, 'budget-exhausted');
     let used = 0;
     const started = performance.now();
     try {
-      const response = await deps.llm.complete({
-        model: state.model ?? deps.model,
+      const response = await agent.llm.complete({
+        model: state.model ?? agent.defaultModel,
         ...(state.model && { pinnedModel: state.model }),
         ...request,
         signal,
@@ -89,48 +95,68 @@ export function createTurnEffects(deps: TurnEffectsDeps) {
   }
 
   return {
-    defaultModel: deps.model,
+    /** The model a session runs when it pinned none: its agent version's first. */
+    async defaultModelOf(tenantId: string, state: { agentId: string; agentVersion?: number | null }): Promise<string> {
+      return (await agentOf(tenantId, state)).defaultModel;
+    },
+
+    /** The agent's limits the planner needs (rounds, queue mode), for a session's version. */
+    async limitsOf(tenantId: string, state: { agentId: string; agentVersion?: number | null }) {
+      const agent = await agentOf(tenantId, state);
+      return { maxRounds: agent.maxRounds, queueMode: agent.queueMode };
+    },
 
     /** `onText`: the answer's text so far, while the model writes it (the provider then streams). */
-    callModel(
+    async callModel(
       tenantId: string,
       state: RunningState,
       round: number,
       signal?: AbortSignal,
       onText?: (text: string) => void,
     ) {
+      const agent = await agentOf(tenantId, state);
       const notes: string[] = [];
-      const left = deps.maxRounds - round;
-      if (round >= Math.ceil(deps.maxRounds * 0.8)) {
+      const left = agent.maxRounds - round;
+      if (round >= Math.ceil(agent.maxRounds * 0.8)) {
         notes.push(
           left === 0
             ? 'This is your last model call in this turn: give your final answer now, without calling tools.'
             : `You have ${left} more model call(s) in this turn. Wrap up and give a final answer soon.`,
         );
       }
-      const tools = left === 0 ? [] : deps.tools.specs;
+      const tools = left === 0 ? [] : toolSpecs(agent);
       return complete(
         tenantId,
+        agent,
         state,
-        { instructions: deps.instructions, history: state.history, tools, notes },
+        { instructions: agent.instructions, history: state.history, tools, notes },
         signal,
         onText,
       );
     },
 
     /** Summarizes the first `items` of the history, which end before a user message (complete exchanges). */
-    summarize(tenantId: string, state: RunningState, items: number, signal?: AbortSignal) {
+    async summarize(tenantId: string, state: RunningState, items: number, signal?: AbortSignal) {
       const history = state.history.slice(0, items);
       return complete(
         tenantId,
+        await agentOf(tenantId, state),
         state,
         { instructions: SUMMARIZE, history, tools: [], notes: ['Summarize the conversation above now.'] },
         signal,
       );
     },
 
-    /** A tool's result, made storable (binary output, echoed NULs) before anything records it. */
+    /**
+     * A tool the session's agent does not allow goes back to the model as an error, never runs; a
+     * tool's result is made storable (binary output, echoed NULs) before anything records it.
+     */
     async runTool(call: ToolCall, context: ToolContext): Promise<ToolOutcome | Suspension> {
+      if (context.agentId !== undefined) {
+        const agent = await agentOf(context.tenantId, { agentId: context.agentId, agentVersion: context.agentVersion });
+        if (agent.toolsAllowed !== null && !agent.toolsAllowed.includes(call.name))
+          return { status: 'error', content: `The tool "${call.name}" is not available to this agent.` };
+      }
       return sanitizeToolResult(await deps.tools.run(call, context));
     },
 

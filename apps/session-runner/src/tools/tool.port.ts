@@ -4,12 +4,13 @@ import type { ToolSpec } from '../llm/llm.port';
 
 export interface ToolContext {
   readonly tenantId: string;
-  /** The session's agent (labels its sandbox). */
-  readonly agentId?: string;
   readonly sessionId: string;
   readonly turnId: string;
   readonly toolCallId: string;
   readonly signal?: AbortSignal;
+  /** The session's agent (labels its sandbox) and its configuration version (which tools it allows). */
+  readonly agentId?: string;
+  readonly agentVersion?: number | null;
 }
 
 /** A tool that waits for something outside: the turn suspends, no process holds it. */

@@ -6,6 +6,8 @@ import { RUNNER_CONFIG, type RunnerConfig } from '../config';
 export interface BudgetScope {
   readonly tenantId: string;
   readonly agentId: string;
+  /** The agent's own monthly limit (its configuration), in place of TOKEN_BUDGET_PER_AGENT. */
+  readonly agentTokensPerMonth?: number;
 }
 
 export type Reservation = { readonly granted: true; readonly id: string | null } | { readonly granted: false; readonly reason: string };
@@ -27,7 +29,7 @@ export class TokenBudgets {
   private limits(scope: BudgetScope): Array<{ scope: 'tenant' | 'agent'; key: string; limit: number }> {
     const all = [
       { scope: 'tenant' as const, key: scope.tenantId, limit: this.config.TOKEN_BUDGET_PER_TENANT },
-      { scope: 'agent' as const, key: `${scope.tenantId}/${scope.agentId}`, limit: this.config.TOKEN_BUDGET_PER_AGENT },
+      { scope: 'agent' as const, key: `${scope.tenantId}/${scope.agentId}`, limit: scope.agentTokensPerMonth ?? this.config.TOKEN_BUDGET_PER_AGENT },
     ];
     return all.filter((b) => b.limit > 0);
   }

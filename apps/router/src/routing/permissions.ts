@@ -1,0 +1,32 @@
+import type { AgentSummary, Role, RoleGrant } from '@clawfleet/provisioning';
+
+const RANK: Record<Role, number> = { member: 1, admin: 2, owner: 3 };
+
+/** The strongest role a user has for an agent: a role for the tenant holds for each of its agents. */
+export function roleFor(grants: readonly RoleGrant[] | undefined, agentId: string): Role | undefined {
+  let best: Role | undefined;
+  for (const g of grants ?? []) {
+    if (g.agentId !== null && g.agentId !== agentId) continue;
+    if (!best || RANK[g.role] > RANK[best]) best = g.role;
+  }
+  return best;
+}
+
+/**
+ * Whether `/model <name>` may pin `name`: owners and admins only (the model runs on the operator's
+ * key), and only a model the agent allows. `default` (back to the agent's chain) needs the role only.
+ * Returns the refusal's text, or undefined when allowed.
+ */
+export function modelChangeRefusal(
+  role: Role | undefined,
+  agent: Pick<AgentSummary, 'allowedModels'> | undefined,
+  name: string,
+): string | undefined {
+  if (role !== 'owner' && role !== 'admin') return 'Only an owner or admin of this agent may change its model.';
+  if (name === 'default') return undefined;
+  const allowed = agent?.allowedModels ?? [];
+  if (allowed.includes(name)) return undefined;
+  return allowed.length > 0
+    ? `The model ${name} is not allowed for this agent. Allowed: ${allowed.join(', ')}.`
+    : "This agent's model cannot be changed.";
+}

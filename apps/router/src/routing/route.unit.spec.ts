@@ -1,0 +1,318 @@
+import {
+  ENGAGE_MODES,
+  IGNORED_POLICIES,
+  SENDER_SCOPES,
+  SESSION_SCOPES,
+  type EngageMode,
+} from '@clawfleet/provisioning';
+import { route, type Decision } from './route';
+import { agent, binding, data, inbound, noSessions, stickyIndex, T0 } from './route.test-support';
+import { sessionKeyOf } from './session-keys';
+
+const options = { stickyMs: 600_000 };
+const t0 = Date.parse(T0);
+/** A text that engages a binding of each mode (the pattern is /urgent/). */
+const ENGAGING: Record<EngageMode, string> = {
+  always: 'hello',
+  pattern: 'this is URGENT',
+  mention: 'hi @bot',
+  'mention-sticky': 'hi @bot',
+};
+const known = [['alice', 'user-alice']] as Array<[string, string]>;
+
+describe('route: every engage mode × sender scope × ignored policy × session scope', () => {
+  const combos = ENGAGE_MODES.flatMap((engageMode) =>
+    SENDER_SCOPES.flatMap((senderScope) =>
+      IGNORED_POLICIES.flatMap((ignoredPolicy) =>
+        SESSION_SCOPES.map((sessionScope) => ({ engageMode, senderScope, ignoredPolicy, sessionScope })),
+      ),
+    ),
+  );
+
+  describe.each(combos)('$engageMode / $senderScope / $ignoredPolicy / $sessionScope', (combo) => {
+    const b = binding('bot', { ...combo, pattern: combo.engageMode === 'pattern' ? 'urgent' : null });
+    const routing = (identities: Array<[string, string]>) =>
+      data({ agents: [agent('bot')], groups: [{ chatId: '-100', bindings: [b] }], identities });
+    const keyFor = (userId?: string) =>
+      sessionKeyOf(combo.sessionScope, inbound('x').chat, { userId, senderId: 'alice' });
+
+    it('engages on a message its mode answers, from a known sender, in the scope’s session', () => {
+      const { outcome, decisions } = route(inbound(ENGAGING[combo.engageMode]), routing(known), noSessions, options);
+      expect(outcome).toBe('engaged');
+      expect(decisions).toEqual([
+        expect.objectContaining({
+          kind: 'engage',
+          agentId: 'bot',
+          agentVersion: 1,
+          sessionKey: keyFor('user-alice'),
+          ...(combo.engageMode === 'mention-sticky' && { stickyUntil: t0 + options.stickyMs }),
+          ...(combo.ignoredPolicy === 'accumulate' && { withContext: true }),
+        }),
+      ]);
+    });
+
+    it(`from an unknown sender: ${combo.senderScope === 'known' ? 'ignored (sender-scope)' : 'engaged too'}`, () => {
+      const result = route(inbound(ENGAGING[combo.engageMode]), routing([]), noSessions, options);
+      const engaged = expect.objectContaining({ kind: 'engage', sessionKey: keyFor(undefined) });
+      const expected =
+        combo.senderScope === 'known'
+          ? { outcome: 'ignored', decisions: [{ kind: 'ignore', agentId: 'bot', rule: 'sender-scope' }] }
+          : { outcome: 'engaged', decisions: [engaged] };
+      expect(result).toEqual(expected);
+    });
+
+    if (combo.engageMode !== 'always') {
+      it(`ignores a message its mode does not answer, and ${combo.ignoredPolicy === 'accumulate' ? 'keeps it as context' : 'drops it'}`, () => {
+        const { outcome, decisions } = route(inbound('just chatting'), routing(known), noSessions, options);
+        expect(outcome).toBe('ignored');
+        const rule = `engage-mode:${combo.engageMode}`;
+        expect(decisions).toEqual([
+          combo.ignoredPolicy === 'accumulate'
+            ? { kind: 'ignore', agentId: 'bot', rule, accumulate: { sessionKey: keyFor('user-alice') } }
+            : { kind: 'ignore', agentId: 'bot', rule },
+        ]);
+      });
+    }
+  });
+});
+
+describe('session scopes', () => {
+  const chat = { channel: 'slack' as const, chatId: 'C1', threadId: '1712345678.123456' };
+  it('shared ignores the thread, per-thread keeps it, per-user adds the user', () => {
+    expect(sessionKeyOf('shared', chat, { senderId: 'U1' })).toBe('slack:C1');
+    expect(sessionKeyOf('per-thread', chat, { senderId: 'U1' })).toBe('slack:C1:1712345678.123456');
+    expect(sessionKeyOf('per-user', chat, { senderId: 'U1' })).toBe('slack:C1/s%3AU1');
+    expect(sessionKeyOf('per-user', chat, { userId: 'u-9', senderId: 'U1' })).toBe('slack:C1/u%3Au-9');
+  });
+});
+
+describe('mention-sticky', () => {
+  const routing = data({
+    agents: [agent('bot')],
+    groups: [{ chatId: '-100', bindings: [binding('bot', { engageMode: 'mention-sticky' })] }],
+  });
+  const key = 'telegram:-100';
+
+  it('goes on answering without a mention until the stickiness expires, each answer extending it', () => {
+    const during = route(inbound('and another thing'), routing, stickyIndex({ [`bot|${key}`]: t0 + 1 }), options);
+    expect(during.decisions).toEqual([expect.objectContaining({ kind: 'engage', stickyUntil: t0 + options.stickyMs })]);
+  });
+
+  it('stops at expiry: an unmentioned message is ignored again', () => {
+    const after = route(inbound('and another thing'), routing, stickyIndex({ [`bot|${key}`]: t0 }), options);
+    expect(after).toEqual({
+      outcome: 'ignored',
+      decisions: [{ kind: 'ignore', agentId: 'bot', rule: 'engage-mode:mention-sticky' }],
+    });
+  });
+
+  it('a mention of another agent does not count, nor an e-mail address', () => {
+    expect(route(inbound('hi @botany'), routing, noSessions, options).outcome).toBe('ignored');
+    expect(route(inbound('mail me at x@bot'), routing, noSessions, options).outcome).toBe('ignored');
+    expect(route(inbound('hey', { mentions: ['@Bot'] }), routing, noSessions, options).outcome).toBe('engaged');
+  });
+});
+
+describe('fan-out', () => {
+  const routing = data({
+    agents: [agent('writer'), agent('critic')],
+    groups: [{ chatId: '-100', bindings: [binding('writer'), binding('critic', { engageMode: 'mention' })] }],
+  });
+
+  it('engages every agent the message addresses, each in its own session and turn', () => {
+    const { decisions } = route(inbound('draft this, @critic please review'), routing, noSessions, options);
+    const engaged = decisions.filter((d): d is Extract<Decision, { kind: 'engage' }> => d.kind === 'engage');
+    expect(engaged.map((d) => d.agentId)).toEqual(['writer', 'critic']);
+    expect(new Set(engaged.map((d) => d.turnId)).size).toBe(2);
+  });
+
+  it('engages only the always-agent when the other is not mentioned', () => {
+    const { outcome, decisions } = route(inbound('draft this'), routing, noSessions, options);
+    expect(outcome).toBe('engaged');
+    expect(decisions.map((d) => d.kind)).toEqual(['engage', 'ignore']);
+  });
+});
+
+describe('commands', () => {
+  const routing = data({
+    agents: [agent('bot', { allowedModels: ['gpt-4.1'] }), agent('other')],
+    groups: [
+      {
+        chatId: '-100',
+        bindings: [binding('bot', { engageMode: 'mention' }), binding('other', { engageMode: 'mention' })],
+      },
+    ],
+    identities: [
+      ['alice', 'u-alice'],
+      ['bob', 'u-bob'],
+      ['carol', 'u-carol'],
+    ],
+    roles: [
+      { userId: 'u-alice', role: 'owner', agentId: null },
+      { userId: 'u-bob', role: 'member', agentId: null },
+      { userId: 'u-carol', role: 'admin', agentId: 'other' },
+    ],
+  });
+  const from = (id: string) => ({ sender: { id } });
+
+  it('/model <name> by a member is refused with a notice in the session', () => {
+    const { outcome, decisions } = route(inbound('/model@bot gpt-4.1', from('bob')), routing, noSessions, options);
+    expect(outcome).toBe('refused');
+    expect(decisions[0]).toMatchObject({
+      kind: 'refuse',
+      rule: 'model-permission',
+      reason: 'Only an owner or admin of this agent may change its model.',
+      notice: { sessionKey: 'telegram:-100' },
+    });
+  });
+
+  it('/model <name> by an owner engages with the command, for an allowed model only', () => {
+    expect(
+      route(inbound('/model@bot gpt-4.1', from('alice')), routing, noSessions, options).decisions[0],
+    ).toMatchObject({ kind: 'engage', command: { name: 'model', args: 'gpt-4.1' } });
+    expect(route(inbound('/model@bot o3-pro', from('alice')), routing, noSessions, options).decisions[0]).toMatchObject(
+      {
+        kind: 'refuse',
+        reason: 'The model o3-pro is not allowed for this agent. Allowed: gpt-4.1.',
+      },
+    );
+  });
+
+  it('an admin of one agent is not an admin of another; /model without a name is for anyone', () => {
+    expect(route(inbound('/model@bot gpt-4.1', from('carol')), routing, noSessions, options).outcome).toBe('refused');
+    expect(
+      route(inbound('/model@other default', from('carol')), routing, noSessions, options).decisions[1],
+    ).toMatchObject({ kind: 'engage' });
+    expect(route(inbound('/model@bot', from('bob')), routing, noSessions, options).decisions[0]).toMatchObject({
+      kind: 'engage',
+      command: { name: 'model', args: '' },
+    });
+  });
+
+  it('an addressed command goes to its agent only; an unaddressed one to every agent of the group', () => {
+    expect(route(inbound('/new@other'), routing, noSessions, options).decisions.map((d) => d.kind)).toEqual([
+      'ignore',
+      'engage',
+    ]);
+    expect(route(inbound('/new'), routing, noSessions, options).decisions.map((d) => d.kind)).toEqual([
+      'engage',
+      'engage',
+    ]);
+  });
+});
+
+describe('refusals and fallbacks', () => {
+  it('refuses a tenant that is not provisioned', () => {
+    expect(route(inbound('hi'), undefined, noSessions, options)).toMatchObject({
+      outcome: 'refused',
+      decisions: [{ rule: 'tenant' }],
+    });
+  });
+
+  it('a chat without a binding goes to the default agent, in the session it had before bindings existed', () => {
+    const { decisions } = route(
+      inbound('hi'),
+      data({ defaultAgentId: 'default', agents: [agent('default', { currentVersion: 3 })] }),
+      noSessions,
+      options,
+    );
+    expect(decisions).toEqual([
+      expect.objectContaining({ kind: 'engage', agentId: 'default', agentVersion: 3, sessionKey: 'telegram:-100:7' }),
+    ]);
+  });
+
+  it('a chat without a binding in a tenant without a default agent is refused', () => {
+    expect(route(inbound('hi'), data({ agents: [agent('bot')] }), noSessions, options)).toMatchObject({
+      outcome: 'refused',
+      decisions: [{ rule: 'no-binding' }],
+    });
+  });
+
+  it('a binding or default naming an agent that does not exist is refused with a reason', () => {
+    expect(route(inbound('hi'), data({ defaultAgentId: 'ghost' }), noSessions, options).decisions[0]).toMatchObject({
+      kind: 'refuse',
+      rule: 'agent',
+      reason: 'agent ghost does not exist',
+    });
+  });
+
+  it('the environment’s agent before it is seeded (version 0) engages without a version', () => {
+    const { decisions } = route(
+      inbound('hi'),
+      data({ defaultAgentId: 'default', agents: [agent('default', { currentVersion: 0 })] }),
+      noSessions,
+      options,
+    );
+    expect(decisions[0]).toMatchObject({ kind: 'engage', agentId: 'default' });
+    expect(decisions[0]).not.toHaveProperty('agentVersion');
+  });
+
+  it('a disabled agent answers with a notice, never a turn', () => {
+    const routing = data({
+      agents: [agent('bot', { enabled: false })],
+      groups: [{ chatId: '-100', bindings: [binding('bot')] }],
+    });
+    expect(route(inbound('hi'), routing, noSessions, options).decisions[0]).toMatchObject({
+      kind: 'refuse',
+      rule: 'agent-disabled',
+      notice: { sessionKey: 'telegram:-100' },
+    });
+  });
+
+  it('a thread without its own group uses the chat’s group', () => {
+    const routing = data({
+      agents: [agent('bot')],
+      groups: [{ chatId: '-100', bindings: [binding('bot', { sessionScope: 'per-thread' })] }],
+    });
+    expect(route(inbound('hi'), routing, noSessions, options).decisions[0]).toMatchObject({
+      kind: 'engage',
+      sessionKey: 'telegram:-100:7',
+    });
+  });
+
+  it('a stored pattern RE2 cannot compile never engages (and never throws)', () => {
+    const routing = data({
+      agents: [agent('bot')],
+      groups: [{ chatId: '-100', bindings: [binding('bot', { engageMode: 'pattern', pattern: '(a)\\1' })] }],
+    });
+    expect(route(inbound('aa'), routing, noSessions, options).outcome).toBe('ignored');
+  });
+
+  it('a catastrophic pattern runs in linear time', () => {
+    const routing = data({
+      agents: [agent('bot')],
+      groups: [{ chatId: '-100', bindings: [binding('bot', { engageMode: 'pattern', pattern: '^(a+)+$' })] }],
+    });
+    const started = performance.now();
+    expect(route(inbound(`${'a'.repeat(30_000)}!`), routing, noSessions, options).outcome).toBe('ignored');
+    expect(performance.now() - started).toBeLessThan(1_000);
+  });
+});
+
+describe('isolation', () => {
+  it('never uses another tenant’s binding: routing data is per tenant, and a missing tenant is refused', () => {
+    const acme = data({
+      tenantId: 'acme',
+      agents: [agent('bot')],
+      groups: [{ chatId: '-100', bindings: [binding('bot')] }],
+    });
+    // Globex's message in the same chat id: routed with globex's data (none provisioned) → refused.
+    expect(route(inbound('hi', { tenantId: 'globex' }), undefined, noSessions, options).outcome).toBe('refused');
+    const turnA = route(inbound('hi'), acme, noSessions, options).decisions[0] as Extract<Decision, { kind: 'engage' }>;
+    const turnB = route(inbound('hi', { tenantId: 'globex' }), { ...acme, tenantId: 'globex' }, noSessions, options)
+      .decisions[0] as Extract<Decision, { kind: 'engage' }>;
+    expect(turnA.turnId).not.toBe(turnB.turnId);
+  });
+});
+
+describe('idempotency', () => {
+  const routing = data({ agents: [agent('bot')], groups: [{ chatId: '-100', bindings: [binding('bot')] }] });
+  it('the same message decides the same turn again; once its outcome is recorded, it decides nothing', () => {
+    const first = route(inbound('hi'), routing, noSessions, options);
+    expect(route(inbound('hi'), routing, noSessions, options)).toEqual(first);
+    expect(route(inbound('hi'), routing, noSessions, options, 'engaged')).toEqual({
+      outcome: 'engaged',
+      decisions: [],
+    });
+  });
+});

@@ -1,0 +1,7 @@
+export * from './model';
+export * from './patterns';
+export * from './credentials';
+export * from './routing-data';
+export * from './entities';
+export { ProvisioningRepository } from './provisioning.repository';
+export { provisioningMigrations } from './migrations';

@@ -1,0 +1,4 @@
+import { Provisioning1732100000500 } from './1732100000500-provisioning';
+
+/** Every app that reads the provisioning model lists these with its own migrations (applied once, by whichever runs first). */
+export const provisioningMigrations = [Provisioning1732100000500];
