@@ -41,6 +41,12 @@ export class RouterConsumer {
         recorded === 'failed' ? undefined : recorded,
       );
       if (result.decisions.length === 0) return;
+      const [only] = result.decisions;
+      if (result.decisions.length === 1 && only!.kind === 'engage' && result.outcome === 'engaged') {
+        // The plain path: one agent engaged. The routing statement records the outcome too.
+        await this.request(event, only!, only!.command, only!.withContext, messageKey);
+        return;
+      }
       const done: OutcomeDecision[] = [];
       for (const decision of result.decisions) done.push(await this.carryOut(event, decision));
       await this.outcomes.record(tenantId, messageKey, result.outcome, done);
