@@ -95,13 +95,14 @@ describe('an accumulating mention binding', () => {
       await chat.send('note: the sky is green here', messageId, { id: 'olga', displayName: 'Olga' });
       return (await outcomeOf('default', 'acc', messageId))?.outcome === 'ignored';
     });
+    // The note may have been sent more than once while the new binding reached the router's cache.
     await chat.send('@writer what colour is the sky?', 'acc-q', { id: 'olga' });
     await chat.nextReply(15_000);
     const users = (f.model.requests.at(-1)!.body.messages as Array<{ role: string; content: string }>).filter(
       (m) => m.role === 'user',
     );
     expect(users.at(-1)!.content).toMatch(
-      /^Earlier messages in this chat, for context:\nOlga: note: the sky is green here\n[\s\S]*\n\n@writer what colour is the sky\?$/,
+      /^Earlier messages in this chat, for context:\nOlga: note: the sky is green here(\n[\s\S]*)?\n\n@writer what colour is the sky\?$/,
     );
     await chat.close();
   });

@@ -31,14 +31,16 @@ export class RouterConsumer {
     const { tenantId } = event;
     const inbound: Inbound = { tenantId, ...event.data };
     const messageKey = messageKeyOf(event.data.chat, event.data.messageId);
-    // Only a redelivery can have an outcome already: the first delivery does not look.
+    // Only a redelivery can have an outcome already: the first delivery does not look. An engaged
+    // one is routed again: its outcome commits with the routing, before the turn request is
+    // published, and routing the same turn again is a no-op that publishes it (deduplicated).
     const recorded =
       (delivery?.deliveryCount ?? 1) > 1 ? (await this.outcomes.outcomeOf(tenantId, messageKey))?.outcome : undefined;
     try {
       const result = await this.decide(
         inbound,
         await this.cache.get(tenantId),
-        recorded === 'failed' ? undefined : recorded,
+        recorded === 'failed' || recorded === 'engaged' ? undefined : recorded,
       );
       if (result.decisions.length === 0) return;
       const [only] = result.decisions;
