@@ -35,6 +35,19 @@ import { randomBytes } from 'node:crypto';
 const ADMIN_KEY_FILE = path.join(ROOT, '.clawfleet', 'admin-key');
 const ADMIN_KEY_FILE_SHOWN = path.relative(process.cwd(), ADMIN_KEY_FILE) || ADMIN_KEY_FILE;
 
+// Provider keys reach session-runner alone; the admin bootstrap key, admin-api alone.
+const SECRET_OWNERS = {
+  MODEL_API_KEY: 'session-runner',
+  OPENAI_API_KEY: 'session-runner',
+  ANTHROPIC_API_KEY: 'session-runner',
+  ADMIN_BOOTSTRAP_KEY: 'admin-api',
+};
+function withoutSecrets(env, app) {
+  const out = { ...env };
+  for (const [name, owner] of Object.entries(SECRET_OWNERS)) if (owner !== app) delete out[name];
+  return out;
+}
+
 /** A platform admin key for this checkout, made on first start and readable by its owner only. */
 function localAdminKey() {
   if (fs.existsSync(ADMIN_KEY_FILE)) return fs.readFileSync(ADMIN_KEY_FILE, 'utf8').trim();
@@ -149,7 +162,7 @@ await checkpoint();
 // ---- apps ----------------------------------------------------------------------------------------
 const started = APPS.map(({ name }) => ({
   ...startApp(name, {
-    ...env,
+    ...withoutSecrets(env, name),
     PORT: String(ports[name]),
     ...(name === 'admin-api' && { ADMIN_BOOTSTRAP_KEY: adminKey }),
   }),

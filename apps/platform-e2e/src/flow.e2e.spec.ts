@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { makeEnvelope } from '@clawfleet/bus';
 import { chatKey, HttpReplyPosted, INBOUND_PARTITIONS, InboundReceived, OutboundReady, partitionOf, TurnRequested } from '@clawfleet/contracts';
 import { openChat } from '@clawfleet/testing';
@@ -34,6 +35,17 @@ describe('a message through six processes', () => {
     expect(replies.map((r) => r.text)).toEqual(['echo: once please', 'echo: and then this']);
     expect(f.model.requestsWhere((r) => r.lastUserText === 'once please')).toHaveLength(1);
     await chat.close();
+  });
+});
+
+describe('the provider key', () => {
+  it('is in the environment of session-runner and of no other app', () => {
+    const holders = f.platform.instances.filter((instance) => {
+      const pid = f.platform.pid(instance as never);
+      const environ = readFileSync(`/proc/${pid}/environ`, 'utf8').split('\0');
+      return environ.some((entry) => entry.startsWith('MODEL_API_KEY='));
+    });
+    expect(holders).toEqual(['session-runner']);
   });
 });
 

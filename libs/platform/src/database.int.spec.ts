@@ -40,3 +40,40 @@ describe('a service booting while PostgreSQL is unreachable', () => {
     expect(isUnreachable(new Error('syntax error at or near "SELEC"'))).toBe(false);
   });
 });
+
+describe('a pooled connection PostgreSQL terminates while it is checked out', () => {
+  it('does not kill the process with an unhandled error event', async () => {
+    const { createTestDatabase } = await import('@clawfleet/testing');
+    const { createDataSource } = await import('./database');
+    const { Client } = await import('pg');
+    const db = await createTestDatabase();
+    const dataSource = createDataSource({
+      url: db.url,
+      poolSize: 2,
+      applicationName: 'terminate-spec',
+      migrations: [],
+    });
+    await dataSource.initialize();
+    const pool = (dataSource.driver as unknown as { master: { connect(): Promise<PoolClient> } }).master;
+    type PoolClient = { query(sql: string): Promise<{ rows: Array<{ pid: number }> }>; release(err?: unknown): void };
+    const held = await pool.connect();
+    const pid = (await held.query('SELECT pg_backend_pid() AS pid')).rows[0]!.pid;
+    const uncaught: unknown[] = [];
+    const onUncaught = (error: unknown) => uncaught.push(error);
+    process.on('uncaughtException', onUncaught);
+    const admin = new Client({ connectionString: db.url });
+    await admin.connect();
+    try {
+      await admin.query('SELECT pg_terminate_backend($1)', [pid]);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(uncaught).toEqual([]);
+      await expect(held.query('SELECT 1')).rejects.toThrow();
+    } finally {
+      process.off('uncaughtException', onUncaught);
+      held.release(true);
+      await admin.end();
+      await dataSource.destroy();
+      await db.drop();
+    }
+  });
+});

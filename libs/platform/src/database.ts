@@ -29,6 +29,14 @@ export function createDataSource(options: DatabaseOptions): DataSource {
     migrationsTableName: 'schema_migrations',
     synchronize: false,
     logging: ['error'],
+    extra: {
+      // A pooled connection that PostgreSQL terminates (a restart: 57P01) while it is checked out
+      // between two queries emits 'error' with no listener: pg-pool listens only while it is idle,
+      // and TypeORM not during its own start-up queries. Unhandled, that event kills the process.
+      // The next query on it fails and is handled as any other; this listener only keeps us alive.
+      onConnect: (client: { on(event: 'error', listener: () => void): unknown }) =>
+        void client.on('error', () => undefined),
+    },
   });
 }
 

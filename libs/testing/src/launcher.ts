@@ -70,6 +70,21 @@ export interface Platform {
   unexpectedExits(): AppExit[];
 }
 
+/** Provider keys and the admin bootstrap key, by the one app that may hold each. */
+const SECRET_OWNERS: Readonly<Record<string, AppName>> = {
+  MODEL_API_KEY: 'session-runner',
+  OPENAI_API_KEY: 'session-runner',
+  ANTHROPIC_API_KEY: 'session-runner',
+  ADMIN_BOOTSTRAP_KEY: 'admin-api',
+};
+
+/** The environment an app inherits, less the secrets another app owns. */
+function withoutSecrets(env: NodeJS.ProcessEnv, app: AppName): NodeJS.ProcessEnv {
+  const out = { ...env };
+  for (const [name, owner] of Object.entries(SECRET_OWNERS)) if (owner !== app) delete out[name];
+  return out;
+}
+
 /** Starts the apps (built: `apps/<app>/dist/main.js`) and resolves once every one of them is ready. */
 export async function launchPlatform(options: LaunchOptions): Promise<Platform> {
   const root = options.root ?? findRepoRoot();
@@ -83,7 +98,7 @@ export async function launchPlatform(options: LaunchOptions): Promise<Platform> 
       const instance = i === 0 ? app : `${app}#${i}`;
       const port = await freePort();
       const env: NodeJS.ProcessEnv = {
-        ...process.env,
+        ...withoutSecrets(process.env, app),
         NODE_ENV: process.env['NODE_ENV'] ?? 'test',
         LOG_LEVEL: 'warn',
         HOST: '127.0.0.1',
@@ -93,9 +108,12 @@ export async function launchPlatform(options: LaunchOptions): Promise<Platform> 
         NATS_URL: options.natsUrl,
         DATABASE_URL: options.databaseUrl,
         BUS_NAMESPACE: options.namespace,
-        MODEL_BASE_URL: options.model.baseUrl,
-        MODEL_API_KEY: options.model.apiKey,
-        MODEL_NAME: options.model.name,
+        // The model provider's key goes to session-runner alone, as in production.
+        ...(app === 'session-runner' && {
+          MODEL_BASE_URL: options.model.baseUrl,
+          MODEL_API_KEY: options.model.apiKey,
+          MODEL_NAME: options.model.name,
+        }),
         ...options.env,
         ...options.appEnv?.[app],
         PORT: String(port),
