@@ -108,12 +108,10 @@ export async function launchPlatform(options: LaunchOptions): Promise<Platform> 
         NATS_URL: options.natsUrl,
         DATABASE_URL: options.databaseUrl,
         BUS_NAMESPACE: options.namespace,
+        MODEL_BASE_URL: options.model.baseUrl,
+        MODEL_NAME: options.model.name,
         // The model provider's key goes to session-runner alone, as in production.
-        ...(app === 'session-runner' && {
-          MODEL_BASE_URL: options.model.baseUrl,
-          MODEL_API_KEY: options.model.apiKey,
-          MODEL_NAME: options.model.name,
-        }),
+        ...(app === 'session-runner' && { MODEL_API_KEY: options.model.apiKey }),
         ...options.env,
         ...options.appEnv?.[app],
         PORT: String(port),
