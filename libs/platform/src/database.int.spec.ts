@@ -1,5 +1,7 @@
 import { createServer, type Server } from 'node:net';
-import { isUnreachable, untilReachable } from './database';
+import { createTestDatabase } from '@clawfleet/testing';
+import { Client } from 'pg';
+import { createDataSource, isUnreachable, untilReachable } from './database';
 
 describe('a service booting while PostgreSQL is unreachable', () => {
   it('waits for it instead of failing', async () => {
@@ -30,7 +32,6 @@ describe('a service booting while PostgreSQL is unreachable', () => {
   });
 
   it('knows a refused connection from a real server socket', async () => {
-    const { Client } = await import('pg');
     const server: Server = createServer((socket) => socket.destroy());
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const port = (server.address() as { port: number }).port;
@@ -43,9 +44,6 @@ describe('a service booting while PostgreSQL is unreachable', () => {
 
 describe('a pooled connection PostgreSQL terminates while it is checked out', () => {
   it('does not kill the process with an unhandled error event', async () => {
-    const { createTestDatabase } = await import('@clawfleet/testing');
-    const { createDataSource } = await import('./database');
-    const { Client } = await import('pg');
     const db = await createTestDatabase();
     const dataSource = createDataSource({
       url: db.url,
