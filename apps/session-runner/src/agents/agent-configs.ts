@@ -13,8 +13,7 @@ import type { Subscription } from '@nats-io/transport-node';
 import { DataSource } from 'typeorm';
 import { RUNNER_CONFIG, type RunnerConfig } from '../config';
 import { ModelError, type LlmProvider } from '../llm/llm.port';
-import { createLlmProvider, llmFromConfig } from '../llm/provider.factory';
-import { openaiEndpoint } from '../llm/llm.config';
+import { llmForChain, llmFromConfig } from '../llm/provider.factory';
 import { runtimeOf, type AgentRuntime } from './agent-runtime';
 
 const MAX_CACHED = 10_000;
@@ -135,17 +134,10 @@ export class AgentConfigs implements OnModuleInit, OnApplicationBootstrap, OnApp
     const key = JSON.stringify(models);
     let llm = this.chains.get(key);
     if (!llm) {
-      const { config } = this;
-      llm = createLlmProvider({
-        chain: models.map((m) => ({ kind: m.provider, model: m.model })),
-        endpoints: {
-          openai: openaiEndpoint(config),
-          anthropic: { apiKey: config.ANTHROPIC_API_KEY, baseURL: config.ANTHROPIC_BASE_URL },
-        },
-        maxRetries: config.MODEL_MAX_RETRIES,
-        timeoutMs: config.MODEL_TIMEOUT_MS,
-        anthropicMaxTokens: config.ANTHROPIC_MAX_TOKENS,
-      });
+      llm = llmForChain(
+        this.config,
+        models.map((m) => ({ kind: m.provider, model: m.model })),
+      );
       this.chains.set(key, llm);
     }
     return llm;

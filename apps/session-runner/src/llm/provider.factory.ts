@@ -68,8 +68,16 @@ export function createLlmProvider(spec: LlmSpec): LlmProvider {
 
 /** The model port from the parsed configuration (see LlmConfig for what each key does). */
 export function llmFromConfig(config: LlmConfig, onFailover?: FailoverListener): LlmProvider {
+  return llmForChain(config, chainFromConfig(config), onFailover);
+}
+
+/**
+ * The model port for a chain (an agent's), on this process's endpoints, keys and limits: keys
+ * never come from the chain's data.
+ */
+export function llmForChain(config: LlmConfig, chain: readonly ModelRef[], onFailover?: FailoverListener): LlmProvider {
   return createLlmProvider({
-    chain: chainFromConfig(config),
+    chain,
     endpoints: {
       openai: openaiEndpoint(config),
       anthropic: { apiKey: config.ANTHROPIC_API_KEY, baseURL: config.ANTHROPIC_BASE_URL },
