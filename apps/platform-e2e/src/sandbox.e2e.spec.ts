@@ -20,7 +20,10 @@ function agent(request: RecordedRequest) {
   const messages: Message[] = request.body?.messages ?? [];
   const lastUser = messages.map((m) => m.role).lastIndexOf('user');
   const asked = messages[lastUser]?.content ?? '';
-  const results = messages.slice(lastUser + 1).filter((m) => m.role === 'tool').map((m) => m.content ?? '');
+  const results = messages
+    .slice(lastUser + 1)
+    .filter((m) => m.role === 'tool')
+    .map((m) => m.content ?? '');
   const plans: Record<string, { name: string; arguments: Record<string, unknown> }[]> = {
     'write and run a script': [
       { name: 'write_file', arguments: { path: 'hello.py', content: SCRIPT } },
@@ -30,11 +33,21 @@ function agent(request: RecordedRequest) {
     'read it again': [{ name: 'read_file', arguments: { path: 'out.txt' } }],
     'after the stop': [{ name: 'bash', arguments: { command: 'cat out.txt; ls' } }],
     'show the long file': [{ name: 'bash', arguments: { command: 'cat long.txt' } }],
-    'a long command': [{ name: 'bash', arguments: { command: 'echo started > long.txt; sleep 60; echo finished >> long.txt' } }],
+    'a long command': [
+      { name: 'bash', arguments: { command: 'echo started > long.txt; sleep 60; echo finished >> long.txt' } },
+    ],
   };
   const plan = plans[asked] ?? [];
   const next = plan[results.length];
   return next ? { toolCalls: [next] } : `results: ${results.join(' | ')}`;
+}
+
+/** Whether some session's workspace holds `name` with `text` in it. */
+function workspaceHas(name: string, text: string): boolean {
+  return fs
+    .readdirSync(workspaces, { recursive: true, encoding: 'utf8' })
+    .filter((p) => path.basename(p) === name)
+    .some((p) => fs.readFileSync(path.join(workspaces, p), 'utf8').includes(text));
 }
 
 /** This spec's sandboxes: those whose workspace is under its own directory. */
@@ -71,7 +84,9 @@ describe('a turn with sandbox tools', () => {
     expect(container?.Labels).toMatchObject({ 'clawfleet.tenant': 'default', 'clawfleet.agent': 'default' });
     await docker.getContainer(container!.Id).stop({ t: 0 });
     await chat.send('after the stop');
-    expect((await chat.nextReply(30_000)).text).toBe('results: exit code: 0\n--- stdout ---\nsum=45hello.py\nout.txt\n');
+    expect((await chat.nextReply(30_000)).text).toBe(
+      'results: exit code: 0\n--- stdout ---\nsum=45hello.py\nout.txt\n',
+    );
     await chat.close();
 
     // Each call is a durable step of the session: started, then completed with its outcome.
@@ -93,9 +108,14 @@ describe('a turn with sandbox tools', () => {
       [...(await readSessionStreams(f.db.url)).values()].find((es) =>
         es.some((e) => e.type === 'UserMessageAdded' && e.data.text === 'a long command'),
       ) ?? [];
-    await eventually('the bash call to start', async () => (await session()).some((e) => e.type === 'ToolCallStarted'), 30_000);
+    await eventually(
+      'the bash call to start',
+      async () => (await session()).some((e) => e.type === 'ToolCallStarted'),
+      30_000,
+    );
     await eventually('the command to run in the sandbox', async () => (await containers()).length > earlier, 10_000);
-    await new Promise((r) => setTimeout(r, 1_000));
+    // The command itself has begun once its first line is in the workspace (a host directory).
+    await eventually('the command to write its first line', () => workspaceHas('long.txt', 'started'), 10_000);
     const before = new Set((await containers()).map((c) => c.Id));
     await f.platform.kill('session-runner');
     await f.platform.start('session-runner');
