@@ -1,5 +1,5 @@
-import { createDataSource, migrate, type Clock } from '@clawfleet/platform';
-import { createTestDatabase, type TestDatabase } from '@clawfleet/testing';
+import type { Clock } from '@clawfleet/platform';
+import { createMigratedDatabase, type MigratedDatabase } from '@clawfleet/testing';
 import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import { generateKey } from './api-key';
@@ -8,20 +8,17 @@ import { KeyVerifier } from './key-verifier';
 import { authMigrations } from './index';
 import type { Scope } from './scopes';
 
-let db: TestDatabase;
+let db: MigratedDatabase;
 let dataSource: DataSource;
 let keys: ApiKeysRepository;
 
 beforeAll(async () => {
-  db = await createTestDatabase();
-  dataSource = createDataSource({ url: db.url, poolSize: 2, applicationName: 'keys-spec', migrations: authMigrations });
-  await dataSource.initialize();
-  await migrate(dataSource);
+  db = await createMigratedDatabase(authMigrations, { poolSize: 2, applicationName: 'keys-spec' });
+  ({ dataSource } = db);
   keys = new ApiKeysRepository(dataSource);
 });
 afterAll(async () => {
-  await dataSource?.destroy();
-  await db?.drop();
+  await db?.close();
 });
 
 async function makeKey(tenantId: string | null, scope: Scope, extra: Partial<NewApiKey> = {}) {

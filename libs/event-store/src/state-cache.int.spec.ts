@@ -1,5 +1,4 @@
-import { createDataSource, migrate } from '@clawfleet/platform';
-import { createTestDatabase, type TestDatabase } from '@clawfleet/testing';
+import { createMigratedDatabase, type MigratedDatabase } from '@clawfleet/testing';
 import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import type { Evolve } from './aggregate';
@@ -28,25 +27,21 @@ const evolve: Evolve<Transcript, Said> = (state, event) => counted({ lines: [...
 const said = (text: string): NewEvent<Said> => ({ id: randomUUID(), type: 'Said', data: { text } });
 const model = { evolve, initial, snapshots: { schemaVersion: 1, every: 1_000 } };
 
-let db: TestDatabase;
+let db: MigratedDatabase;
 let dataSource: DataSource;
 let store: EventStore;
 
 beforeAll(async () => {
-  db = await createTestDatabase('cf_statecache');
-  dataSource = createDataSource({
-    url: db.url,
+  db = await createMigratedDatabase(eventStoreMigrations, {
+    prefix: 'cf_statecache',
     poolSize: 5,
     applicationName: 'state-cache-spec',
-    migrations: eventStoreMigrations,
   });
-  await dataSource.initialize();
-  await migrate(dataSource);
+  ({ dataSource } = db);
   store = new EventStore(dataSource);
 });
 afterAll(async () => {
-  await dataSource?.destroy();
-  await db?.drop();
+  await db?.close();
 });
 
 /** A stream of `lines` events of `chars` characters each. */

@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto';
+import { createDataSource, migrate, type MigrationClass } from '@clawfleet/platform';
 import { Client } from 'pg';
+import type { DataSource } from 'typeorm';
 
 /** The PostgreSQL server tests use; each test file gets its own database on it. */
 export const TEST_PG_ADMIN_URL = process.env.TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -43,6 +45,36 @@ export async function createTestDatabase(prefix = 'cf_test'): Promise<TestDataba
       } finally {
         await c.end();
       }
+    },
+  };
+}
+
+export interface MigratedDatabase extends TestDatabase {
+  readonly dataSource: DataSource;
+  /** Closes the data source and drops the database. */
+  close(): Promise<void>;
+}
+
+/** A fresh database for one test file with `migrations` applied, and a data source on it. */
+export async function createMigratedDatabase(
+  migrations: readonly MigrationClass[],
+  options: { prefix?: string; poolSize?: number; applicationName?: string } = {},
+): Promise<MigratedDatabase> {
+  const db = await createTestDatabase(options.prefix);
+  const dataSource = createDataSource({
+    url: db.url,
+    poolSize: options.poolSize ?? 4,
+    applicationName: options.applicationName ?? 'spec',
+    migrations,
+  });
+  await dataSource.initialize();
+  await migrate(dataSource);
+  return {
+    ...db,
+    dataSource,
+    async close() {
+      await dataSource.destroy();
+      await db.drop();
     },
   };
 }

@@ -1,35 +1,26 @@
 import { EventStore, type NewEvent } from '@clawfleet/event-store';
-import { createDataSource, migrate } from '@clawfleet/platform';
-import { createTestDatabase, type TestDatabase } from '@clawfleet/testing';
+import { createMigratedDatabase, type MigratedDatabase } from '@clawfleet/testing';
 import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import { runnerMigrations } from '../migrations';
 import { ParkedSessions } from './parked-sessions';
 import { SessionLeases, type SessionRef } from './session-leases';
 
-let db: TestDatabase;
+let db: MigratedDatabase;
 let dataSource: DataSource;
 let store: EventStore;
 let leases: SessionLeases;
 let parked: ParkedSessions;
 
 beforeAll(async () => {
-  db = await createTestDatabase();
-  dataSource = createDataSource({
-    url: db.url,
-    poolSize: 4,
-    applicationName: 'parked-spec',
-    migrations: runnerMigrations,
-  });
-  await dataSource.initialize();
-  await migrate(dataSource);
+  db = await createMigratedDatabase(runnerMigrations, { applicationName: 'parked-spec' });
+  ({ dataSource } = db);
   store = new EventStore(dataSource);
   leases = new SessionLeases(dataSource);
   parked = new ParkedSessions(dataSource);
 });
 afterAll(async () => {
-  await dataSource?.destroy();
-  await db?.drop();
+  await db?.close();
 });
 
 const LEASE_MS = 30_000;
