@@ -1,6 +1,7 @@
 import { ApiKeysRepository, authMigrations, KeyVerifier } from '@clawfleet/auth';
 import { serviceImports } from '@clawfleet/bus';
 import { eventStoreMigrations } from '@clawfleet/event-store';
+import { provisioningEntities, provisioningMigrations } from '@clawfleet/provisioning';
 import { DynamicModule, Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
 import { DataSource } from 'typeorm';
@@ -9,14 +10,21 @@ import { MeController } from './auth/me.controller';
 import { ADMIN_CONFIG, type AdminConfig } from './config';
 import { PlatformKeysController, TenantKeysController } from './keys/keys.controller';
 import { KeysService } from './keys/keys.service';
+import { ProvisioningApiModule } from './provisioning/provisioning-api.module';
 
 @Module({})
 export class AppModule {
   static forRoot(config: AdminConfig): DynamicModule {
     return {
       module: AppModule,
-      // The keys and the audit trail (in the event store) are admin-api's.
-      imports: serviceImports('admin-api', config, { migrations: [...eventStoreMigrations, ...authMigrations] }),
+      // The keys and the audit trail (in the event store) are admin-api's; it writes the provisioning model.
+      imports: [
+        ...serviceImports('admin-api', config, {
+          migrations: [...eventStoreMigrations, ...authMigrations, ...provisioningMigrations],
+          entities: provisioningEntities,
+        }),
+        ProvisioningApiModule.forRoot(config),
+      ],
       controllers: [MeController, TenantKeysController, PlatformKeysController],
       providers: [
         { provide: ADMIN_CONFIG, useValue: config },

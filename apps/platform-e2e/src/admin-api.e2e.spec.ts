@@ -7,9 +7,11 @@ import {
   type TestDatabase,
 } from '@clawfleet/testing';
 import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Client } from 'pg';
+import { provisioningMatrix, type MatrixRoute, type MatrixWho } from './support/provisioning-matrix';
 
 const BOOTSTRAP = 'bootstrap-key-for-the-admin-api-spec-0123456789';
 const DOC_FILE = path.join(__dirname, '../../../docs/openapi.json');
@@ -18,8 +20,15 @@ let db: TestDatabase;
 let platform: Platform;
 let api: string;
 
-async function call(method: string, url: string, key?: string | null, body?: unknown, raw?: string) {
-  const headers: Record<string, string> = {};
+async function call(
+  method: string,
+  url: string,
+  key?: string | null,
+  body?: unknown,
+  raw?: string,
+  extra: Record<string, string> = {},
+) {
+  const headers: Record<string, string> = { ...extra };
   if (key) headers['authorization'] = key.startsWith('Bearer ') || key.startsWith('Basic ') ? key : `Bearer ${key}`;
   if (body !== undefined || raw !== undefined) headers['content-type'] = 'application/json';
   const res = await fetch(`${api}${url}`, {
@@ -61,7 +70,13 @@ beforeAll(async () => {
     natsUrl: TEST_NATS_URL,
     model: { baseUrl: 'http://127.0.0.1:9', apiKey: 'unused', name: 'unused' },
     apps: ['admin-api'],
-    appEnv: { 'admin-api': { ADMIN_BOOTSTRAP_KEY: BOOTSTRAP, AUTH_KEY_CACHE_MS: '200' } },
+    appEnv: {
+      'admin-api': {
+        ADMIN_BOOTSTRAP_KEY: BOOTSTRAP,
+        AUTH_KEY_CACHE_MS: '200',
+        CREDENTIALS_KEYS: `k1:${randomBytes(32).toString('base64')}`,
+      },
+    },
   });
   api = platform.url('admin-api');
 });
@@ -89,6 +104,7 @@ describe('the authorization matrix of every admin route', () => {
       expiresAt: new Date(Date.now() + 1_500).toISOString(),
     });
     acmeKeyId = (await createKey('acme', { scope: 'tenant:read', name: 'victim' })).id;
+    await provisioning.setup();
     platformKeyId = (await call('POST', '/v1/platform/keys', BOOTSTRAP, { name: 'victim' })).json.id;
     await untilRefused(expiring.key, 5_000);
     keys = {
@@ -120,13 +136,9 @@ describe('the authorization matrix of every admin route', () => {
     | 'platform';
   const unauthenticated: Who[] = ['none', 'malformed', 'basic', 'wrong', 'expired', 'revoked'];
   // route → status per principal that holds a valid key (unauthenticated ones always get 401)
-  const routes: Array<{
-    method: string;
-    doc: string;
-    url: () => string;
-    body?: unknown;
-    expect: Partial<Record<Who, number>>;
-  }> = [
+  const provisioning = provisioningMatrix(call, BOOTSTRAP, 'acme');
+  const routes: MatrixRoute[] = [
+    ...provisioning.routes,
     {
       method: 'GET',
       doc: '/v1/me',
@@ -192,13 +204,14 @@ describe('the authorization matrix of every admin route', () => {
     const seen: Record<string, string> = {};
     const wanted: Record<string, string> = {};
     for (const who of Object.keys(keys) as Who[]) {
-      const res = await call(route.method, route.url(), keys[who], route.body);
+      await route.prepare?.();
+      const res = await call(route.method, route.url(), keys[who], route.body, undefined, route.headers?.());
       // Each answer with what an error must carry: a problem document, and a challenge on 401.
       const problem = res.status >= 400 ? (res.type.includes('application/problem+json') ? ' problem' : ' plain') : '';
       const challenge =
         res.status === 401 ? (res.headers.get('www-authenticate')?.includes('Bearer') ? ' challenge' : ' none') : '';
       seen[who] = `${res.status}${problem}${challenge}`;
-      const status = unauthenticated.includes(who) ? 401 : route.expect[who]!;
+      const status = unauthenticated.includes(who) ? 401 : route.expect[who as MatrixWho]!;
       wanted[who] = `${status}${status >= 400 ? ' problem' : ''}${status === 401 ? ' challenge' : ''}`;
     }
     expect(seen).toEqual(wanted);
@@ -273,7 +286,7 @@ describe('bad input', () => {
     ['a scope above what a tenant key may have', { body: { scope: 'platform:admin', name: 'x' } }, 400],
     ['a channel client without its user', { body: { scope: 'channel:client', name: 'x' } }, 400],
     ['an expiry in the past', { body: { scope: 'tenant:read', name: 'x', expiresAt: '2001-01-01T00:00:00Z' } }, 400],
-    ['a huge body', { raw: JSON.stringify({ scope: 'tenant:read', name: 'x'.repeat(200_000) }) }, 413],
+    ['a huge body', { raw: JSON.stringify({ scope: 'tenant:read', name: 'x'.repeat(1_000_000) }) }, 413],
     ['NUL in a name', { body: { scope: 'tenant:read', name: 'a\u0000b' } }, 400],
   ];
 

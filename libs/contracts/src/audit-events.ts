@@ -9,7 +9,18 @@ export interface AuditActor {
   readonly scope: string;
 }
 
-export type AuditAction = 'key.created' | 'key.revoked';
+export type AuditAction = 'key.created' | 'key.revoked' | ProvisioningAuditAction;
+
+/** Changes of the provisioning model: `<resource>.<what happened>`. */
+export type ProvisioningAuditAction =
+  | `${'tenant' | 'agent' | 'channel' | 'group' | 'binding' | 'user'}.${'created' | 'updated' | 'deleted'}`
+  | 'channel.credentials-set'
+  | 'identity.added'
+  | 'identity.removed'
+  | 'role.granted'
+  | 'role.revoked'
+  | 'relationship.created'
+  | 'relationship.deleted';
 
 export type AuditEvent = {
   type: 'AuditRecorded';

@@ -260,6 +260,7 @@ describe('topology', () => {
       ['TURNS', t.subjects.toolCompleted('acme', SESSION)],
       ...channels.map((c): [string, string] => ['OUTBOUND', t.subjects.outboundReady(c)]),
       ['EVENTS', t.subjects.event('delivery.failed', 'acme')],
+      ['EVENTS', t.subjects.provisioningChanged('acme')],
       ['HTTP_MAILBOX', t.subjects.httpMailbox('http', 'acme', 'c1')],
       ['HTTP_MAILBOX', t.subjects.httpMailbox('cli', 'acme', 'c1')],
       ['DLQ', t.subjects.deadLetter(t.subjects.outboundReady('slack'))],

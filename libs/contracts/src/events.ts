@@ -205,8 +205,8 @@ export type TurnProgressed = EventOf<typeof TurnProgressed>;
 
 /**
  * Provisioning data of a tenant changed (an agent, a binding, a user, a role ...): routers and runners
- * drop what they cached of it. Ephemeral (core NATS): caches also expire on their own, so a lost one
- * only delays the change.
+ * drop what they cached of it. Written to admin-api's outbox with the change, so it is published
+ * once the change commits (EVENTS stream); caches also expire on their own.
  */
 export const ProvisioningChanged = defineEvent(
   'provisioning.changed',

@@ -5,3 +5,4 @@ export * from './routing-data';
 export * from './entities';
 export { ProvisioningRepository } from './provisioning.repository';
 export { provisioningMigrations } from './migrations';
+export * from './resources';

@@ -76,6 +76,7 @@ const SECRET_OWNERS: Readonly<Record<string, AppName>> = {
   OPENAI_API_KEY: 'session-runner',
   ANTHROPIC_API_KEY: 'session-runner',
   ADMIN_BOOTSTRAP_KEY: 'admin-api',
+  CREDENTIALS_KEYS: 'admin-api',
 };
 
 /** The environment an app inherits, less the secrets another app owns. */

@@ -1,18 +1,20 @@
 import type { Principal } from '@clawfleet/auth';
 import { auditStreamId, PLATFORM_TENANT, type AuditEvent } from '@clawfleet/contracts';
-import { EventStore } from '@clawfleet/event-store';
+import { EventStore, type OutboxMessage } from '@clawfleet/event-store';
 import { uuidV7Ids } from '@clawfleet/platform';
 import type { EntityManager } from 'typeorm';
 
 /**
  * Records a change in the changed resource's audit stream, inside the caller's transaction, so a
- * change and its audit event commit together or not at all.
+ * change and its audit event commit together or not at all. `outbox`: messages to publish once it
+ * has (in the same statement); returns their outbox ids, for the writer to publish them at once.
  */
 export async function recordAudit(
   store: EventStore,
   manager: EntityManager,
   change: Omit<AuditEvent['data'], 'actor' | 'at'> & { readonly actor: Principal; readonly at: Date },
-): Promise<void> {
+  outbox: readonly OutboxMessage[] = [],
+): Promise<string[]> {
   const { actor, at, resource, tenantId } = change;
   const streamId = auditStreamId(resource.type, resource.id);
   const storeTenant = tenantId ?? PLATFORM_TENANT;
@@ -25,5 +27,10 @@ export async function recordAudit(
       at: at.toISOString(),
     },
   };
-  await store.append(storeTenant, streamId, version, [{ id: uuidV7Ids.next(), ...event }], { manager });
+  const appended = await store.appendWithOutbox(storeTenant, streamId, version, [{ id: uuidV7Ids.next(), ...event }], {
+    manager,
+    outbox,
+    notifyRelay: outbox.length === 0,
+  });
+  return appended.outboxIds;
 }

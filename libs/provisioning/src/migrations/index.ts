@@ -1,4 +1,5 @@
 import { Provisioning1732100000500 } from './1732100000500-provisioning';
+import { AdminResources1732100000820 } from './1732100000820-admin-resources';
 
 /** Every app that reads the provisioning model lists these with its own migrations (applied once, by whichever runs first). */
-export const provisioningMigrations = [Provisioning1732100000500];
+export const provisioningMigrations = [Provisioning1732100000500, AdminResources1732100000820];
