@@ -312,10 +312,14 @@ describe('bad input', () => {
 describe('the admin CLI', () => {
   const cli = (args: string[]) => {
     try {
-      const out = execFileSync(process.execPath, [path.join(__dirname, '../../../scripts/admin.mjs'), ...args], {
-        env: { ...process.env, ADMIN_API_URL: api, ADMIN_API_KEY: BOOTSTRAP },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
+      const out = execFileSync(
+        process.execPath,
+        [path.join(__dirname, '../../../scripts/admin.mjs'), '--json', ...args],
+        {
+          env: { ...process.env, ADMIN_API_URL: api, ADMIN_API_KEY: BOOTSTRAP },
+          stdio: ['ignore', 'pipe', 'pipe'],
+        },
+      );
       return { code: 0, out: JSON.parse(out.toString()) };
     } catch (error) {
       const e = error as { status: number; stderr: Buffer };

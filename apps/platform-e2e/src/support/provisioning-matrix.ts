@@ -29,7 +29,13 @@ export type MatrixCall = (
 
 const T = '/v1/tenants/{tenantId}';
 const read = { readOnly: 200, channelClient: 404, otherTenantAdmin: 404, right: 200, platform: 200 };
-const write = (status: number) => ({ readOnly: 403, channelClient: 404, otherTenantAdmin: 404, right: status, platform: status });
+const write = (status: number) => ({
+  readOnly: 403,
+  channelClient: 404,
+  otherTenantAdmin: 404,
+  right: status,
+  platform: status,
+});
 const platformOnly = (status: number) => ({
   readOnly: 403,
   channelClient: 403,
@@ -175,7 +181,12 @@ export function provisioningMatrix(call: MatrixCall, admin: string, tenant: stri
       expect: write(201),
     },
     { method: 'GET', doc: `${T}/channels`, url: () => `${base}/channels`, expect: read },
-    { method: 'GET', doc: `${T}/channels/{channelId}`, url: () => `${base}/channels/${fixture.channelId}`, expect: read },
+    {
+      method: 'GET',
+      doc: `${T}/channels/{channelId}`,
+      url: () => `${base}/channels/${fixture.channelId}`,
+      expect: read,
+    },
     {
       method: 'PATCH',
       doc: `${T}/channels/{channelId}`,
@@ -238,7 +249,12 @@ export function provisioningMatrix(call: MatrixCall, admin: string, tenant: stri
       expect: write(201),
     },
     { method: 'GET', doc: `${T}/bindings`, url: () => `${base}/bindings`, expect: read },
-    { method: 'GET', doc: `${T}/bindings/{bindingId}`, url: () => `${base}/bindings/${fixture.bindingId}`, expect: read },
+    {
+      method: 'GET',
+      doc: `${T}/bindings/{bindingId}`,
+      url: () => `${base}/bindings/${fixture.bindingId}`,
+      expect: read,
+    },
     {
       method: 'PATCH',
       doc: `${T}/bindings/{bindingId}`,
@@ -252,7 +268,9 @@ export function provisioningMatrix(call: MatrixCall, admin: string, tenant: stri
       url: () => `${base}/bindings/${fresh.id}`,
       prepare: async () => {
         const group = (await ok('POST', `${base}/groups`, { channel: 'http', chatId: unique('chat') })).json.id;
-        fresh.id = (await ok('POST', `${base}/bindings`, { groupId: group, agentId: fixture.agent, engageMode: 'mention' })).json.id;
+        fresh.id = (
+          await ok('POST', `${base}/bindings`, { groupId: group, agentId: fixture.agent, engageMode: 'mention' })
+        ).json.id;
       },
       expect: write(200),
     },
@@ -290,7 +308,10 @@ export function provisioningMatrix(call: MatrixCall, admin: string, tenant: stri
       url: () => `${base}/users/${fixture.userId}/identities/http/${fresh.externalId}`,
       prepare: async () => {
         fresh.externalId = unique('sender');
-        await ok('POST', `${base}/users/${fixture.userId}/identities`, { channel: 'http', externalId: fresh.externalId });
+        await ok('POST', `${base}/users/${fixture.userId}/identities`, {
+          channel: 'http',
+          externalId: fresh.externalId,
+        });
       },
       expect: write(200),
     },
