@@ -15,6 +15,7 @@ import { provisioningMatrix, type MatrixRoute, type MatrixWho } from './support/
 
 const BOOTSTRAP = 'bootstrap-key-for-the-admin-api-spec-0123456789';
 const DOC_FILE = path.join(__dirname, '../../../docs/openapi.json');
+const CLIENT_TYPES_FILE = path.join(__dirname, 'support/admin-api.generated.ts');
 
 let db: TestDatabase;
 let platform: Platform;
@@ -369,7 +370,25 @@ describe('the API description', () => {
     // Regenerate with: UPDATE_OPENAPI=1 npm test -- apps/platform-e2e/src/admin-api.e2e.spec.ts
     expect(JSON.parse(readFileSync(DOC_FILE, 'utf8'))).toEqual(doc);
   });
+
+  it('types the client in the repository, and they are current', () => {
+    const types = typesOf(JSON.parse(readFileSync(DOC_FILE, 'utf8')));
+    if (process.env['UPDATE_OPENAPI'] === '1') writeFileSync(CLIENT_TYPES_FILE, types);
+    expect(readFileSync(CLIENT_TYPES_FILE, 'utf8')).toBe(types);
+  });
 });
+
+/** The TypeScript types of the API (openapi-typescript), for the typed client (openapi-fetch); ESM only, so in a child. */
+function typesOf(doc: unknown): string {
+  const script = `import openapiTS, { astToString } from 'openapi-typescript';
+    let text = ''; for await (const chunk of process.stdin) text += chunk;
+    process.stdout.write(astToString(await openapiTS(JSON.parse(text))));`;
+  const body = execFileSync(process.execPath, ['--input-type=module', '-e', script], {
+    input: JSON.stringify(doc),
+    cwd: path.join(__dirname, '../../..'),
+  }).toString();
+  return `/* eslint-disable */\n// Generated from docs/openapi.json by openapi-typescript: UPDATE_OPENAPI=1 npm test -- apps/platform-e2e/src/admin-api.e2e.spec.ts\n${body}`;
+}
 
 /**
  * Validates an OpenAPI document with @apidevtools/swagger-parser, in a child process: the validator is
