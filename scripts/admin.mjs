@@ -41,7 +41,7 @@ const USAGE = `usage: npm run admin -- [--json] <command>
   users create --tenant T [--name N] [--identity channel:externalId] [--role owner|admin|member [--role-agent A]]`;
 
 /** Flags that take no value. */
-const SWITCHES = new Set(['json', 'disabled']);
+const SWITCHES = new Set(['json', 'disabled', 'help']);
 
 export function parseArgs(argv) {
   const words = [];
@@ -317,6 +317,10 @@ export function summary(body) {
 
 async function main() {
   const args = parseArgs(process.argv.slice(2));
+  if (args.flags.help) {
+    process.stdout.write(`${USAGE}\n`);
+    return;
+  }
   const steps = requestsOf(args);
   const base = process.env.ADMIN_API_URL ?? `http://127.0.0.1:${process.env.ADMIN_API_PORT ?? 8085}`;
   const answers = [];

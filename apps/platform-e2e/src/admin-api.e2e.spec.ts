@@ -387,7 +387,7 @@ function typesOf(doc: unknown): string {
     input: JSON.stringify(doc),
     cwd: path.join(__dirname, '../../..'),
   }).toString();
-  return `/* eslint-disable */\n// Generated from docs/openapi.json by openapi-typescript: UPDATE_OPENAPI=1 npm test -- apps/platform-e2e/src/admin-api.e2e.spec.ts\n${body}`;
+  return `// Generated from docs/openapi.json by openapi-typescript: UPDATE_OPENAPI=1 npm test -- apps/platform-e2e/src/admin-api.e2e.spec.ts\n${body}`;
 }
 
 /**

@@ -1,4 +1,3 @@
-/* eslint-disable */
 // Generated from docs/openapi.json by openapi-typescript: UPDATE_OPENAPI=1 npm test -- apps/platform-e2e/src/admin-api.e2e.spec.ts
 export interface paths {
     "/v1/me": {
