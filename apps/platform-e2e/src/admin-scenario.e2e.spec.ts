@@ -178,6 +178,40 @@ describe('a chat through the HTTP channel', () => {
     expect(f.model.requests).toHaveLength(calls);
     await chat.close();
   });
+
+  it('stops answering a tenant a platform admin disabled, and answers again once it is enabled', async () => {
+    const outcome = async (messageId: string) => {
+      const pg = new Client({ connectionString: f.db.url });
+      await pg.connect();
+      try {
+        const { rows } = await pg.query(
+          `SELECT outcome, decisions FROM router.inbound_outcomes WHERE tenant_id = 'default' AND message_key = $1`,
+          [`http:desk#${messageId}`],
+        );
+        return rows[0];
+      } finally {
+        await pg.end();
+      }
+    };
+    const chat = await openChat(f.gateway, 'desk');
+    const set = (enabled: boolean) =>
+      api.PATCH('/v1/tenants/{tenantId}', { params: { path: { tenantId: 'default' } }, body: { enabled } });
+    expect((await set(false)).data).toMatchObject({ enabled: false });
+    const calls = f.model.requests.length;
+    await chat.send('is anyone in?', 'desk-1');
+    await eventually('the refusal', async () => (await outcome('desk-1')) !== undefined);
+    expect(await outcome('desk-1')).toMatchObject({
+      outcome: 'refused',
+      decisions: [{ kind: 'refuse', rule: 'tenant' }],
+    });
+    expect(f.model.requests).toHaveLength(calls);
+
+    expect((await set(true)).data).toMatchObject({ enabled: true });
+    await chat.send('and now?', 'desk-2');
+    expect((await chat.nextReply(15_000)).kind).toBe('reply');
+    expect(await outcome('desk-2')).toMatchObject({ outcome: 'engaged' });
+    await chat.close();
+  });
 });
 
 describe('a channel secret posted to the API', () => {
