@@ -53,7 +53,7 @@ const baseOptions = () => ({
   runtimesAllowed: ['runc'],
 });
 
-const owner = (sandbox?: AgentSandbox, sessionId = randomUUID()): SandboxOwner => ({
+const owner = (sandbox?: AgentSandbox, sessionId: string = randomUUID()): SandboxOwner => ({
   tenantId: 't1',
   agentId: 'a1',
   sessionId,

@@ -57,9 +57,7 @@ describe('addresses egress may reach', () => {
     ['192.0.2.1', /reserved/],
     ['not-an-ip', /not an IP address/],
   ])('%s: %s', (address, expected) => {
-    const problem = addressProblem(address);
-    if (expected === null) expect(problem).toBeNull();
-    else expect(problem).toMatch(expected);
+    expect(addressProblem(address) ?? 'reachable').toMatch(expected ?? /^reachable$/);
   });
 
   it('lets through only what an explicit, narrow private override names', () => {
