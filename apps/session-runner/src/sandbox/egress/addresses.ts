@@ -1,5 +1,6 @@
 import ipaddr from 'ipaddr.js';
 import { isIP } from 'node:net';
+import os from 'node:os';
 
 /*
  * Which addresses egress may reach: public unicast only. Pure; used by the egress proxy and by
@@ -49,18 +50,34 @@ function parse(address: string): IP | null {
 }
 
 /**
- * Why egress may not reach this address (an IP literal, as a resolver returns it); null when it may:
- * a public unicast address, or one inside an explicit private override.
+ * The addresses of this machine's own interfaces: a public one among them is still the runner's
+ * host, whose services egress must not reach by a name that resolves to it.
  */
-export function addressProblem(address: string, allowPrivate: readonly Cidr[] = []): string | null {
+export function ownAddresses(): Set<string> {
+  const own = new Set<string>();
+  for (const list of Object.values(os.networkInterfaces()))
+    for (const { address } of list ?? []) {
+      const ip = parse(address.replace(/%.*$/, ''));
+      if (ip) own.add(ip.toString());
+    }
+  return own;
+}
+
+/**
+ * Why egress may not reach this address (an IP literal, as a resolver returns it); null when it may:
+ * a public unicast address that is not one of this machine's (`own`), or one inside an explicit
+ * private override.
+ */
+export function addressProblem(address: string, allowPrivate: readonly Cidr[] = [], own: ReadonlySet<string> = new Set()): string | null {
   const ip = parse(address);
   if (!ip) return `"${address}" is not an IP address`;
   if (METADATA.has(ip.toString())) return 'a cloud metadata address';
   const range = ip.range();
-  if (range === 'unicast') return null;
-  if (OVERRIDABLE.has(range) && allowPrivate.some(([net, bits]) => net.kind() === ip.kind() && ip.match(net as never, bits)))
-    return null;
-  return WHY[range] ?? `a reserved or special-purpose address (${range})`;
+  const overridden =
+    OVERRIDABLE.has(range) && allowPrivate.some(([net, bits]) => net.kind() === ip.kind() && ip.match(net as never, bits));
+  if (range !== 'unicast' && !overridden) return WHY[range] ?? `a reserved or special-purpose address (${range})`;
+  if (own.has(ip.toString())) return "an address of the runner's own machine";
+  return null;
 }
 
 /**

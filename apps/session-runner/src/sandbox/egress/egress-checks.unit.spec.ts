@@ -1,4 +1,4 @@
-import { addressProblem, parsePrivateOverrides, privateOverrideProblem } from './addresses';
+import { addressProblem, ownAddresses, parsePrivateOverrides, privateOverrideProblem } from './addresses';
 import { checkTarget, EgressRefused, hostAllowed, type Resolver } from './target';
 
 // No test here resolves or connects: the resolver maps test names to the addresses under test.
@@ -16,6 +16,7 @@ const NAMES: Record<string, string[]> = {
   'mixed.test': ['8.8.8.8', '192.168.1.1'],
   'nothing.test': [],
   'internal.test': ['10.200.0.2'],
+  'self.test': ['8.8.4.4'],
 };
 const asked: string[] = [];
 const resolver: Resolver = async (host) => {
@@ -58,6 +59,13 @@ describe('addresses egress may reach', () => {
     ['not-an-ip', /not an IP address/],
   ])('%s: %s', (address, expected) => {
     expect(addressProblem(address) ?? 'reachable').toMatch(expected ?? /^reachable$/);
+  });
+
+  it("refuses the runner's own machine, even at a public address", () => {
+    expect(addressProblem('8.8.4.4', [], new Set(['8.8.4.4']))).toBe("an address of the runner's own machine");
+    expect(ownAddresses().has('127.0.0.1')).toBe(true);
+    // An override never opens the runner's own private address either.
+    expect(addressProblem('10.0.0.5', parsePrivateOverrides(['10.0.0.0/24']), new Set(['10.0.0.5']))).toBe("an address of the runner's own machine");
   });
 
   it('lets through only what an explicit, narrow private override names', () => {
@@ -134,6 +142,12 @@ describe('a destination, checked before anything connects', () => {
     await expect(checkTarget('[::1]', 80, rules)).rejects.toThrow(/::1 is a loopback address/);
     await expect(checkTarget('8.8.8.8', 443, rules)).rejects.toThrow(/egress is by host name/);
     expect(asked).toEqual([]);
+  });
+
+  it("refuses a name that resolves to one of the runner's own addresses", async () => {
+    await expect(checkTarget('self.test', 443, { ...rules, own: () => new Set(['8.8.4.4']) })).rejects.toThrow(
+      /self.test resolves to 8.8.4.4, an address of the runner's own machine/,
+    );
   });
 
   it('lets a private address through only with its override', async () => {

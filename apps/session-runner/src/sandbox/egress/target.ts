@@ -1,7 +1,7 @@
 import dns from 'node:dns';
 import { isIP } from 'node:net';
 import { domainToASCII } from 'node:url';
-import { addressProblem, type Cidr } from './addresses';
+import { addressProblem, ownAddresses, type Cidr } from './addresses';
 
 /** Host name → its addresses (the system's resolver by default; tests map names to what they want). */
 export type Resolver = (host: string) => Promise<readonly { address: string; family: number }[]>;
@@ -20,6 +20,8 @@ export interface EgressRules {
   readonly allowPrivate: readonly Cidr[];
   /** Longest a resolution may take. */
   readonly resolveTimeoutMs?: number;
+  /** This machine's addresses (read from its interfaces at each check by default). */
+  readonly own?: () => ReadonlySet<string>;
 }
 
 /** A checked destination: connect to `address` (pinned: never resolved again), speak to `host`. */
@@ -57,8 +59,9 @@ export async function checkTarget(rawHost: string, port: number, rules: EgressRu
   const host = normalizeHost(rawHost);
   if (!host) throw new EgressRefused(`"${rawHost}" is not a host name`);
   if (!Number.isInteger(port) || port < 1 || port > 65_535) throw new EgressRefused(`port ${port} is not a port`);
+  const own = (rules.own ?? ownAddresses)();
   if (isIP(host)) {
-    const problem = addressProblem(host, rules.allowPrivate);
+    const problem = addressProblem(host, rules.allowPrivate, own);
     throw new EgressRefused(
       problem
         ? `${host} is ${problem}: never reachable from a sandbox`
@@ -83,7 +86,7 @@ export async function checkTarget(rawHost: string, port: number, rules: EgressRu
   }
   if (addresses.length === 0) throw new EgressRefused(`${host} does not resolve`);
   for (const { address } of addresses) {
-    const problem = addressProblem(address, rules.allowPrivate);
+    const problem = addressProblem(address, rules.allowPrivate, own);
     if (problem) throw new EgressRefused(`${host} resolves to ${address}, ${problem}: never reachable from a sandbox`);
   }
   const { address, family } = addresses[0]!;
