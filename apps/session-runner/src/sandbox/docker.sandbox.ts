@@ -90,8 +90,10 @@ export class DockerSandboxes implements SandboxPort {
       let pending = this.acquire(owner, policy);
       let live = await pending;
       if (live.digest !== digest) {
-        // Its agent's sandbox changed since: the container made under the old policy is replaced.
+        // Its agent's sandbox changed since: the container made under the old policy is replaced
+        // (removed here: a claimed warm container has no session label for start() to find).
         this.forget(owner, pending);
+        await this.remove(live.id);
         pending = this.acquire(owner, policy);
         live = await pending;
       }

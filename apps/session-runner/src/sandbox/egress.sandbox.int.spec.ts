@@ -150,6 +150,32 @@ describe("an agent's tightened sandbox", () => {
   });
 });
 
+describe('a warm container and an agent sandbox', () => {
+  it('goes to a session with the runner\'s own policy only, and is removed when the session\'s policy changes', async () => {
+    const pooled = new DockerSandboxes({ ...baseOptions(), runnerId: 'runner-egress-pool', warmPool: 1 });
+    await pooled.warmUp();
+    const [warm] = await docker.listContainers({ filters: { label: [`${LABEL.namespace}=${namespace}`, `${LABEL.runner}=runner-egress-pool`] } });
+    const poolId = warm!.Labels[LABEL.pool];
+    expect(poolId).toBeDefined();
+    // An agent with its own limits does not take it.
+    const tightOwner = owner({ pidsLimit: 40, egress: null, runtime: null });
+    await pooled.exec(tightOwner, { argv: ['true'], timeoutMs: 10_000, maxOutputBytes: 100 });
+    expect((await containerOf(tightOwner))!.HostConfig.PidsLimit).toBe(40);
+    expect((await docker.getContainer(warm!.Id).inspect()).State.Running).toBe(true);
+    // A session with the runner's own policy does; when its agent's sandbox changes, the claimed container goes.
+    const sessionId = randomUUID();
+    await pooled.exec(owner(undefined, sessionId), { argv: ['bash', '-c', 'echo warm > warm.txt'], timeoutMs: 10_000, maxOutputBytes: 100 });
+    expect(await containerOf(owner(undefined, sessionId))).toBeUndefined(); // a claimed container has no session label
+    const changed = owner({ memoryMb: 128, egress: null, runtime: null }, sessionId);
+    expect((await pooled.exec(changed, { argv: ['cat', 'warm.txt'], timeoutMs: 10_000, maxOutputBytes: 100 })).stdout).toBe('warm\n');
+    expect((await containerOf(changed))!.HostConfig.Memory).toBe(128 * 1024 * 1024);
+    await expect(docker.getContainer(warm!.Id).inspect()).rejects.toMatchObject({ statusCode: 404 });
+    await pooled.release(changed);
+    await pooled.release(tightOwner);
+    await pooled.removeAll();
+  });
+});
+
 describe('egress from inside a real container', () => {
   const who = owner(withEgress());
 
