@@ -3,6 +3,7 @@ import { DeliveryFailed, InboundReceived, MAX_MESSAGE_CHARS, MAX_REPLY_CHARS, Ou
 import { openChat } from '@clawfleet/testing';
 import { readSessionStreams, type StoredEvent } from './support/event-store-probe';
 import { eventually, startPlatform, type PlatformFixture } from './support/fixture';
+import { openProvisioning } from './support/provisioning';
 
 let f: PlatformFixture;
 
@@ -163,6 +164,63 @@ describe('a model or tool whose output cannot be stored', () => {
     await chat.send('thanks');
     expect(await chat.nextReply(15_000)).toMatchObject({ kind: 'reply', text: 'echo: thanks' });
     await chat.close();
+  });
+});
+
+describe('web_fetch with bad input', () => {
+  const offered = (body: { tools?: Array<{ function: { name: string } }> }) => (body.tools ?? []).map((t) => t.function.name);
+
+  it('is not offered to an agent without egress, and refused when called anyway', async () => {
+    const chat = await openChat(f.gateway, 'fetch-none');
+    f.model.script({ toolCalls: [{ name: 'web_fetch', arguments: { url: 'http://example.com/' } }] }, { text: 'no web here' });
+    await chat.send('fetch a page');
+    expect(await chat.nextReply(15_000)).toMatchObject({ kind: 'reply', text: 'no web here' });
+    expect(offered(f.model.requests[0]!.body)).toEqual(expect.arrayContaining(['bash', 'read_file']));
+    expect(offered(f.model.requests[0]!.body)).not.toContain('web_fetch');
+    expect(toolMessages(f.model.requests.at(-1)!.body)).toEqual([
+      'The tool "web_fetch" is not available to this agent: its sandbox has no egress.',
+    ]);
+    await chat.close();
+  });
+
+  it('of an agent with egress: other schemes, invalid URLs, metadata addresses and unlisted hosts are tool errors, then it answers', async () => {
+    const p = await openProvisioning(f);
+    try {
+      await p.repo.createAgent('default', {
+        id: 'fetcher',
+        config: { instructions: 'You fetch pages.', sandbox: { egress: { allow: ['docs.example.test'] } } },
+      });
+      const group = await p.repo.createGroup('default', { channel: 'http', chatId: 'fetch-bad' });
+      await p.repo.bind('default', group, { agentId: 'fetcher', engageMode: 'always' });
+      p.changed('default', 'binding');
+      const chat = await openChat(f.gateway, 'fetch-bad');
+      await eventually('the chat is routed to the agent with egress', async () => {
+        f.model.reset();
+        await chat.send(`hello ${Date.now()}`);
+        await chat.nextReply(15_000);
+        return offered(f.model.requests[0]!.body).includes('web_fetch');
+      });
+      f.model.reset();
+      // None of these is resolved or connected to: each is refused by its URL or address alone.
+      const urls = ['file:///etc/passwd', 'not a url', 'gopher://docs.example.test/', 'http://169.254.169.254/latest/meta-data/', 'http://[::1]:8082/healthz', 'http://elsewhere.test/'];
+      f.model.script({ toolCalls: urls.map((url) => ({ name: 'web_fetch', arguments: { url } })) }, { text: 'none of that worked' });
+      await chat.send('fetch these');
+      expect(await chat.nextReply(15_000)).toMatchObject({ kind: 'reply', text: 'none of that worked' });
+      expect(toolMessages(f.model.requests.at(-1)!.body)).toEqual([
+        'Invalid arguments for web_fetch: url: only http and https URLs can be fetched, not file:',
+        'Invalid arguments for web_fetch: url: "not a url" is not an absolute URL',
+        'Invalid arguments for web_fetch: url: only http and https URLs can be fetched, not gopher:',
+        'web_fetch failed: 169.254.169.254 is a cloud metadata address: never reachable from a sandbox',
+        'web_fetch failed: ::1 is a loopback address: never reachable from a sandbox',
+        "web_fetch failed: elsewhere.test:80 is not on this agent's egress allow-list (docs.example.test)",
+      ]);
+      f.model.setReply((request) => `echo: ${request.lastUserText ?? ''}`);
+      await chat.send('still there?');
+      expect(await chat.nextReply(15_000)).toMatchObject({ kind: 'reply', text: 'echo: still there?' });
+      await chat.close();
+    } finally {
+      await p.close();
+    }
   });
 });
 

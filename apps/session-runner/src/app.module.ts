@@ -6,7 +6,7 @@ import { DynamicModule, Module } from '@nestjs/common';
 import { AgentConfigs } from './agents/agent-configs';
 import { RUNNER_CONFIG, type RunnerConfig } from './config';
 import { runnerMigrations } from './migrations';
-import { sandboxesFromConfig } from './sandbox/sandbox.factory';
+import { egressFromConfig, sandboxesFromConfig } from './sandbox/sandbox.factory';
 import { SandboxSweeper } from './sandbox/sandbox.sweeper';
 import { SANDBOXES } from './sandbox/sandbox.tokens';
 import type { SandboxPort } from './sandbox/sandbox.port';
@@ -17,6 +17,7 @@ import { TurnConsumer } from './session/turn.consumer';
 import { builtinTools } from './tools/builtin.tools';
 import { sandboxTools } from './tools/sandbox.tools';
 import { ToolBox } from './tools/tool.port';
+import { webFetchTool } from './tools/web-fetch';
 import { OutboxRelayService } from './work/outbox-relay.service';
 import { ParkedSessions } from './work/parked-sessions';
 import { SessionLeases } from './work/session-leases';
@@ -31,7 +32,14 @@ export class AppModule {
       providers: [
         { provide: RUNNER_CONFIG, useValue: config },
         TokenBudgets,
-        { provide: SANDBOXES, useFactory: () => sandboxesFromConfig(config) },
+        {
+          provide: SANDBOXES,
+          inject: [PinoLogger],
+          useFactory: (logger: PinoLogger) => {
+            const log = (message: string, fields?: Record<string, unknown>) => logger.info(fields ?? {}, message);
+            return sandboxesFromConfig(config, log, egressFromConfig(config, log));
+          },
+        },
         SandboxSweeper,
         AgentConfigs,
         {
@@ -49,6 +57,17 @@ export class AppModule {
                   bashMaxTimeoutMs: config.SANDBOX_BASH_TIMEOUT_MS,
                   maxOutputBytes: config.SANDBOX_MAX_OUTPUT_BYTES,
                 }),
+                // Offered only to agents whose sandbox has egress (turn.effects), and never when the operator turned it off.
+                ...(config.SANDBOX_EGRESS === 'off'
+                  ? []
+                  : [
+                      webFetchTool({
+                        timeoutMs: config.WEB_FETCH_TIMEOUT_MS,
+                        maxBytes: config.WEB_FETCH_MAX_BYTES,
+                        maxOutputBytes: config.SANDBOX_MAX_OUTPUT_BYTES,
+                        allowPrivate: config.SANDBOX_EGRESS_ALLOW_PRIVATE,
+                      }),
+                    ]),
               ]),
             }),
         },

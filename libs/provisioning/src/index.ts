@@ -1,4 +1,5 @@
 export * from './model';
+export * from './sandbox';
 export * from './patterns';
 export * from './credentials';
 export * from './routing-data';

@@ -26,6 +26,7 @@ import {
   type RoleGrant,
 } from './model';
 import { compilePattern } from './patterns';
+import { sandboxLoosening, type SandboxCeiling } from './sandbox';
 import { groupKey, identityKey, type RoutingData } from './routing-data';
 
 const parse = <T>(
@@ -58,12 +59,26 @@ export class ProvisioningRepository {
   constructor(
     private readonly dataSource: DataSource,
     private readonly keys?: CredentialKeys,
+    /**
+     * The operator's sandbox ceiling (session-runner's SANDBOX_* settings): an agent config whose
+     * sandbox would loosen it is refused. Without it only the schema's own bounds apply (the runner
+     * still clamps at use).
+     */
+    private readonly options: { sandboxCeiling?: SandboxCeiling } = {},
     private readonly tx?: EntityManager,
   ) {}
 
   /** The same repository inside the caller's transaction: its writes commit (or not) with the caller's. */
   in(manager: EntityManager): ProvisioningRepository {
-    return new ProvisioningRepository(this.dataSource, this.keys, manager);
+    return new ProvisioningRepository(this.dataSource, this.keys, this.options, manager);
+  }
+
+  /** An agent config, validated, and refused when its sandbox would loosen the operator's ceiling. */
+  private agentConfig(input: unknown): AgentConfig {
+    const config = parse(AgentConfig, input, 'agent config');
+    const loosening = this.options.sandboxCeiling ? sandboxLoosening(this.options.sandboxCeiling, config.sandbox) : [];
+    if (loosening.length > 0) throw new ValidationError(`agent config: ${loosening.join('; ')}`);
+    return config;
   }
 
   private get manager(): EntityManager {
@@ -98,7 +113,7 @@ export class ProvisioningRepository {
     input: { id: string; name?: string; enabled?: boolean; config: unknown },
   ): Promise<AgentVersion> {
     const id = parse(AgentId, input.id, 'agent id');
-    const config = parse(AgentConfig, input.config, 'agent config');
+    const config = this.agentConfig(input.config);
     try {
       await this.transaction(async (tx) => {
         await tx.insert(AgentEntity, {
@@ -142,7 +157,7 @@ export class ProvisioningRepository {
     change: { name?: string; enabled?: boolean; config?: unknown },
     options: { expectedRevision?: number } = {},
   ): Promise<AgentVersion> {
-    const config = change.config === undefined ? undefined : parse(AgentConfig, change.config, 'agent config');
+    const config = change.config === undefined ? undefined : this.agentConfig(change.config);
     return this.transaction(async (tx) => {
       const agent = await tx.findOne(AgentEntity, {
         where: { tenantId, id: agentId },

@@ -1,4 +1,4 @@
-import type { AgentConfig, QueueMode } from '@clawfleet/provisioning';
+import type { AgentConfig, AgentSandbox, QueueMode } from '@clawfleet/provisioning';
 import type { LlmProvider } from '../llm/llm.port';
 
 /** What a session's turns run with: one version of an agent, its model chain built. */
@@ -16,6 +16,8 @@ export interface AgentRuntime {
   readonly maxRounds: number;
   /** 0: the runner's TOKEN_BUDGET_PER_AGENT. */
   readonly tokenBudgetPerMonth: number;
+  /** Its sandbox policy as configured; clamped to the runner's where it is used (the sandbox, the tools). */
+  readonly sandbox: AgentSandbox;
 }
 
 /** Resolves the runtime of (tenant, agent, version); the port turn effects and the runner use. */
@@ -39,5 +41,6 @@ export function runtimeOf(
     queueMode: config.queueMode,
     maxRounds: config.maxRounds,
     tokenBudgetPerMonth: config.tokenBudgetPerMonth,
+    sandbox: config.sandbox,
   };
 }

@@ -1,10 +1,11 @@
 import type Docker from 'dockerode';
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import fs from 'node:fs/promises';
 import path from 'node:path';
 import { dockerExec } from './docker-exec';
 import { HelperChannel } from './helper-channel';
-import { containerOptions, policyViolations, type SandboxPolicy } from './policy';
+import type { EgressProxy } from './egress/egress-proxy';
+import { containerOptions, policyDigest, policyViolations, tighten, type SandboxPolicy } from './policy';
 import { SandboxError, type ExecRequest, type ExecResult, type SandboxOwner, type SandboxPort } from './sandbox.port';
 import { WarmPool, type PoolEntry } from './warm-pool';
 import { checkOwner, ensureWorkspace, workspacePath } from './workspace';
@@ -18,6 +19,8 @@ export const LABEL = {
   runner: 'clawfleet.runner',
   /** A warm-pool container: its pool id (its directory under <root>/<namespace>/_pool/). */
   pool: 'clawfleet.pool',
+  /** The digest of the (effective) policy it was made under: another one means its agent's sandbox changed. */
+  policy: 'clawfleet.policy',
 } as const;
 
 const POOL_ID = /^[0-9a-f-]{36}$/;
@@ -40,6 +43,10 @@ export interface DockerSandboxOptions {
   readonly execMode?: 'helper' | 'exec';
   /** Pre-started containers waiting for new sessions (0: none). */
   readonly warmPool?: number;
+  /** Runtimes an agent's sandbox may name (SANDBOX_RUNTIMES_ALLOWED); another is refused. */
+  readonly runtimesAllowed?: readonly string[];
+  /** The filtering proxy of agents with egress; absent: no agent has egress (SANDBOX_EGRESS=off). */
+  readonly egress?: EgressProxy;
   readonly log?: (message: string, fields?: Record<string, unknown>) => void;
   readonly now?: () => number;
 }
@@ -47,6 +54,8 @@ export interface DockerSandboxOptions {
 interface Live {
   readonly id: string;
   readonly owner: SandboxOwner;
+  /** The digest of the policy it runs under. */
+  readonly digest: string;
   lastUsed: number;
   busy: number;
   helper?: Promise<HelperChannel>;
@@ -73,9 +82,21 @@ export class DockerSandboxes implements SandboxPort {
 
   async exec(owner: SandboxOwner, request: ExecRequest): Promise<ExecResult> {
     checkOwner(owner);
+    const { policy, allow } = this.policyOf(owner);
+    const digest = policyDigest(policy);
+    if (allow) await this.openEgress(owner, allow);
+    else await this.o.egress?.close(this.key(owner));
     for (let attempt = 0; ; attempt++) {
-      const pending = this.acquire(owner);
-      const live = await pending;
+      let pending = this.acquire(owner, policy);
+      let live = await pending;
+      if (live.digest !== digest) {
+        // Its agent's sandbox changed since: the container made under the old policy is replaced
+        // (removed here: a claimed warm container has no session label for start() to find).
+        this.forget(owner, pending);
+        await this.remove(live.id);
+        pending = this.acquire(owner, policy);
+        live = await pending;
+      }
       live.busy++;
       let result: ExecResult;
       try {
@@ -106,6 +127,41 @@ export class DockerSandboxes implements SandboxPort {
     }
   }
 
+  /**
+   * The effective policy of a session: its agent's sandbox clamped to the runner's (tighten: limits
+   * only go down, whatever the agent's data says), a runtime only from the operator's allow-list, and
+   * egress only when the agent lists hosts and this runner has the proxy.
+   */
+  policyOf(owner: SandboxOwner): { policy: SandboxPolicy; allow: readonly string[] | null } {
+    const wanted = owner.sandbox;
+    if (wanted?.runtime && !(this.o.runtimesAllowed ?? []).includes(wanted.runtime))
+      throw new SandboxError(
+        `this agent's sandbox runtime "${wanted.runtime}" is not one the operator allows (SANDBOX_RUNTIMES_ALLOWED: ${(this.o.runtimesAllowed ?? []).join(', ') || 'none'}); no sandbox was started`,
+      );
+    const policy = tighten(this.o.policy, {
+      ...(wanted?.memoryMb !== undefined && { memoryBytes: wanted.memoryMb * 1024 * 1024 }),
+      ...(wanted?.cpus !== undefined && { cpus: wanted.cpus }),
+      ...(wanted?.pidsLimit !== undefined && { pidsLimit: wanted.pidsLimit }),
+      ...(wanted?.runtime && { runtime: wanted.runtime }),
+    });
+    const allow = this.o.egress && wanted?.egress ? wanted.egress.allow : null;
+    return { policy: allow ? { ...policy, egress: true } : policy, allow };
+  }
+
+  /** The directory of a session's proxy socket on the host (short: a socket path has at most 107 bytes). */
+  private egressDir(owner: SandboxOwner): string {
+    const id = createHash('sha256').update(`${this.o.namespace}/${owner.tenantId}/${owner.sessionId}`).digest('hex').slice(0, 24);
+    return path.join(this.o.workspaceRoot, '_egress', id);
+  }
+
+  private async openEgress(owner: SandboxOwner, allow: readonly string[]) {
+    try {
+      await this.o.egress!.open(this.key(owner), this.egressDir(owner), allow);
+    } catch (error) {
+      throw new SandboxError(`the sandbox's egress proxy could not listen: ${(error as Error).message}`);
+    }
+  }
+
   /** Through the container's helper (started on first use, again after it died), or one exec. */
   private async run(live: Live, request: ExecRequest): Promise<ExecResult> {
     const container = this.o.docker.getContainer(live.id);
@@ -130,6 +186,8 @@ export class DockerSandboxes implements SandboxPort {
     const live = await pending?.catch(() => null);
     if (live) await this.remove(live.id); // a claimed warm container carries no session label
     for (const c of await this.containersOf(owner)) await this.remove(c.Id);
+    await this.o.egress?.close(this.key(owner));
+    await fs.rm(this.egressDir(owner), { recursive: true, force: true });
   }
 
   async sweep(): Promise<void> {
@@ -139,6 +197,7 @@ export class DockerSandboxes implements SandboxPort {
       if (live && live.busy === 0 && now - live.lastUsed >= this.o.idleMs && this.live.get(key) === pending) {
         this.live.delete(key);
         await this.stop(live.id);
+        await this.o.egress?.close(key);
       }
     }
     const ours = this.pool.ids();
@@ -174,6 +233,7 @@ export class DockerSandboxes implements SandboxPort {
 
   /** Forgets the containers (they stay, for this runner's next life or another runner to adopt). */
   async close(): Promise<void> {
+    await this.o.egress?.closeAll();
     for (const entry of this.pool.drain()) (await entry.helper?.catch(() => null))?.close();
     const lives = [...this.live.values()];
     this.live.clear();
@@ -192,11 +252,11 @@ export class DockerSandboxes implements SandboxPort {
     void pending.then((live) => live.helper?.then((h) => h.close())).catch(() => {});
   }
 
-  private acquire(owner: SandboxOwner): Promise<Live> {
+  private acquire(owner: SandboxOwner, policy: SandboxPolicy): Promise<Live> {
     const key = this.key(owner);
     let pending = this.live.get(key);
     if (!pending) {
-      pending = this.start(owner);
+      pending = this.start(owner, policy);
       this.live.set(key, pending);
       pending.catch(() => this.live.get(key) === pending && this.live.delete(key));
     }
@@ -204,19 +264,28 @@ export class DockerSandboxes implements SandboxPort {
   }
 
   /** Adopts the session's container (any runner's: the lease says who may run) or creates one. */
-  private async start(owner: SandboxOwner): Promise<Live> {
+  private async start(owner: SandboxOwner, policy: SandboxPolicy): Promise<Live> {
     const workspace = workspacePath(this.o.workspaceRoot, this.o.namespace, owner);
-    let [found] = await this.containersOf(owner);
+    const digest = policyDigest(policy);
+    const egressSource = policy.egress ? this.egressDir(owner) : undefined;
+    let found: Docker.ContainerInfo | undefined = (await this.containersOf(owner))[0];
+    if (found?.Labels[LABEL.policy] && found.Labels[LABEL.policy] !== digest) {
+      // Made under another policy of its agent (limits, runtime, egress changed): replaced, the workspace stays.
+      this.o.log?.('sandbox container made under another policy; replaced', { container: found.Id });
+      await this.remove(found.Id);
+      found = undefined;
+    }
     if (!found) {
       await this.checkCaps(owner);
-      const claimed = await this.claim(workspace);
-      if (claimed) return { id: claimed.id, owner, lastUsed: this.now(), busy: 0, helper: claimed.helper };
+      // Warm containers are made under the runner's own policy: only a session with that policy takes one.
+      const claimed = digest === policyDigest(this.o.policy) ? await this.claim(workspace) : undefined;
+      if (claimed) return { id: claimed.id, owner, digest, lastUsed: this.now(), busy: 0, helper: claimed.helper };
       await ensureWorkspace(workspace, this.uid, this.gid);
-      found = await this.create(owner, workspace);
+      found = await this.create(owner, workspace, policy, egressSource);
     }
     const container = this.o.docker.getContainer(found.Id);
     const info = await container.inspect();
-    const problems = policyViolations(this.o.policy, info, workspace);
+    const problems = policyViolations(policy, info, workspace, egressSource);
     if (problems.length > 0) {
       // Refused, never used: whatever made it so, a fresh container follows the policy.
       this.o.log?.('sandbox container breaks the policy; removed', { container: found.Id, problems });
@@ -230,7 +299,7 @@ export class DockerSandboxes implements SandboxPort {
         if (!isStatus(error, 304)) throw this.toolError(error);
       }
     }
-    return { id: found.Id, owner, lastUsed: this.now(), busy: 0 };
+    return { id: found.Id, owner, digest, lastUsed: this.now(), busy: 0 };
   }
 
   /** A warm container for this new session: its empty workspace directory becomes the session's. */
@@ -273,7 +342,12 @@ export class DockerSandboxes implements SandboxPort {
     return path.join(this.o.workspaceRoot, this.o.namespace || '_', '_pool', poolId);
   }
 
-  private async create(owner: SandboxOwner, workspace: string): Promise<Docker.ContainerInfo> {
+  private async create(
+    owner: SandboxOwner,
+    workspace: string,
+    policy: SandboxPolicy,
+    egressSource: string | undefined,
+  ): Promise<Docker.ContainerInfo> {
     const name = `clawfleet-${this.o.namespace ? `${this.o.namespace}-` : ''}${owner.tenantId}-${owner.sessionId}`.slice(0, 200);
     const labels = {
       [LABEL.sandbox]: '1',
@@ -282,10 +356,11 @@ export class DockerSandboxes implements SandboxPort {
       [LABEL.agent]: owner.agentId,
       [LABEL.session]: owner.sessionId,
       [LABEL.runner]: this.o.runnerId,
+      [LABEL.policy]: policyDigest(policy),
     };
     try {
       await this.o.docker.createContainer(
-        containerOptions(this.o.policy, { name, image: this.o.image, labels, workspaceSource: workspace }),
+        containerOptions(policy, { name, image: this.o.image, labels, workspaceSource: workspace, egressSource }),
       );
     } catch (error) {
       // 409: another runner created it at the same moment; adopt that one.

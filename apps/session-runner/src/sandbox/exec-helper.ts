@@ -12,6 +12,8 @@ export const EXEC_HELPER = String.raw`
 const { spawn } = require('child_process');
 const { constants } = require('os');
 const env = { HOME: '/tmp', PATH: '/usr/local/bin:/usr/bin:/bin', LANG: 'C.UTF-8' };
+// With egress, the container's proxy variables (no secret: 127.0.0.1 and a port) reach the commands too.
+for (const k of ['HTTP_PROXY', 'HTTPS_PROXY', 'http_proxy', 'https_proxy', 'NO_PROXY', 'no_proxy', 'NODE_USE_ENV_PROXY']) if (process.env[k]) env[k] = process.env[k];
 const running = new Map();
 const send = (o) => process.stdout.write(JSON.stringify(o) + '\n');
 const killGroup = (pid) => { try { process.kill(-pid, 'SIGKILL'); } catch {} };

@@ -1,8 +1,12 @@
+import type { AgentSandbox } from '@clawfleet/provisioning';
+
 /** The session a sandbox belongs to. Ids are checked before they name anything on the host. */
 export interface SandboxOwner {
   readonly tenantId: string;
   readonly agentId: string;
   readonly sessionId: string;
+  /** Its agent's own sandbox policy (limits only lower, a runtime, egress); absent: the runner's defaults, no network. */
+  readonly sandbox?: AgentSandbox;
 }
 
 export interface ExecRequest {

@@ -19,7 +19,11 @@ const owner = (context: ToolContext): SandboxOwner => ({
   tenantId: context.tenantId,
   agentId: context.agentId ?? 'unknown',
   sessionId: context.sessionId,
+  ...(context.sandbox && { sandbox: context.sandbox }),
 });
+
+/** A limit of the runner, lowered by the agent's sandbox when it says so (never raised: clamped here too). */
+const lowered = (ceiling: number, wanted: number | undefined) => Math.min(ceiling, wanted ?? Infinity);
 
 /** A zod path argument: checked here first; symbolic links are checked inside the sandbox. */
 const pathArg = (description: string) =>
@@ -78,18 +82,18 @@ export function sandboxTools(sandbox: SandboxPort, limits: SandboxToolLimits): T
     defineTool({
       name: 'bash',
       description:
-        'Run a bash command in the workspace (/workspace) of this session\'s sandbox: no network, files persist between calls. Returns the exit code, stdout and stderr.',
+        'Run a bash command in the workspace (/workspace) of this session\'s sandbox: files persist between calls; no network, unless this agent has egress (then HTTP and HTTPS to its allow-listed hosts through HTTP_PROXY). Returns the exit code, stdout and stderr.',
       schema: z.object({
         command: z.string().min(1).max(100_000),
         timeoutSeconds: z.number().int().min(1).max(Math.ceil(limits.bashMaxTimeoutMs / 1000)).optional(),
       }),
       idempotent: false,
       async run({ command, timeoutSeconds }, context) {
-        const timeoutMs = Math.min(limits.bashMaxTimeoutMs, (timeoutSeconds ?? 60) * 1000);
+        const timeoutMs = Math.min(lowered(limits.bashMaxTimeoutMs, context.sandbox?.bashTimeoutMs), (timeoutSeconds ?? 60) * 1000);
         const result = await sandbox.exec(owner(context), {
           argv: ['bash', '-c', command],
           timeoutMs,
-          maxOutputBytes: limits.maxOutputBytes,
+          maxOutputBytes: lowered(limits.maxOutputBytes, context.sandbox?.maxOutputBytes),
           signal: context.signal,
         });
         if (result.exitCode === null && !result.timedOut)
@@ -111,7 +115,7 @@ export function sandboxTools(sandbox: SandboxPort, limits: SandboxToolLimits): T
       async run({ path, offset, limit }, context) {
         const r = await helper<{ text: string; more: boolean; first: number; last: number }>(
           'read',
-          { path: relative(path), offset, limit, maxBytes: limits.maxOutputBytes },
+          { path: relative(path), offset, limit, maxBytes: lowered(limits.maxOutputBytes, context.sandbox?.maxOutputBytes) },
           context,
         );
         if (r.last < r.first) return `(no lines from line ${offset}: the file is shorter)`;

@@ -1,4 +1,5 @@
 import type { ToolCall, ToolOutcome } from '@clawfleet/contracts';
+import type { AgentSandbox } from '@clawfleet/provisioning';
 import { z } from 'zod';
 import type { ToolSpec } from '../llm/llm.port';
 
@@ -11,6 +12,8 @@ export interface ToolContext {
   /** The session's agent (labels its sandbox) and its configuration version (which tools it allows). */
   readonly agentId?: string;
   readonly agentVersion?: number | null;
+  /** The agent version's sandbox policy (lower limits, runtime, egress); absent: the runner's defaults, no egress. */
+  readonly sandbox?: AgentSandbox;
 }
 
 /** A tool that waits for something outside: the turn suspends, no process holds it. */
