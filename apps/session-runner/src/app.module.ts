@@ -18,7 +18,6 @@ import { builtinTools } from './tools/builtin.tools';
 import { sandboxTools } from './tools/sandbox.tools';
 import { ToolBox } from './tools/tool.port';
 import { OutboxRelayService } from './work/outbox-relay.service';
-import { ParkedSessions } from './work/parked-sessions';
 import { SessionLeases } from './work/session-leases';
 import { TokenBudgets } from './work/token-budgets';
 
@@ -54,7 +53,6 @@ export class AppModule {
         },
         SessionStore,
         SessionLeases,
-        ParkedSessions,
         SessionExecutor,
         TurnConsumer,
         OutboxRelayService,
