@@ -9,7 +9,13 @@ export interface AuditActor {
   readonly scope: string;
 }
 
-export type AuditAction = 'key.created' | 'key.revoked';
+export type AuditAction =
+  | 'key.created'
+  | 'key.revoked'
+  | 'session.message-posted'
+  | 'session.turn-cancel-requested'
+  | 'session.released'
+  | 'dead-letter.redriven';
 
 export type AuditEvent = {
   type: 'AuditRecorded';

@@ -1,5 +1,5 @@
 import { queryPrepared } from '@clawfleet/platform';
-import type { DataSource } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
 import { boundedLimit, Conditions, isoMicros, type PageRequest, type TimeKey } from '../keyset';
 
 /** A session no runner takes until it is released: its runs failed SESSION_MAX_FAILURES times in a row. */
@@ -65,15 +65,17 @@ export class ParkedSessions {
 
   /**
    * Closes the circuit: the session's failures are forgotten and the next sweep resumes it.
-   * Returns false when the tenant has no such parked session.
+   * Returns false when the tenant has no such parked session. `manager`: inside the caller's
+   * transaction (with its audit event).
    */
-  async release(tenantId: string, sessionId: string): Promise<boolean> {
-    const { rowCount } = await queryPrepared(
-      this.dataSource,
-      `UPDATE runner.session_work SET parked_at = NULL, failures = 0, updated_at = now()
-       WHERE stream_id = $1 AND tenant_id = $2 AND parked_at IS NOT NULL`,
-      [`${SESSION_PREFIX}${sessionId}`, tenantId],
-    );
-    return rowCount === 1;
+  async release(tenantId: string, sessionId: string, manager?: EntityManager): Promise<boolean> {
+    const sql = `UPDATE runner.session_work SET parked_at = NULL, failures = 0, updated_at = now()
+       WHERE stream_id = $1 AND tenant_id = $2 AND parked_at IS NOT NULL`;
+    const params = [`${SESSION_PREFIX}${sessionId}`, tenantId];
+    if (manager) {
+      const [, count] = (await manager.query(sql, params)) as [unknown, number];
+      return count === 1;
+    }
+    return (await queryPrepared(this.dataSource, sql, params)).rowCount === 1;
   }
 }

@@ -1,0 +1,4 @@
+import { migrateMain, runMain } from '@clawfleet/platform';
+import { adminMigrations } from './migrations';
+
+runMain(() => migrateMain('admin-api', adminMigrations));
