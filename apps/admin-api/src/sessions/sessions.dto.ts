@@ -121,7 +121,8 @@ export const AcceptedMessage = z.object({
   accepted: z.boolean(),
 });
 
-export const CancelAccepted = AcceptedMessage.extend({ turnId: z.uuid() });
+/** `turnId`: the running turn; null when a turn is about to start (`queued`). */
+export const CancelAccepted = AcceptedMessage.extend({ turnId: z.uuid().nullable() });
 
 /** `GET …/messages/{messageId}/outcome?channel=&chatId=[&threadId=]`: which chat the message was on. */
 export const OutcomeQuery = z.strictObject({ channel: Channel, chatId: ChatId, threadId: ThreadId.optional() });

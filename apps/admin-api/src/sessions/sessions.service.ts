@@ -94,20 +94,20 @@ export class SessionsService {
   }
 
   /**
-   * `/stop` for the running (or suspended) turn, as a chat's user would send it: the runner ends the
-   * turn at its next safe point and drops what waited. The message id is the turn's, so asking again
-   * while it runs sends nothing more; once nothing runs, there is nothing to cancel (409).
+   * `/stop` for the running (or suspended, or about to run) turn, as a chat's user would send it: the
+   * runner ends the turn at its next safe point and drops what waited. The message id is derived from
+   * the session's last recorded message, so asking again before anything new is recorded sends
+   * nothing more; once nothing runs or waits, there is nothing to cancel (409).
    */
   async cancel(caller: Principal, tenantId: string, sessionId: string) {
     const session = await this.session(tenantId, sessionId);
-    if (session.status === 'idle' || !session.turnId)
-      throw new ConflictError(`No turn of session ${sessionId} is running.`);
-    const messageId = `operator:stop:${session.turnId}`;
+    if (session.status === 'idle') throw new ConflictError(`No turn of session ${sessionId} is running.`);
+    const messageId = `operator:stop:${session.lastSeq}`;
     const accepted = await this.messages.send(caller, session, {
       text: '/stop',
       messageId,
       action: 'session.turn-cancel-requested',
-      details: { turnId: session.turnId },
+      details: { turnId: session.turnId ?? 'not started', lastSeq: session.lastSeq },
     });
     return {
       sessionId,

@@ -74,7 +74,7 @@ it("keeps the session's row in the index and the day's usage with every append, 
   expect(await index.get(TENANT, s.sessionId)).toMatchObject({
     agentId: 'bot',
     chat: { channel: 'http', chatId: 'c9' },
-    status: 'idle',
+    status: 'queued',
     queued: 1,
     lastSeq: 1,
     version: 2,

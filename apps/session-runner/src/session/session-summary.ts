@@ -11,7 +11,7 @@ export function summaryOf(tenantId: string, state: SessionState): SessionSummary
     agentId: state.agentId,
     agentVersion: state.agentVersion ?? null,
     chat: state.chat,
-    status: state.status,
+    status: state.status === 'idle' && state.queue.length > 0 ? 'queued' : state.status,
     turnId: state.status === 'idle' ? null : state.turn.turnId,
     queued: state.queue.length,
     lastSeq: state.lastSeq,

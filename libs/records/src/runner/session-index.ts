@@ -4,7 +4,11 @@ import { queryPrepared } from '@clawfleet/platform';
 import type { DataSource } from 'typeorm';
 import { boundedLimit, Conditions, isoMicros, type PageRequest, type TimeKey } from '../keyset';
 
-export const SESSION_STATUSES = ['idle', 'running', 'suspended'] as const;
+/**
+ * `queued`: messages wait for a turn (a runner may be on its first model call already: a turn's start
+ * is recorded with its first result); `running`: a turn runs; `suspended`: it waits for an answer.
+ */
+export const SESSION_STATUSES = ['idle', 'queued', 'running', 'suspended'] as const;
 export type SessionStatus = (typeof SESSION_STATUSES)[number];
 
 /** What the index keeps of a session: its state after an append, summarized. */

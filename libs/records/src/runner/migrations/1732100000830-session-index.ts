@@ -16,7 +16,7 @@ export class SessionIndex1732100000830 implements MigrationInterface {
         channel        text NOT NULL,
         chat_id        text NOT NULL,
         thread_id      text,
-        status         text NOT NULL CHECK (status IN ('idle', 'running', 'suspended')),
+        status         text NOT NULL CHECK (status IN ('idle', 'queued', 'running', 'suspended')),
         -- The running or suspended turn; null when idle.
         turn_id        uuid,
         queued         integer NOT NULL DEFAULT 0,
@@ -35,7 +35,7 @@ export class SessionIndex1732100000830 implements MigrationInterface {
     );
     // A chat has few sessions: they are sorted after the lookup.
     await q.query(`CREATE INDEX sessions_chat ON runner.sessions (tenant_id, channel, chat_id)`);
-    // Running and suspended sessions are few among many idle ones.
+    // Queued, running and suspended sessions are few among many idle ones.
     await q.query(
       `CREATE INDEX sessions_busy ON runner.sessions (tenant_id, status, updated_at DESC, session_id DESC)
        WHERE status <> 'idle'`,
