@@ -6,6 +6,11 @@
 //   npm run admin -- keys create --tenant acme --scope tenant:admin|tenant:read|channel:client --name NAME [--user ID] [--expires ISO]
 //   npm run admin -- keys revoke --tenant acme --id KEY_ID
 //   npm run admin -- platform-keys list | create --name NAME | revoke --id KEY_ID
+//   npm run admin -- sessions list --tenant acme [--agent A] [--status idle|queued|running|suspended]
+//                                  [--channel http --chat ID] [--since ISO] [--before ISO] [--limit N] [--cursor C]
+//   npm run admin -- sessions show|events|cancel --tenant acme --id SESSION_ID
+//   npm run admin -- parked list --tenant acme | release --tenant acme --id SESSION_ID
+//   npm run admin -- dlq list [--subject turn.requested.>] [--since ISO] [--limit N] | redrive --seq N | redrive --subject S
 //
 // The API and key: ADMIN_API_URL (default http://127.0.0.1:$ADMIN_API_PORT or 8085) and ADMIN_API_KEY
 // (default: the key `npm start` wrote to .clawfleet/admin-key). Prints JSON; exits 1 with the
@@ -19,7 +24,11 @@ const USAGE = `usage: npm run admin -- me
        npm run admin -- keys list --tenant T [--limit N]
        npm run admin -- keys create --tenant T --scope S --name N [--user U] [--expires ISO]
        npm run admin -- keys revoke --tenant T --id ID
-       npm run admin -- platform-keys list | create --name N [--expires ISO] | revoke --id ID`;
+       npm run admin -- platform-keys list | create --name N [--expires ISO] | revoke --id ID
+       npm run admin -- sessions list --tenant T [--agent A] [--status S] [--channel C --chat ID] [--since ISO] [--before ISO]
+       npm run admin -- sessions show|events|cancel --tenant T --id ID
+       npm run admin -- parked list --tenant T | release --tenant T --id ID
+       npm run admin -- dlq list [--subject S] [--since ISO] | redrive --seq N | redrive --subject S [--since ISO]`;
 
 export function parseArgs(argv) {
   const words = [];
@@ -45,6 +54,12 @@ const need = (flags, name) => {
   return encodeURIComponent(flags[name]);
 };
 
+/** `?a=1&b=2` of the parameters that are set. */
+const query = (params) => {
+  const set = Object.entries(params).filter(([, v]) => v !== undefined && v !== '');
+  return set.length ? `?${new URLSearchParams(set.map(([k, v]) => [k, String(v)]))}` : '';
+};
+
 /** The HTTP request a command stands for: { method, path, body? }. */
 export function requestOf({ words, flags }) {
   const [group, verb] = words;
@@ -66,6 +81,47 @@ export function requestOf({ words, flags }) {
     if (verb === 'create')
       return { method: 'POST', path: '/v1/platform/keys', body: { name: flags.name, ...expiresAt } };
     if (verb === 'revoke') return { method: 'DELETE', path: `/v1/platform/keys/${need(flags, 'id')}` };
+  }
+  if (group === 'sessions') {
+    const base = `/v1/tenants/${need(flags, 'tenant')}/sessions`;
+    if (verb === 'list')
+      return {
+        method: 'GET',
+        path: `${base}${query({
+          agentId: flags.agent,
+          status: flags.status,
+          channel: flags.channel,
+          chatId: flags.chat,
+          updatedSince: flags.since,
+          updatedBefore: flags.before,
+          limit: flags.limit ?? 50,
+          cursor: flags.cursor,
+        })}`,
+      };
+    if (verb === 'show') return { method: 'GET', path: `${base}/${need(flags, 'id')}` };
+    if (verb === 'events')
+      return { method: 'GET', path: `${base}/${need(flags, 'id')}/events${query({ limit: flags.limit ?? 200, cursor: flags.cursor })}` };
+    if (verb === 'cancel') return { method: 'POST', path: `${base}/${need(flags, 'id')}/cancel` };
+  }
+  if (group === 'parked') {
+    const base = `/v1/tenants/${need(flags, 'tenant')}/parked-sessions`;
+    if (verb === 'list') return { method: 'GET', path: `${base}${query({ limit: flags.limit ?? 200, cursor: flags.cursor })}` };
+    if (verb === 'release') return { method: 'POST', path: `${base}/${need(flags, 'id')}/release` };
+  }
+  if (group === 'dlq') {
+    if (verb === 'list')
+      return {
+        method: 'GET',
+        path: `/v1/platform/dead-letters${query({ subject: flags.subject, since: flags.since, limit: flags.limit ?? 200, cursor: flags.cursor })}`,
+      };
+    if (verb === 'redrive' && flags.seq) return { method: 'POST', path: `/v1/platform/dead-letters/${need(flags, 'seq')}/redrive` };
+    if (verb === 'redrive' && flags.subject)
+      return {
+        method: 'POST',
+        path: '/v1/platform/dead-letters/redrive',
+        body: { subject: flags.subject, ...(flags.since && { since: flags.since }) },
+      };
+    if (verb === 'redrive') throw new UsageError('--seq or --subject is required (--subject ">" for all)');
   }
   throw new UsageError(`unknown command: ${words.join(' ') || '(none)'}`);
 }

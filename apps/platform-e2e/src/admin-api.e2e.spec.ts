@@ -633,6 +633,25 @@ describe('the admin CLI', () => {
     expect(cli(['me']).out).toMatchObject({ scope: 'platform:admin' });
   });
 
+  it('lists and shows sessions, lists and releases parked ones, lists and redrives dead letters', async () => {
+    const running = await seedSession('cli', { status: 'running', turnId: randomUUID() });
+    await seedSession('cli');
+    const parked = await seedParked('cli');
+    const seq = await seedDeadLetter('turn.requested.cli.q', '{"q":1}');
+    expect(cli(['sessions', 'list', '--tenant', 'cli', '--status', 'running']).out.items.map((x: { id: string }) => x.id)).toEqual([
+      running,
+    ]);
+    expect(cli(['sessions', 'list', '--tenant', 'cli']).out.items).toHaveLength(3);
+    expect(cli(['sessions', 'show', '--tenant', 'cli', '--id', parked]).out).toMatchObject({ id: parked, parked: { failures: 5 } });
+    expect(cli(['parked', 'list', '--tenant', 'cli']).out.items.map((p: { sessionId: string }) => p.sessionId)).toEqual([parked]);
+    expect(cli(['parked', 'release', '--tenant', 'cli', '--id', parked]).out).toMatchObject({ released: true });
+    expect(cli(['parked', 'list', '--tenant', 'cli']).out.items).toEqual([]);
+    expect(cli(['dlq', 'list', '--subject', 'turn.requested.cli.>']).out.items.map((l: { seq: number }) => l.seq)).toEqual([seq]);
+    expect(cli(['dlq', 'redrive', '--seq', String(seq)]).out).toEqual({ seq, redriven: true });
+    expect(cli(['dlq', 'redrive', '--subject', 'turn.requested.cli.>']).out).toEqual({ redriven: [], count: 0 });
+    expect(cli(['dlq', 'redrive'])).toMatchObject({ code: 2, out: expect.stringContaining('--seq or --subject') });
+  });
+
   it('says what is wrong: a usage error, or the problem the API answered', () => {
     expect(cli(['keys', 'create', '--scope', 'tenant:read'])).toMatchObject({
       code: 2,
