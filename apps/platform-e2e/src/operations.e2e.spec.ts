@@ -35,7 +35,10 @@ afterEach(() => {
 async function call(method: string, path: string, body?: unknown) {
   const res = await fetch(`${api}${path}`, {
     method,
-    headers: { authorization: `Bearer ${BOOTSTRAP}`, ...(body !== undefined && { 'content-type': 'application/json' }) },
+    headers: {
+      authorization: `Bearer ${BOOTSTRAP}`,
+      ...(body !== undefined && { 'content-type': 'application/json' }),
+    },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the spec reads whatever came back
@@ -68,7 +71,10 @@ async function timeline(sessionId: string, limit = 3) {
   const events: Array<{ version: number; type: string; data: Record<string, unknown> }> = [];
   let cursor: string | undefined;
   do {
-    const page = await call('GET', `/v1/tenants/${TENANT}/sessions/${sessionId}/events?limit=${limit}${cursor ? `&cursor=${cursor}` : ''}`);
+    const page = await call(
+      'GET',
+      `/v1/tenants/${TENANT}/sessions/${sessionId}/events?limit=${limit}${cursor ? `&cursor=${cursor}` : ''}`,
+    );
     expect(page.status).toBe(200);
     events.push(...page.json.items);
     cursor = page.json.nextCursor;
@@ -88,7 +94,12 @@ describe('what a chat did', () => {
     const { sent, reply } = await turn(chat, 'hello there');
     expect(reply.text).toBe('echo: hello there');
     const session = await sessionOf('ops-seen');
-    expect(session).toMatchObject({ id: reply.sessionId, agentId: 'default', chat: { channel: 'http', chatId: 'ops-seen' }, turns: 1 });
+    expect(session).toMatchObject({
+      id: reply.sessionId,
+      agentId: 'default',
+      chat: { channel: 'http', chatId: 'ops-seen' },
+      turns: 1,
+    });
 
     const shown = await call('GET', `/v1/tenants/${TENANT}/sessions/${session.id}`);
     expect(shown.json).toMatchObject({ id: session.id, status: 'idle', parked: null, version: expect.any(Number) });
@@ -99,14 +110,19 @@ describe('what a chat did', () => {
     );
     expect(events.find((e) => e.type === 'ModelResponded')!.data).toMatchObject({ text: 'echo: hello there' });
     // The stored facts as they are: the same as the event store holds, and never the provider's key.
-    const stored = await sql(`SELECT data FROM eventstore.events WHERE stream_id = $1 ORDER BY version`, [`session-${session.id}`]);
+    const stored = await sql(`SELECT data FROM eventstore.events WHERE stream_id = $1 ORDER BY version`, [
+      `session-${session.id}`,
+    ]);
     expect(events.map((e) => e.data)).toEqual(stored.map((r) => r.data));
     expect(JSON.stringify(events)).not.toContain('test-key');
     const page = await call('GET', `/v1/tenants/${TENANT}/sessions/${session.id}/events`);
     expect(page.headers.get('x-content-type-options')).toBe('nosniff');
     expect(page.headers.get('content-type')).toContain('application/json');
 
-    const outcome = await call('GET', `/v1/tenants/${TENANT}/messages/${sent.messageId}/outcome?channel=http&chatId=ops-seen`);
+    const outcome = await call(
+      'GET',
+      `/v1/tenants/${TENANT}/messages/${sent.messageId}/outcome?channel=http&chatId=ops-seen`,
+    );
     expect(outcome.json).toMatchObject({
       outcome: 'engaged',
       decisions: [{ kind: 'engage', agentId: 'default', sessionId: session.id }],
@@ -137,7 +153,9 @@ describe("an operator's interventions", () => {
     const chat = await openChat(f.gateway, 'ops-post');
     await turn(chat, 'first');
     const session = await sessionOf('ops-post');
-    const posted = await call('POST', `/v1/tenants/${TENANT}/sessions/${session.id}/messages`, { text: 'from the operator' });
+    const posted = await call('POST', `/v1/tenants/${TENANT}/sessions/${session.id}/messages`, {
+      text: 'from the operator',
+    });
     expect(posted.status).toBe(202);
     expect(await chat.nextReply(15_000)).toMatchObject({ text: 'echo: from the operator', sessionId: session.id });
     const outcome = await call('GET', posted.json.outcome);
@@ -146,7 +164,11 @@ describe("an operator's interventions", () => {
       decisions: [{ kind: 'engage', rule: 'operator', sessionId: session.id }],
     });
     const added = (await timeline(session.id, 50)).filter((e) => e.type === 'UserMessageAdded');
-    expect(added.at(-1)!.data).toMatchObject({ text: 'from the operator', source: 'api', sender: { id: 'operator:bootstrap' } });
+    expect(added.at(-1)!.data).toMatchObject({
+      text: 'from the operator',
+      source: 'api',
+      sender: { id: 'operator:bootstrap' },
+    });
     // The chat goes on in order after it.
     expect((await turn(chat, 'and then')).reply).toMatchObject({ text: 'echo: and then', seq: 3 });
     await chat.close();
@@ -196,13 +218,19 @@ describe("an operator's interventions", () => {
     await turn(chat, 'before');
     const session = await sessionOf('ops-parked');
     // What session-runner does after SESSION_MAX_FAILURES failed runs in a row.
-    await sql(`UPDATE runner.session_work SET parked_at = now(), failures = 5, last_error = 'boom' WHERE stream_id = $1`, [
-      `session-${session.id}`,
-    ]);
+    await sql(
+      `UPDATE runner.session_work SET parked_at = now(), failures = 5, last_error = 'boom' WHERE stream_id = $1`,
+      [`session-${session.id}`],
+    );
     await chat.send('while parked');
-    await eventually('the message recorded', async () => (await call('GET', `/v1/tenants/${TENANT}/sessions/${session.id}`)).json.queued === 1);
+    await eventually(
+      'the message recorded',
+      async () => (await call('GET', `/v1/tenants/${TENANT}/sessions/${session.id}`)).json.queued === 1,
+    );
     const parked = await call('GET', `/v1/tenants/${TENANT}/parked-sessions`);
-    expect(parked.json.items).toEqual([expect.objectContaining({ sessionId: session.id, failures: 5, lastError: 'boom' })]);
+    expect(parked.json.items).toEqual([
+      expect.objectContaining({ sessionId: session.id, failures: 5, lastError: 'boom' }),
+    ]);
     expect(f.model.requests).toHaveLength(1);
 
     const released = await call('POST', `/v1/tenants/${TENANT}/parked-sessions/${session.id}/release`);
@@ -218,7 +246,15 @@ describe('what went wrong', () => {
     const sessionId = randomUUID();
     const outbound = makeEnvelope(OutboundReady, {
       tenantId: TENANT,
-      data: { outboundId: randomUUID(), sessionId, turnId: null, seq: 1, chat: { channel: 'telegram', chatId: '42' }, text: 'hi', kind: 'reply' },
+      data: {
+        outboundId: randomUUID(),
+        sessionId,
+        turnId: null,
+        seq: 1,
+        chat: { channel: 'telegram', chatId: '42' },
+        text: 'hi',
+        kind: 'reply',
+      },
     });
     await f.bus.publishRaw(f.bus.topology.subjects.outboundReady('telegram'), JSON.stringify(outbound), outbound.id);
     let items: Array<Record<string, unknown>> = [];
@@ -238,7 +274,10 @@ describe('what went wrong', () => {
   it('a message no consumer can take is listed with its reason and payload, and redriven', async () => {
     const sessionId = randomUUID();
     const subject = f.bus.topology.subjects.turnRequested(TENANT, sessionId);
-    const poison = { ...makeEnvelope(TurnRequested, { tenantId: TENANT, data: {} as never }), data: { sessionId: 'nope' } };
+    const poison = {
+      ...makeEnvelope(TurnRequested, { tenantId: TENANT, data: {} as never }),
+      data: { sessionId: 'nope' },
+    };
     await f.bus.publishRaw(subject, JSON.stringify(poison), poison.id);
     const plain = subject.slice(f.bus.topology.namespace.length + 1);
     let letters: Array<{ seq: number; reason: string; payload: unknown; tenantId: string }> = [];

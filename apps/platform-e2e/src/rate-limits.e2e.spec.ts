@@ -17,7 +17,12 @@ const replicas = () => [platform.url('admin-api'), platform.url('admin-api#1')];
 
 async function get(base: string, path: string, key?: string) {
   const res = await fetch(`${base}${path}`, { headers: key ? { authorization: `Bearer ${key}` } : {} });
-  return { status: res.status, type: res.headers.get('content-type') ?? '', retryAfter: res.headers.get('retry-after'), body: await res.text() };
+  return {
+    status: res.status,
+    type: res.headers.get('content-type') ?? '',
+    retryAfter: res.headers.get('retry-after'),
+    body: await res.text(),
+  };
 }
 
 beforeAll(async () => {
@@ -79,7 +84,8 @@ it('counts a key across both replicas: the limit is one for the installation, th
 it('counts requests without a valid key by client address, on both replicas together', async () => {
   const [a, b] = replicas();
   const seen: number[] = [];
-  for (let i = 0; i < PER_IP; i++) seen.push((await get(i % 2 ? b! : a!, '/v1/me', i % 2 ? 'not-a-key' : undefined)).status);
+  for (let i = 0; i < PER_IP; i++)
+    seen.push((await get(i % 2 ? b! : a!, '/v1/me', i % 2 ? 'not-a-key' : undefined)).status);
   expect(seen).toEqual(Array(PER_IP).fill(401));
   const refused = await get(b!, '/v1/me');
   expect([refused.status, refused.type]).toEqual([429, expect.stringContaining('application/problem+json')]);

@@ -123,6 +123,7 @@ describe('dead letters', () => {
     for (const n of [1, 2, 3]) {
       const ack = await publisher.publishRaw({
         subject: t.subjects.deadLetter(subject),
+        msgId: `dead-${n}`,
         payload: new TextEncoder().encode(`{"n":${n}}`),
         headers: { [HEADER_DLQ_SUBJECT]: subject, [HEADER_DLQ_REASON]: `reason ${n}` },
       });

@@ -18,7 +18,10 @@ import { RecordsModule } from '../records/records.module';
 const SubjectPattern = z
   .string()
   .max(300)
-  .regex(/^(>|([A-Za-z0-9_:-]+|\*)(\.([A-Za-z0-9_:-]+|\*))*(\.>)?)$/, 'subject must be NATS tokens, `*` or a final `>`');
+  .regex(
+    /^(>|([A-Za-z0-9_:-]+|\*)(\.([A-Za-z0-9_:-]+|\*))*(\.>)?)$/,
+    'subject must be NATS tokens, `*` or a final `>`',
+  );
 
 const DeadLettersQuery = PageQuery.extend({
   subject: SubjectPattern.optional(),
@@ -118,7 +121,8 @@ export class DeadLettersService {
     };
   }
 
-  private auditId = (seq: number) => deriveId('audit', 'dead-letter.redriven', this.bus.topology.streams.DLQ.name, String(seq));
+  private auditId = (seq: number) =>
+    deriveId('audit', 'dead-letter.redriven', this.bus.topology.streams.DLQ.name, String(seq));
 
   async redriveOne(caller: Principal, seq: number): Promise<z.infer<typeof Redriven>> {
     const letter = await getDeadLetter(this.bus.jsm, this.bus.topology, seq);

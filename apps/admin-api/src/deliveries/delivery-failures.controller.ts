@@ -10,7 +10,9 @@ import { DocumentedQuery } from '../http/query-doc';
 import { Documented } from '../http/zod-schema';
 import { RecordsModule } from '../records/records.module';
 
-const FailuresQuery = PageQuery.extend({ sessionId: z.uuid({ error: 'sessionId must be a UUID' }).optional() }).strict();
+const FailuresQuery = PageQuery.extend({
+  sessionId: z.uuid({ error: 'sessionId must be a UUID' }).optional(),
+}).strict();
 const cursor = keysetCursor(z.strictObject({ at: MicrosTime, id: z.uuid() }));
 
 const FailureView = z.object({

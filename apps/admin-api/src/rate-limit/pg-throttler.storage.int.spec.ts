@@ -10,7 +10,12 @@ let second: DataSource;
 beforeAll(async () => {
   db = await createMigratedDatabase(adminMigrations, { applicationName: 'throttler-spec' });
   // A second pool, as a second replica would have.
-  second = createDataSource({ url: db.url, poolSize: 4, applicationName: 'throttler-spec-2', migrations: adminMigrations });
+  second = createDataSource({
+    url: db.url,
+    poolSize: 4,
+    applicationName: 'throttler-spec-2',
+    migrations: adminMigrations,
+  });
   await second.initialize();
   await migrate(second);
 });

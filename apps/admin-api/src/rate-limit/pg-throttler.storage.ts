@@ -17,7 +17,14 @@ export class PgThrottlerStorage implements ThrottlerStorage {
 
   constructor(private readonly dataSource: DataSource) {}
 
-  async increment(key: string, ttl: number, limit: number): Promise<ThrottlerStorageRecord> {
+  /** `blockDuration` is the window's end: a tracker over its limit waits for the next window. */
+  async increment(
+    key: string,
+    ttl: number,
+    limit: number,
+    _blockDuration?: number,
+    _throttlerName?: string,
+  ): Promise<ThrottlerStorageRecord> {
     if (Date.now() - this.sweptAt > SWEEP_MS) {
       this.sweptAt = Date.now();
       this.dataSource
@@ -38,6 +45,11 @@ export class PgThrottlerStorage implements ThrottlerStorage {
     );
     const secondsLeft = Math.max(1, Math.ceil(row!.ms_left / 1_000));
     const isBlocked = row!.hits > limit;
-    return { totalHits: row!.hits, timeToExpire: secondsLeft, isBlocked, timeToBlockExpire: isBlocked ? secondsLeft : 0 };
+    return {
+      totalHits: row!.hits,
+      timeToExpire: secondsLeft,
+      isBlocked,
+      timeToBlockExpire: isBlocked ? secondsLeft : 0,
+    };
   }
 }

@@ -60,7 +60,10 @@ export class RateLimitGuard extends ThrottlerGuard {
     return `${name}:${tracker}`;
   }
 
-  protected override async throwThrottlingException(_ctx: ExecutionContext, limit: ThrottlerLimitDetail): Promise<void> {
+  protected override async throwThrottlingException(
+    _ctx: ExecutionContext,
+    limit: ThrottlerLimitDetail,
+  ): Promise<void> {
     throw new TooManyRequestsError(
       `Too many requests: at most ${limit.limit} per ${Math.round(limit.ttl / 1_000)} s; try again in ${limit.timeToBlockExpire} s.`,
       limit.timeToBlockExpire,
@@ -68,9 +71,11 @@ export class RateLimitGuard extends ThrottlerGuard {
   }
 
   private async tracked(req: Request & { [TRACKED]?: Promise<Tracked> }): Promise<Tracked> {
-    req[TRACKED] ??= this.verifier.verify(bearerKey(req.headers.authorization)).then((v) =>
-      v.ok ? { kind: 'key', keyId: v.principal.keyId } : { kind: 'ip', ip: normalizeIp(req.ip ?? 'unknown', 64) },
-    );
+    req[TRACKED] ??= this.verifier
+      .verify(bearerKey(req.headers.authorization))
+      .then((v) =>
+        v.ok ? { kind: 'key', keyId: v.principal.keyId } : { kind: 'ip', ip: normalizeIp(req.ip ?? 'unknown', 64) },
+      );
     return req[TRACKED];
   }
 }

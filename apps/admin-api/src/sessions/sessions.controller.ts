@@ -50,7 +50,11 @@ export class SessionsController {
 
   @Get(':sessionId')
   @TenantAccess('read')
-  @Documented({ status: 200, response: SessionDetailView, description: 'The session’s state, and its circuit when parked' })
+  @Documented({
+    status: 200,
+    response: SessionDetailView,
+    description: 'The session’s state, and its circuit when parked',
+  })
   show(@Param('tenantId') tenantId: string, @Param('sessionId') sessionId: string) {
     return this.sessions.show(tenantId, sessionIdOf(sessionId));
   }

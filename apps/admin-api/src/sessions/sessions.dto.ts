@@ -22,8 +22,14 @@ export const SessionListQuery = PageQuery.extend({
   updatedBefore: Time.optional(),
 })
   .strict()
-  .refine((q) => q.chatId === undefined || q.channel !== undefined, { message: 'chatId needs channel', path: ['chatId'] })
-  .refine((q) => q.threadId === undefined || q.chatId !== undefined, { message: 'threadId needs chatId', path: ['threadId'] })
+  .refine((q) => q.chatId === undefined || q.channel !== undefined, {
+    message: 'chatId needs channel',
+    path: ['chatId'],
+  })
+  .refine((q) => q.threadId === undefined || q.chatId !== undefined, {
+    message: 'threadId needs chatId',
+    path: ['threadId'],
+  })
   .refine((q) => !q.updatedSince || !q.updatedBefore || Date.parse(q.updatedSince) < Date.parse(q.updatedBefore), {
     message: 'updatedSince must be before updatedBefore',
     path: ['updatedSince'],

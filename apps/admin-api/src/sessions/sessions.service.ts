@@ -72,7 +72,9 @@ export class SessionsService {
     const parked = await this.parked.parkedOf(tenantId, sessionId);
     return {
       ...sessionView(session),
-      parked: parked ? { failures: parked.failures, lastError: parked.lastError, parkedAt: parked.parkedAt.toISOString() } : null,
+      parked: parked
+        ? { failures: parked.failures, lastError: parked.lastError, parkedAt: parked.parkedAt.toISOString() }
+        : null,
     };
   }
 

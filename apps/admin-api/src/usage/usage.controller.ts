@@ -18,7 +18,10 @@ export const UsageQuery = PageQuery.extend({
   from: Day.optional(),
   /** Last day (UTC), inclusive; default today. */
   to: Day.optional(),
-  agentId: z.string().regex(/^[A-Za-z0-9_-]{1,100}$/, 'agentId must be 1-100 of [A-Za-z0-9_-]').optional(),
+  agentId: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{1,100}$/, 'agentId must be 1-100 of [A-Za-z0-9_-]')
+    .optional(),
 }).strict();
 
 /** The range asked, its defaults filled in: at most a year of days, in order. */
@@ -59,7 +62,11 @@ export class UsageController {
   @Get()
   @TenantAccess('read')
   @DocumentedQuery(UsageQuery)
-  @Documented({ status: 200, response: UsagePage, description: 'Tokens, model calls and turns per agent and day, newest first' })
+  @Documented({
+    status: 200,
+    response: UsagePage,
+    description: 'Tokens, model calls and turns per agent and day, newest first',
+  })
   async list(@Param('tenantId') tenantId: string, @Query() raw: unknown) {
     const { limit, cursor: after, agentId, ...range } = parseQuery(UsageQuery, raw);
     const to = range.to ?? dayOf(Date.now());

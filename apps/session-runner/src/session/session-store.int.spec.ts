@@ -68,7 +68,10 @@ it("keeps the session's row in the index and the day's usage with every append, 
   const s = session();
   const turnId = randomUUID();
   await s.append(
-    { type: 'SessionStarted', data: { sessionId: s.sessionId, agentId: 'bot', chat: { channel: 'http', chatId: 'c9' } } },
+    {
+      type: 'SessionStarted',
+      data: { sessionId: s.sessionId, agentId: 'bot', chat: { channel: 'http', chatId: 'c9' } },
+    },
     message(turnId, 1),
   );
   expect(await index.get(TENANT, s.sessionId)).toMatchObject({
@@ -86,7 +89,13 @@ it("keeps the session's row in the index and the day's usage with every append, 
 
   await s.append({
     type: 'TurnCompleted',
-    data: { turnId, outboundId: randomUUID(), outboundSeq: 1, text: 'hello', usage: { inputTokens: 100, outputTokens: 7 } },
+    data: {
+      turnId,
+      outboundId: randomUUID(),
+      outboundSeq: 1,
+      text: 'hello',
+      usage: { inputTokens: 100, outputTokens: 7 },
+    },
   });
   expect(await index.get(TENANT, s.sessionId)).toMatchObject({
     status: 'idle',
