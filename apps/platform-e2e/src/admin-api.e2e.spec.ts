@@ -244,7 +244,10 @@ describe('the authorization matrix of every admin route', () => {
       ['/v1/tenants/{tenantId}/sessions', () => '/v1/tenants/acme/sessions?status=running'],
       ['/v1/tenants/{tenantId}/sessions/{sessionId}', () => `/v1/tenants/acme/sessions/${sessionId}`],
       ['/v1/tenants/{tenantId}/sessions/{sessionId}/events', () => `/v1/tenants/acme/sessions/${sessionId}/events`],
-      ['/v1/tenants/{tenantId}/messages/{messageId}/outcome', () => '/v1/tenants/acme/messages/m1/outcome?channel=http&chatId=matrix'],
+      [
+        '/v1/tenants/{tenantId}/messages/{messageId}/outcome',
+        () => '/v1/tenants/acme/messages/m1/outcome?channel=http&chatId=matrix',
+      ],
       ['/v1/tenants/{tenantId}/usage', () => '/v1/tenants/acme/usage'],
       ['/v1/tenants/{tenantId}/delivery-failures', () => '/v1/tenants/acme/delivery-failures'],
       ['/v1/tenants/{tenantId}/parked-sessions', () => '/v1/tenants/acme/parked-sessions'],
@@ -429,13 +432,19 @@ describe('operations: another tenant’s ids answer 404, never data', () => {
     ];
     for (const [method, url, body] of probes) {
       const res = await call(method, url, wayne, body);
-      expect([`${method} ${url}`, res.status, res.type]).toEqual([`${method} ${url}`, 404, expect.stringContaining('problem+json')]);
+      expect([`${method} ${url}`, res.status, res.type]).toEqual([
+        `${method} ${url}`,
+        404,
+        expect.stringContaining('problem+json'),
+      ]);
       expect(JSON.stringify(res.json)).not.toContain('umbrella');
     }
     expect((await call('GET', '/v1/tenants/wayne/sessions', wayne)).json.items).toEqual([]);
     expect((await call('GET', '/v1/tenants/wayne/parked-sessions', wayne)).json.items).toEqual([]);
     // Nothing of theirs changed, nothing was sent on their behalf.
-    expect((await call('GET', `/v1/tenants/umbrella/sessions/${theirParked}`, BOOTSTRAP)).json.parked).toMatchObject({ failures: 5 });
+    expect((await call('GET', `/v1/tenants/umbrella/sessions/${theirParked}`, BOOTSTRAP)).json.parked).toMatchObject({
+      failures: 5,
+    });
     expect(await sql(`SELECT 1 FROM eventstore.events WHERE stream_id = $1`, [`audit-session-${theirs}`])).toEqual([]);
   });
 });
@@ -461,7 +470,10 @@ describe('operations: bad input', () => {
     ['an unknown channel', '/sessions?channel=fax'],
     ['an agent id that is not one', '/sessions?agentId=..%2Fetc'],
     ['a session id that is not a UUID', '/sessions/not-a-uuid'],
-    ['a timeline cursor it did not give out', `/sessions/${'0'.repeat(8)}-0000-7000-8000-000000000000/events?cursor=${b64({ after: -1 })}`],
+    [
+      'a timeline cursor it did not give out',
+      `/sessions/${'0'.repeat(8)}-0000-7000-8000-000000000000/events?cursor=${b64({ after: -1 })}`,
+    ],
     ['an outcome without its chat', '/messages/m1/outcome'],
     ['a day that is not one', '/usage?from=2026-13-01'],
     ['days out of order', '/usage?from=2026-02-01&to=2026-01-01'],
@@ -487,7 +499,13 @@ describe('operations: bad input', () => {
   ];
   it.each(badMessages)('an operator message with %s: 400, nothing sent or recorded', async (_, input) => {
     const before = (await bus.jsm.streams.info(bus.topology.streams.INBOUND.name)).state.messages;
-    const res = await call('POST', `/v1/tenants/initrode/sessions/${session}/messages`, BOOTSTRAP, input.body, input.raw);
+    const res = await call(
+      'POST',
+      `/v1/tenants/initrode/sessions/${session}/messages`,
+      BOOTSTRAP,
+      input.body,
+      input.raw,
+    );
     expect([res.status, res.type]).toEqual([400, expect.stringContaining('application/problem+json')]);
     expect((await bus.jsm.streams.info(bus.topology.streams.INBOUND.name)).state.messages).toBe(before);
     expect(await sql(`SELECT 1 FROM eventstore.events WHERE stream_id = $1`, [`audit-session-${session}`])).toEqual([]);
@@ -496,8 +514,12 @@ describe('operations: bad input', () => {
   it('answers 404 for a session that does not exist, 409 for a cancel with nothing running', async () => {
     const idle = await seedSession('initrode');
     expect((await call('GET', `/v1/tenants/initrode/sessions/${randomUUID()}`, BOOTSTRAP)).status).toBe(404);
-    expect((await call('POST', `/v1/tenants/initrode/sessions/${randomUUID()}/messages`, BOOTSTRAP, { text: 'x' })).status).toBe(404);
-    expect((await call('POST', `/v1/tenants/initrode/parked-sessions/${randomUUID()}/release`, BOOTSTRAP)).status).toBe(404);
+    expect(
+      (await call('POST', `/v1/tenants/initrode/sessions/${randomUUID()}/messages`, BOOTSTRAP, { text: 'x' })).status,
+    ).toBe(404);
+    expect((await call('POST', `/v1/tenants/initrode/parked-sessions/${randomUUID()}/release`, BOOTSTRAP)).status).toBe(
+      404,
+    );
     const cancel = await call('POST', `/v1/tenants/initrode/sessions/${idle}/cancel`, BOOTSTRAP);
     expect([cancel.status, cancel.json.detail]).toEqual([409, expect.stringMatching(/No turn .* is running/)]);
   });
@@ -510,7 +532,9 @@ describe('operations: bad input', () => {
     expect((await call('POST', '/v1/platform/dead-letters/-1/redrive', BOOTSTRAP)).status).toBe(400);
     expect((await call('POST', '/v1/platform/dead-letters/987654321/redrive', BOOTSTRAP)).status).toBe(404);
     expect((await call('POST', '/v1/platform/dead-letters/redrive', BOOTSTRAP, {})).status).toBe(400);
-    expect((await call('POST', '/v1/platform/dead-letters/redrive', BOOTSTRAP, { subject: '>', all: true })).status).toBe(400);
+    expect(
+      (await call('POST', '/v1/platform/dead-letters/redrive', BOOTSTRAP, { subject: '>', all: true })).status,
+    ).toBe(400);
   });
 });
 
@@ -520,7 +544,7 @@ describe('operations: each change is audited once, whatever the repeats', () => 
     const id = await seedSession('hooli', { status: 'running', turnId });
     const first = await call('POST', `/v1/tenants/hooli/sessions/${id}/cancel`, BOOTSTRAP);
     const again = await call('POST', `/v1/tenants/hooli/sessions/${id}/cancel`, BOOTSTRAP);
-    expect(first.json).toMatchObject({ sessionId: id, turnId, messageId: 'operator:stop:0', accepted: true });
+    expect(first.json).toMatchObject({ sessionId: id, turnId, messageId: `operator:${id}:stop:0`, accepted: true });
     expect(again.json).toMatchObject({ messageId: first.json.messageId, accepted: false });
     const audit = await sql(`SELECT data FROM eventstore.events WHERE stream_id = $1`, [`audit-session-${id}`]);
     expect(audit.map((r) => [r.data.action, r.data.actor.keyId, r.data.details.turnId])).toEqual([
@@ -531,8 +555,29 @@ describe('operations: each change is audited once, whatever the repeats', () => 
     expect(stops).toHaveLength(1);
     expect(stops[0]).toMatchObject({
       tenantId: 'hooli',
-      data: { text: '/stop', operator: { sessionId: id, agentId: 'default', keyId: 'bootstrap' }, sender: { id: 'operator:bootstrap' } },
+      data: {
+        text: '/stop',
+        operator: { sessionId: id, agentId: 'default', keyId: 'bootstrap' },
+        sender: { id: 'operator:bootstrap' },
+      },
     });
+  });
+
+  it('two sessions of one chat (two agents) are cancelled apart: their messages never collide', async () => {
+    const chatId = `shared-${randomUUID().slice(0, 8)}`;
+    const one = await seedSession('hooli', { status: 'running', turnId: randomUUID(), chatId });
+    const two = await seedSession('hooli', { status: 'running', turnId: randomUUID(), chatId });
+    const ids = [];
+    for (const id of [one, two])
+      ids.push((await call('POST', `/v1/tenants/hooli/sessions/${id}/cancel`, BOOTSTRAP)).json.messageId);
+    expect(new Set(ids).size).toBe(2);
+    const inbound = (await bus.messages('INBOUND')).map((m) => JSON.parse(new TextDecoder().decode(m.data)));
+    expect(
+      inbound
+        .filter((e) => e.data.chat.chatId === chatId)
+        .map((e) => e.data.operator.sessionId)
+        .sort(),
+    ).toEqual([one, two].sort());
   });
 
   it('an operator message with an idempotency key is sent and recorded once', async () => {
@@ -541,8 +586,12 @@ describe('operations: each change is audited once, whatever the repeats', () => 
     const first = await call('POST', `/v1/tenants/hooli/sessions/${id}/messages`, BOOTSTRAP, body);
     const again = await call('POST', `/v1/tenants/hooli/sessions/${id}/messages`, BOOTSTRAP, body);
     expect([first.status, first.json.accepted, again.status, again.json.accepted]).toEqual([202, true, 202, false]);
-    expect(first.json.outcome).toMatch(/^\/v1\/tenants\/hooli\/messages\/operator%3Aops-1\/outcome\?channel=http&chatId=chat-/);
-    const inbound = (await bus.messages('INBOUND')).filter((m) => new TextDecoder().decode(m.data).includes('operator:ops-1'));
+    expect(first.json.outcome).toBe(
+      `/v1/tenants/hooli/messages/${encodeURIComponent(`operator:${id}:m:ops-1`)}/outcome?channel=http&chatId=chat-${id.slice(0, 8)}`,
+    );
+    const inbound = (await bus.messages('INBOUND')).filter((m) =>
+      new TextDecoder().decode(m.data).includes(`operator:${id}:m:ops-1`),
+    );
     expect(inbound).toHaveLength(1);
     expect(await sql(`SELECT 1 FROM eventstore.events WHERE stream_id = $1`, [`audit-session-${id}`])).toHaveLength(1);
   });
@@ -555,9 +604,9 @@ describe('operations: each change is audited once, whatever the repeats', () => 
       { sessionId: parked, parked: false, released: true },
       { sessionId: parked, parked: false, released: false },
     ]);
-    expect(await sql(`SELECT parked_at, failures FROM runner.session_work WHERE stream_id = $1`, [`session-${parked}`])).toEqual([
-      { parked_at: null, failures: 0 },
-    ]);
+    expect(
+      await sql(`SELECT parked_at, failures FROM runner.session_work WHERE stream_id = $1`, [`session-${parked}`]),
+    ).toEqual([{ parked_at: null, failures: 0 }]);
     const audit = await sql(`SELECT data FROM eventstore.events WHERE stream_id = $1`, [`audit-session-${parked}`]);
     expect(audit.map((r) => r.data.action)).toEqual(['session.released']);
 
@@ -573,24 +622,44 @@ describe('operations: each change is audited once, whatever the repeats', () => 
       }),
     ]);
     const turnsBefore = (await bus.jsm.streams.info(bus.topology.streams.TURNS.name)).state.messages;
-    expect((await call('POST', `/v1/platform/dead-letters/${seq}/redrive`, BOOTSTRAP)).json).toEqual({ seq, redriven: true });
-    expect((await call('POST', `/v1/platform/dead-letters/${seq}/redrive`, BOOTSTRAP)).json).toEqual({ seq, redriven: false });
+    expect((await call('POST', `/v1/platform/dead-letters/${seq}/redrive`, BOOTSTRAP)).json).toEqual({
+      seq,
+      redriven: true,
+    });
+    expect((await call('POST', `/v1/platform/dead-letters/${seq}/redrive`, BOOTSTRAP)).json).toEqual({
+      seq,
+      redriven: false,
+    });
     expect((await bus.jsm.streams.info(bus.topology.streams.TURNS.name)).state.messages).toBe(turnsBefore + 1);
-    expect((await call('GET', '/v1/platform/dead-letters?subject=turn.requested.hooli.>', BOOTSTRAP)).json.items).toEqual([]);
-    const redrives = await sql(`SELECT tenant_id, data FROM eventstore.events WHERE data->>'action' = 'dead-letter.redriven'`);
-    expect(redrives.filter((r) => r.data.resource.id.endsWith(`-${seq}`)).map((r) => r.tenant_id)).toEqual(['_platform']);
+    expect(
+      (await call('GET', '/v1/platform/dead-letters?subject=turn.requested.hooli.>', BOOTSTRAP)).json.items,
+    ).toEqual([]);
+    const redrives = await sql(
+      `SELECT tenant_id, data FROM eventstore.events WHERE data->>'action' = 'dead-letter.redriven'`,
+    );
+    expect(redrives.filter((r) => r.data.resource.id.endsWith(`-${seq}`)).map((r) => r.tenant_id)).toEqual([
+      '_platform',
+    ]);
   });
 
   it('pages dead letters with a cursor, and redrives all of a subject at once', async () => {
     const seqs = [];
     for (const n of [1, 2, 3]) seqs.push(await seedDeadLetter(`tool.completed.hooli.z${n}`, `{"n":${n}}`));
     const page1 = await call('GET', '/v1/platform/dead-letters?subject=tool.completed.hooli.>&limit=2', BOOTSTRAP);
-    const page2 = await call('GET', `/v1/platform/dead-letters?subject=tool.completed.hooli.>&limit=2&cursor=${page1.json.nextCursor}`, BOOTSTRAP);
+    const page2 = await call(
+      'GET',
+      `/v1/platform/dead-letters?subject=tool.completed.hooli.>&limit=2&cursor=${page1.json.nextCursor}`,
+      BOOTSTRAP,
+    );
     expect([...page1.json.items, ...page2.json.items].map((l: { seq: number }) => l.seq)).toEqual(seqs);
     expect(page2.json.nextCursor).toBeUndefined();
-    const all = await call('POST', '/v1/platform/dead-letters/redrive', BOOTSTRAP, { subject: 'tool.completed.hooli.>' });
+    const all = await call('POST', '/v1/platform/dead-letters/redrive', BOOTSTRAP, {
+      subject: 'tool.completed.hooli.>',
+    });
     expect(all.json).toEqual({ redriven: seqs, count: 3 });
-    expect((await call('POST', '/v1/platform/dead-letters/redrive', BOOTSTRAP, { subject: 'tool.completed.hooli.>' })).json).toEqual({
+    expect(
+      (await call('POST', '/v1/platform/dead-letters/redrive', BOOTSTRAP, { subject: 'tool.completed.hooli.>' })).json,
+    ).toEqual({
       redriven: [],
       count: 0,
     });
@@ -638,15 +707,22 @@ describe('the admin CLI', () => {
     await seedSession('cli');
     const parked = await seedParked('cli');
     const seq = await seedDeadLetter('turn.requested.cli.q', '{"q":1}');
-    expect(cli(['sessions', 'list', '--tenant', 'cli', '--status', 'running']).out.items.map((x: { id: string }) => x.id)).toEqual([
-      running,
-    ]);
+    expect(
+      cli(['sessions', 'list', '--tenant', 'cli', '--status', 'running']).out.items.map((x: { id: string }) => x.id),
+    ).toEqual([running]);
     expect(cli(['sessions', 'list', '--tenant', 'cli']).out.items).toHaveLength(3);
-    expect(cli(['sessions', 'show', '--tenant', 'cli', '--id', parked]).out).toMatchObject({ id: parked, parked: { failures: 5 } });
-    expect(cli(['parked', 'list', '--tenant', 'cli']).out.items.map((p: { sessionId: string }) => p.sessionId)).toEqual([parked]);
+    expect(cli(['sessions', 'show', '--tenant', 'cli', '--id', parked]).out).toMatchObject({
+      id: parked,
+      parked: { failures: 5 },
+    });
+    expect(cli(['parked', 'list', '--tenant', 'cli']).out.items.map((p: { sessionId: string }) => p.sessionId)).toEqual(
+      [parked],
+    );
     expect(cli(['parked', 'release', '--tenant', 'cli', '--id', parked]).out).toMatchObject({ released: true });
     expect(cli(['parked', 'list', '--tenant', 'cli']).out.items).toEqual([]);
-    expect(cli(['dlq', 'list', '--subject', 'turn.requested.cli.>']).out.items.map((l: { seq: number }) => l.seq)).toEqual([seq]);
+    expect(
+      cli(['dlq', 'list', '--subject', 'turn.requested.cli.>']).out.items.map((l: { seq: number }) => l.seq),
+    ).toEqual([seq]);
     expect(cli(['dlq', 'redrive', '--seq', String(seq)]).out).toEqual({ seq, redriven: true });
     expect(cli(['dlq', 'redrive', '--subject', 'turn.requested.cli.>']).out).toEqual({ redriven: [], count: 0 });
     expect(cli(['dlq', 'redrive'])).toMatchObject({ code: 2, out: expect.stringContaining('--seq or --subject') });

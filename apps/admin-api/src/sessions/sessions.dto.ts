@@ -119,7 +119,7 @@ export const PostMessage = z.strictObject({
 /** Accepted: the message is on its way through the router; its outcome is at `outcome`. */
 export const AcceptedMessage = z.object({
   sessionId: z.uuid(),
-  /** The inbound message's id on the session's chat (`operator:` + the idempotency key). */
+  /** The inbound message's id on the session's chat (`operator:<sessionId>:m:<idempotency key>`, or `…:stop:<seq>`). */
   messageId: z.string(),
   /** `GET` it for the message's terminal outcome (404 until the router has recorded one). */
   outcome: z.string(),

@@ -104,7 +104,8 @@ export class SessionsService {
   async cancel(caller: Principal, tenantId: string, sessionId: string) {
     const session = await this.session(tenantId, sessionId);
     if (session.status === 'idle') throw new ConflictError(`No turn of session ${sessionId} is running.`);
-    const messageId = `operator:stop:${session.lastSeq}`;
+    // The session in it: messages are keyed by chat, and a chat may have several sessions.
+    const messageId = `operator:${sessionId}:stop:${session.lastSeq}`;
     const accepted = await this.messages.send(caller, session, {
       text: '/stop',
       messageId,
@@ -123,7 +124,7 @@ export class SessionsService {
   /** An operator's message into the session: routed into it like a chat message, answered on its chat. */
   async post(caller: Principal, tenantId: string, sessionId: string, body: z.infer<typeof PostMessage>) {
     const session = await this.session(tenantId, sessionId);
-    const messageId = `operator:${body.messageId ?? uuidV7Ids.next()}`;
+    const messageId = `operator:${sessionId}:m:${body.messageId ?? uuidV7Ids.next()}`;
     const accepted = await this.messages.send(caller, session, {
       text: body.text,
       messageId,
