@@ -17,6 +17,11 @@
 //                                    [--engage always|pattern|mention|mention-sticky] [--pattern RE2] [--sender all|known]
 //                                    [--session shared|per-thread|per-user] [--ignored drop|accumulate]
 //   npm run admin -- users create --tenant acme [--name N] [--identity channel:externalId] [--role owner|admin|member [--role-agent A]]
+//   npm run admin -- sessions list --tenant acme [--agent A] [--status idle|queued|running|suspended]
+//                                  [--channel http --chat ID] [--since ISO] [--before ISO] [--limit N] [--cursor C]
+//   npm run admin -- sessions show|events|cancel --tenant acme --id SESSION_ID
+//   npm run admin -- parked list --tenant acme | release --tenant acme --id SESSION_ID
+//   npm run admin -- dlq list [--subject turn.requested.>] [--since ISO] [--limit N] | redrive --seq N | redrive --subject S
 //
 // Credentials are never taken from the command line (other users of the machine see it): from an
 // environment variable or a file. The API and key: ADMIN_API_URL (default http://127.0.0.1:$ADMIN_API_PORT
@@ -38,7 +43,11 @@ const USAGE = `usage: npm run admin -- [--json] <command>
   groups create --tenant T --channel C --chat ID [--thread ID] [--name N]
   bindings create --tenant T --agent A (--group ID | --channel C --chat ID [--thread ID]) [--engage MODE] [--pattern RE2]
                   [--sender all|known] [--session shared|per-thread|per-user] [--ignored drop|accumulate]
-  users create --tenant T [--name N] [--identity channel:externalId] [--role owner|admin|member [--role-agent A]]`;
+  users create --tenant T [--name N] [--identity channel:externalId] [--role owner|admin|member [--role-agent A]]
+  sessions list --tenant T [--agent A] [--status S] [--channel C --chat ID] [--since ISO] [--before ISO]
+  sessions show|events|cancel --tenant T --id ID
+  parked list --tenant T | release --tenant T --id ID
+  dlq list [--subject S] [--since ISO] | redrive --seq N | redrive --subject S [--since ISO]`;
 
 /** Flags that take no value. */
 const SWITCHES = new Set(['json', 'disabled', 'help']);
@@ -86,6 +95,11 @@ const bool = (flags, name) => {
   if (flags[name] === undefined) return undefined;
   if (flags[name] !== 'true' && flags[name] !== 'false') throw new UsageError(`--${name} is true or false`);
   return flags[name] === 'true';
+};
+/** `?a=1&b=2` of the parameters that are set. */
+const query = (params) => {
+  const set = Object.entries(params).filter(([, v]) => v !== undefined && v !== '');
+  return set.length ? `?${new URLSearchParams(set.map(([k, v]) => [k, String(v)]))}` : '';
 };
 const defined = (object) => Object.fromEntries(Object.entries(object).filter(([, v]) => v !== undefined));
 
@@ -246,6 +260,52 @@ export function requestsOf({ words, flags }) {
       identities: added.filter((a) => a.externalId !== undefined),
       roles: added.filter((a) => a.role !== undefined),
     }));
+  }
+  if (group === 'sessions') {
+    const base = `/v1/tenants/${need(flags, 'tenant')}/sessions`;
+    if (verb === 'list')
+      return one({
+        method: 'GET',
+        path: `${base}${query({
+          agentId: flags.agent,
+          status: flags.status,
+          channel: flags.channel,
+          chatId: flags.chat,
+          updatedSince: flags.since,
+          updatedBefore: flags.before,
+          limit: flags.limit ?? 50,
+          cursor: flags.cursor,
+        })}`,
+      });
+    if (verb === 'show') return one({ method: 'GET', path: `${base}/${need(flags, 'id')}` });
+    if (verb === 'events')
+      return one({
+        method: 'GET',
+        path: `${base}/${need(flags, 'id')}/events${query({ limit: flags.limit ?? 200, cursor: flags.cursor })}`,
+      });
+    if (verb === 'cancel') return one({ method: 'POST', path: `${base}/${need(flags, 'id')}/cancel` });
+  }
+  if (group === 'parked') {
+    const base = `/v1/tenants/${need(flags, 'tenant')}/parked-sessions`;
+    if (verb === 'list')
+      return one({ method: 'GET', path: `${base}${query({ limit: flags.limit ?? 200, cursor: flags.cursor })}` });
+    if (verb === 'release') return one({ method: 'POST', path: `${base}/${need(flags, 'id')}/release` });
+  }
+  if (group === 'dlq') {
+    if (verb === 'list')
+      return one({
+        method: 'GET',
+        path: `/v1/platform/dead-letters${query({ subject: flags.subject, since: flags.since, limit: flags.limit ?? 200, cursor: flags.cursor })}`,
+      });
+    if (verb === 'redrive' && flags.seq)
+      return one({ method: 'POST', path: `/v1/platform/dead-letters/${need(flags, 'seq')}/redrive` });
+    if (verb === 'redrive' && flags.subject)
+      return one({
+        method: 'POST',
+        path: '/v1/platform/dead-letters/redrive',
+        body: { subject: flags.subject, ...(flags.since && { since: flags.since }) },
+      });
+    if (verb === 'redrive') throw new UsageError('--seq or --subject is required (--subject ">" for all)');
   }
   throw new UsageError(`unknown command: ${words.join(' ') || '(none)'}`);
 }

@@ -5,7 +5,8 @@
 // table and writes bench/results/<ISO>.json, bench/results/latest.json, docs/benchmarks.md, docs/bench-latency.svg.
 //
 // Environment: BENCH_SECONDS (per load level, default 10), BENCH_LEVELS (default 1,32,256),
-// BENCH_SEQUENTIAL (default 500), BENCH_TOOLS (default 50), BENCH_WARMUP (default 50).
+// BENCH_SEQUENTIAL (default 500), BENCH_TOOLS (default 50), BENCH_WARMUP (default 50),
+// BENCH_SESSIONS (sessions seeded for the admin API's list endpoint, default 100000).
 import os from 'node:os';
 import path from 'node:path';
 import { spawn } from 'node:child_process';
@@ -28,6 +29,7 @@ const config = {
   sequential: num('BENCH_SEQUENTIAL', 500),
   tools: num('BENCH_TOOLS', 50),
   warmup: num('BENCH_WARMUP', 50),
+  sessions: num('BENCH_SESSIONS', 100_000),
   sessionSizes: [1_000, 10_000],
 };
 const WATCHDOG_MS = Number(process.env.BENCH_TIMEOUT_S ?? 600) * 1000;
@@ -103,6 +105,7 @@ async function main() {
     gateway: bench.gateway,
     model: bench.model,
     query: bench.query,
+    admin: bench.admin,
     cpu: () => cpuSnapshot(bench.platform, bench.db.name),
     cpuReport,
   };
@@ -133,6 +136,9 @@ async function main() {
     results.throughput.push(r);
     if (r.errors) problem(`closed loop with ${level} chats`, `${r.errors} turn(s) failed, e.g. ${r.errorSamples[0]}`);
   }
+  results.listSessions = await scenario(`admin API session list (${config.sessions} sessions)`, () =>
+    scenarios.listSessions(ctx, config.sessions),
+  );
   results.memory = await memoryOf(bench.platform);
   // LOG_LEVEL=warn: anything an app logged during the run is worth a look.
   results.appLogLines = Object.fromEntries(

@@ -67,6 +67,20 @@ export function sections(r) {
         ]),
       });
   }
+  const l = r.listSessions;
+  if (l) {
+    out.push({
+      title: `Admin API: GET …/sessions over ${l.sessions.toLocaleString('en')} sessions of one tenant (ms, sequential requests)`,
+      head: ['', 'n', 'p50', 'p90', 'p99', 'max'],
+      rows: [
+        ['first page (50)', ...pct(l.firstPage)],
+        [`page after ${l.deepAfter.toLocaleString('en')} (50, cursor)`, ...pct(l.deepPage)],
+        [`every page of a walk through all (${l.walkPageSize} each)`, ...pct(l.walk)],
+        ['first page, one agent of 10', ...pct(l.agentFiltered)],
+        ['first page, status=running (1 in 100)', ...pct(l.runningFiltered)],
+      ],
+    });
+  }
   if (r.memory) {
     out.push({
       title: 'Memory per service after the load',
@@ -170,6 +184,9 @@ function markdown(r) {
     '- **Throughput**: N chats in a closed loop (each sends its next message when its reply arrived) for a fixed',
     '  time; each chat has one untimed turn first so sessions exist. turns/s counts replies within the window.',
     '- **Memory**: VmHWM (peak resident set) of each app process after all of the above.',
+    '- **Admin API session list**: `BENCH_SESSIONS` sessions seeded in one statement into the session index, then',
+    '  `GET /v1/tenants/:t/sessions` through HTTP with a platform key: the first page, the page a cursor 90 % deep',
+    '  starts (keyset on `(updated_at, session_id)`: it should cost what the first does), and every page of a walk.',
     '- **Session load**: `SessionStore.load()` on one session of realistic events (1 + 4 per turn), written through',
     '  the store itself; *with snapshot* reads the snapshot the first load took, *without* deletes it first (so the',
     '  time includes writing a new one), *fold only* reads and folds every event without any snapshot policy.',

@@ -161,3 +161,70 @@ export async function tools(ctx, count) {
   }
   return { count, toolCallsPerTurn: 3, modelCallsPerTurn: 4, latency: summarize(latencies), toolResults };
 }
+
+/**
+ * The admin API's session list over `count` sessions of one tenant, seeded in one statement into the
+ * session index (as session-runner writes it): the first page, a page deep in the cursor chain, and
+ * every page of a walk through all of them. Keyset pages should cost the same at any depth.
+ */
+export async function listSessions(ctx, count, repeats = 100) {
+  const tenant = 'bench-list';
+  const t0 = wallNow();
+  await ctx.query(
+    `INSERT INTO runner.sessions (session_id, tenant_id, agent_id, channel, chat_id, status, turn_id, last_seq, turns, version, created_at, updated_at)
+     SELECT gen_random_uuid(), $1, 'agent-' || (n % 10), 'http', 'chat-' || n,
+            CASE WHEN n % 100 = 0 THEN 'running' ELSE 'idle' END, CASE WHEN n % 100 = 0 THEN gen_random_uuid() END,
+            n % 40, n % 20, 1 + n % 80, now() - n * interval '1 second', now() - n * interval '1 second'
+     FROM generate_series(1, $2::int) AS n`,
+    [tenant, count],
+  );
+  await ctx.query('ANALYZE runner.sessions');
+  const seedMs = wallNow() - t0;
+
+  const get = async (query) => {
+    const started = wallNow();
+    const res = await fetch(`${ctx.admin.url}/v1/tenants/${tenant}/sessions?${query}`, {
+      headers: { authorization: `Bearer ${ctx.admin.key}` },
+    });
+    const body = await res.json();
+    if (res.status !== 200) throw new Error(`GET sessions?${query}: ${res.status} ${JSON.stringify(body)}`);
+    return { ms: wallNow() - started, body };
+  };
+  const timesOf = async (query) => {
+    const ms = [];
+    for (let i = 0; i < repeats; i++) ms.push((await get(query)).ms);
+    return ms;
+  };
+
+  // Walk the whole chain, 200 a page; keep the cursor that starts about 90 % deep.
+  const pageSize = 200;
+  const walk = [];
+  let cursor;
+  let deepCursor;
+  let seen = 0;
+  do {
+    const { ms, body } = await get(`limit=${pageSize}${cursor ? `&cursor=${cursor}` : ''}`);
+    walk.push(ms);
+    seen += body.items.length;
+    cursor = body.nextCursor;
+    if (!deepCursor && seen >= count * 0.9) deepCursor = cursor;
+  } while (cursor);
+  if (seen !== count) throw new Error(`the walk saw ${seen} sessions, not ${count}`);
+
+  await timesOf('limit=50'); // warm
+  const first = await timesOf('limit=50');
+  const deep = await timesOf(`limit=50&cursor=${deepCursor}`);
+  const firstFiltered = await timesOf('limit=50&agentId=agent-3');
+  const running = await timesOf('limit=50&status=running');
+  return {
+    sessions: count,
+    seedMs: Math.round(seedMs),
+    deepAfter: Math.round(count * 0.9),
+    firstPage: summarize(first),
+    deepPage: summarize(deep),
+    walk: summarize(walk),
+    walkPageSize: pageSize,
+    agentFiltered: summarize(firstFiltered),
+    runningFiltered: summarize(running),
+  };
+}

@@ -29,6 +29,10 @@ export const AdminConfig = BaseConfig.extend({
         ctx.addIssue({ code: 'custom', message: `CREDENTIALS_KEYS: ${(error as Error).message}` });
       }
     }),
+  /** Rate limits: requests per window, per key and (without a valid key) per client address; 0 is no limit. */
+  RATE_LIMIT_WINDOW_MS: z.coerce.number().int().min(1_000).max(3_600_000).default(60_000),
+  RATE_LIMIT_PER_KEY: z.coerce.number().int().min(0).default(1_200),
+  RATE_LIMIT_PER_IP: z.coerce.number().int().min(0).default(120),
 });
 export type AdminConfig = z.infer<typeof AdminConfig>;
 

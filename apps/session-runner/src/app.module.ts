@@ -19,7 +19,6 @@ import { sandboxTools } from './tools/sandbox.tools';
 import { ToolBox } from './tools/tool.port';
 import { webFetchTool } from './tools/web-fetch';
 import { OutboxRelayService } from './work/outbox-relay.service';
-import { ParkedSessions } from './work/parked-sessions';
 import { SessionLeases } from './work/session-leases';
 import { TokenBudgets } from './work/token-budgets';
 
@@ -73,7 +72,6 @@ export class AppModule {
         },
         SessionStore,
         SessionLeases,
-        ParkedSessions,
         SessionExecutor,
         TurnConsumer,
         OutboxRelayService,

@@ -9,7 +9,14 @@ export interface AuditActor {
   readonly scope: string;
 }
 
-export type AuditAction = 'key.created' | 'key.revoked' | ProvisioningAuditAction;
+export type AuditAction =
+  | 'key.created'
+  | 'key.revoked'
+  | 'session.message-posted'
+  | 'session.turn-cancel-requested'
+  | 'session.released'
+  | 'dead-letter.redriven'
+  | ProvisioningAuditAction;
 
 /** Changes of the provisioning model: `<resource>.<what happened>`. */
 export type ProvisioningAuditAction =

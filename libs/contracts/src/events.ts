@@ -66,6 +66,15 @@ export const InboundReceived = defineEvent(
     receivedAt: z.iso.datetime({ offset: true }),
     /** Whom the message addresses, as the channel reports it (a bot's username, an agent's handle). */
     mentions: z.array(z.string().min(1).max(100)).max(50).optional(),
+    /**
+     * Posted by an operator through the admin API into one session (`sessionId`, of agent `agentId`)
+     * rather than by a user of the chat: the router puts it in that session, in the chat's order,
+     * without bindings, engage modes or sender scopes, and runs its commands (`/stop`) as an admin's.
+     * `keyId` is the API key it was posted with (the sender is `operator:<key prefix>`).
+     */
+    operator: z
+      .object({ sessionId: z.uuid(), agentId: z.string().min(1).max(100), keyId: z.string().min(1).max(100) })
+      .optional(),
   }),
 );
 export type InboundReceived = EventOf<typeof InboundReceived>;

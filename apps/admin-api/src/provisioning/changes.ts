@@ -8,7 +8,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { DataSource, type EntityManager } from 'typeorm';
 import { recordAudit } from '../audit/audit-log';
 import { ADMIN_CONFIG, type AdminConfig } from '../config';
-import { OutboxRelayService } from './outbox-relay.service';
+import { AdminOutbox } from '../audit/outbox';
 
 export interface Tx {
   readonly repo: ProvisioningRepository;
@@ -45,7 +45,7 @@ export class ProvisioningChanges {
   constructor(
     private readonly dataSource: DataSource,
     private readonly bus: Bus,
-    private readonly relay: OutboxRelayService,
+    private readonly relay: AdminOutbox,
     @Inject(ADMIN_CONFIG) config: AdminConfig,
   ) {
     const keys = CredentialKeys.parse(config.CREDENTIALS_KEYS);
@@ -91,7 +91,7 @@ export class ProvisioningChanges {
           envelope(resource.id),
         ),
       ];
-      const ids = await recordAudit(
+      const { outboxIds: ids } = await recordAudit(
         this.store,
         manager,
         {
@@ -102,12 +102,12 @@ export class ProvisioningChanges {
           resource,
           ...(change.details && { details: change.details(value) }),
         },
-        messages,
+        { outbox: messages },
       );
       published = { messages, ids };
       return value;
     });
-    if (published) await this.relay.publishNow(published.messages, published.ids, this.dataSource);
+    if (published) await this.relay.publishNow(published.messages, published.ids);
     return result;
   }
 }

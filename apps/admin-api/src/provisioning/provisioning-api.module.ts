@@ -7,7 +7,7 @@ import { GroupsController } from '../groups/groups.controller';
 import { TenantsController } from '../tenants/tenants.controller';
 import { UsersController } from '../users/users.controller';
 import { ProvisioningChanges } from './changes';
-import { OutboxRelayService } from './outbox-relay.service';
+import { RecordsModule } from '../records/records.module';
 
 /**
  * The provisioning resources: tenants, agents (with versions and relationships), channels,
@@ -19,6 +19,7 @@ export class ProvisioningApiModule {
   static forRoot(config: AdminConfig): DynamicModule {
     return {
       module: ProvisioningApiModule,
+      imports: [RecordsModule],
       controllers: [
         TenantsController,
         AgentsController,
@@ -27,7 +28,7 @@ export class ProvisioningApiModule {
         BindingsController,
         UsersController,
       ],
-      providers: [{ provide: ADMIN_CONFIG, useValue: config }, ProvisioningChanges, OutboxRelayService],
+      providers: [{ provide: ADMIN_CONFIG, useValue: config }, ProvisioningChanges],
     };
   }
 }

@@ -9,11 +9,13 @@ import {
   type QueryRunnerLike,
 } from '@clawfleet/event-store';
 import { deriveId, queryPrepared, uuidV7Ids } from '@clawfleet/platform';
+import { dailyUsageWrite, isEmptyDelta, sessionIndexWrite } from '@clawfleet/records';
 import { Inject, Injectable, Optional } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { RUNNER_CONFIG, type RunnerConfig } from '../config';
 import { OutboxRelayService } from '../work/outbox-relay.service';
 import { evolve, initialState, type SessionState } from './session.state';
+import { summaryOf, usageOf } from './session-summary';
 
 export const streamIdOf = (sessionId: string) => `session-${sessionId}`;
 
@@ -77,7 +79,9 @@ export class SessionStore {
 
   /**
    * `append`, with a write that commits in the same statement (a lease claimed or settled); tells
-   * whether that write took effect.
+   * whether that write took effect. With `stateAfter`, the same statement also writes the session's
+   * row in the session index and adds the events' model usage to the day's (libs/records), so what
+   * operators list is exactly what is recorded.
    */
   async appendWith(
     tenantId: string,
@@ -87,6 +91,11 @@ export class SessionStore {
     options: { outbox?: readonly OutboxMessage[]; stateAfter?: SessionState; alongside?: AlongsideWrite },
   ): Promise<{ version: number; alongside: boolean }> {
     const { outbox = [], stateAfter, alongside } = options;
+    const summary = stateAfter && summaryOf(tenantId, stateAfter);
+    const usage = usageOf(events);
+    const also = summary
+      ? [sessionIndexWrite(summary), ...(isEmptyDelta(usage) ? [] : [dailyUsageWrite(tenantId, summary.agentId, usage)])]
+      : [];
     const { version, outboxIds, alongsideRows } = await this.events.appendWithOutbox(
       tenantId,
       streamId,
@@ -96,6 +105,7 @@ export class SessionStore {
         outbox,
         notifyRelay: false, // published right below; the relay only sweeps what this misses
         alongside,
+        also,
       },
     );
     if (stateAfter) this.cache.remember(tenantId, streamId, { state: stateAfter, version }, events);

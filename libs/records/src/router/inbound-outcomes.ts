@@ -1,7 +1,6 @@
 import { chatKey, type ChatRef } from '@clawfleet/contracts';
 import { queryPrepared } from '@clawfleet/platform';
-import { Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
+import type { DataSource } from 'typeorm';
 
 export type TerminalOutcome = 'engaged' | 'ignored' | 'refused' | 'failed';
 
@@ -29,8 +28,8 @@ export const messageKeyOf = (chat: ChatRef, messageId: string) => `${chatKey(cha
 /**
  * The terminal outcome of every inbound message, recorded once its effects are published (so a
  * recorded message needs nothing more, and a redelivered one is recognised). Queried by tenant.
+ * The router's table: the router records, the admin API reads (`outcomeOf`).
  */
-@Injectable()
 export class InboundOutcomes {
   constructor(private readonly dataSource: DataSource) {}
 
