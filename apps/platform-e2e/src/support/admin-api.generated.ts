@@ -432,6 +432,214 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/tenants/{tenantId}/sessions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["SessionsController_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/tenants/{tenantId}/sessions/{sessionId}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["SessionsController_show"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/tenants/{tenantId}/sessions/{sessionId}/events": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["SessionsController_timeline"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/tenants/{tenantId}/sessions/{sessionId}/cancel": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["SessionsController_cancel"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/tenants/{tenantId}/sessions/{sessionId}/messages": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["SessionsController_post"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/tenants/{tenantId}/messages/{messageId}/outcome": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["MessagesController_outcome"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/tenants/{tenantId}/usage": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["UsageController_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/tenants/{tenantId}/parked-sessions": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["ParkedController_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/tenants/{tenantId}/parked-sessions/{sessionId}/release": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["ParkedController_release"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/tenants/{tenantId}/delivery-failures": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["DeliveryFailuresController_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/platform/dead-letters": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["DeadLettersController_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/platform/dead-letters/redrive": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["DeadLettersController_redriveAll"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/platform/dead-letters/{seq}/redrive": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["DeadLettersController_redriveOne"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -1141,6 +1349,18 @@ export interface operations {
                         allowedModels?: string[];
                         /** @default null */
                         toolsAllowed?: string[] | null;
+                        sandbox?: {
+                            memoryMb?: number;
+                            cpus?: number;
+                            pidsLimit?: number;
+                            bashTimeoutMs?: number;
+                            maxOutputBytes?: number;
+                            egress?: {
+                                allow: string[];
+                            } | null;
+                            /** @default null */
+                            runtime?: string | null;
+                        };
                         /**
                          * @default followup
                          * @enum {string}
@@ -1353,6 +1573,18 @@ export interface operations {
                         }[];
                         allowedModels?: string[];
                         toolsAllowed?: string[] | null;
+                        sandbox?: {
+                            memoryMb?: number;
+                            cpus?: number;
+                            pidsLimit?: number;
+                            bashTimeoutMs?: number;
+                            maxOutputBytes?: number;
+                            egress?: {
+                                allow: string[];
+                            } | null;
+                            /** @default null */
+                            runtime?: string | null;
+                        };
                         /** @enum {string} */
                         queueMode?: "followup" | "collect" | "steer" | "interrupt";
                         maxRounds?: number;
@@ -2933,6 +3165,609 @@ export interface operations {
                         agentId: string | null;
                         /** Format: date-time */
                         createdAt: string;
+                    };
+                };
+            };
+            /** @description No API key, or one that is not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    SessionsController_list: {
+        parameters: {
+            query?: {
+                limit?: number;
+                cursor?: string;
+                agentId?: string;
+                status?: "idle" | "queued" | "running" | "suspended";
+                channel?: "http" | "cli" | "telegram" | "slack" | "openai";
+                chatId?: string;
+                threadId?: string;
+                updatedSince?: string;
+                updatedBefore?: string;
+            };
+            header?: never;
+            path: {
+                tenantId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of the tenant’s sessions, most recently updated first */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            /** Format: uuid */
+                            id: string;
+                            agentId: string;
+                            agentVersion: number | null;
+                            chat: {
+                                /** @enum {string} */
+                                channel: "http" | "cli" | "telegram" | "slack" | "openai";
+                                chatId: string;
+                                threadId?: string;
+                            };
+                            /** @enum {string} */
+                            status: "idle" | "queued" | "running" | "suspended";
+                            /** Format: uuid */
+                            turnId: string | null;
+                            queued: number;
+                            lastSeq: number;
+                            turns: number;
+                            usage: {
+                                inputTokens: number;
+                                outputTokens: number;
+                            };
+                            version: number;
+                            /** Format: date-time */
+                            createdAt: string;
+                            /** Format: date-time */
+                            updatedAt: string;
+                        }[];
+                        nextCursor?: string;
+                    };
+                };
+            };
+            /** @description No API key, or one that is not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    SessionsController_show: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tenantId: string;
+                sessionId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The session’s state, and its circuit when parked */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Format: uuid */
+                        id: string;
+                        agentId: string;
+                        agentVersion: number | null;
+                        chat: {
+                            /** @enum {string} */
+                            channel: "http" | "cli" | "telegram" | "slack" | "openai";
+                            chatId: string;
+                            threadId?: string;
+                        };
+                        /** @enum {string} */
+                        status: "idle" | "queued" | "running" | "suspended";
+                        /** Format: uuid */
+                        turnId: string | null;
+                        queued: number;
+                        lastSeq: number;
+                        turns: number;
+                        usage: {
+                            inputTokens: number;
+                            outputTokens: number;
+                        };
+                        version: number;
+                        /** Format: date-time */
+                        createdAt: string;
+                        /** Format: date-time */
+                        updatedAt: string;
+                        parked: {
+                            failures: number;
+                            lastError: string | null;
+                            /** Format: date-time */
+                            parkedAt: string;
+                        } | null;
+                    };
+                };
+            };
+            /** @description No API key, or one that is not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    SessionsController_timeline: {
+        parameters: {
+            query?: {
+                limit?: number;
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                tenantId: string;
+                sessionId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of the session’s recorded events, oldest first: facts as stored, their text as data */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            version: number;
+                            type: string;
+                            /** Format: date-time */
+                            recordedAt: string;
+                            data: {
+                                [key: string]: unknown;
+                            };
+                        }[];
+                        nextCursor?: string;
+                    };
+                };
+            };
+            /** @description No API key, or one that is not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    SessionsController_cancel: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tenantId: string;
+                sessionId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description `/stop` for the running turn, sent through the router; 409 when no turn runs */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Format: uuid */
+                        sessionId: string;
+                        messageId: string;
+                        outcome: string;
+                        accepted: boolean;
+                        /** Format: uuid */
+                        turnId: string | null;
+                    };
+                };
+            };
+            /** @description No API key, or one that is not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    SessionsController_post: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tenantId: string;
+                sessionId: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    text: string;
+                    messageId?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description An operator’s message into the session, routed and answered like a chat message */
+            202: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Format: uuid */
+                        sessionId: string;
+                        messageId: string;
+                        outcome: string;
+                        accepted: boolean;
+                    };
+                };
+            };
+            /** @description No API key, or one that is not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    MessagesController_outcome: {
+        parameters: {
+            query: {
+                channel: "http" | "cli" | "telegram" | "slack" | "openai";
+                chatId: string;
+                threadId?: string;
+            };
+            header?: never;
+            path: {
+                tenantId: string;
+                messageId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description What the router decided for the message, and why */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        messageKey: string;
+                        /** @enum {string} */
+                        outcome: "engaged" | "ignored" | "refused" | "failed";
+                        decisions: {
+                            /** @enum {string} */
+                            kind: "engage" | "ignore" | "refuse" | "fail";
+                            agentId?: string;
+                            turnId?: string;
+                            sessionId?: string;
+                            rule?: string;
+                            reason?: string;
+                        }[];
+                        /** Format: date-time */
+                        recordedAt: string;
+                    };
+                };
+            };
+            /** @description No API key, or one that is not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    UsageController_list: {
+        parameters: {
+            query?: {
+                limit?: number;
+                cursor?: string;
+                from?: string;
+                to?: string;
+                agentId?: string;
+            };
+            header?: never;
+            path: {
+                tenantId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Tokens, model calls and turns per agent and day, newest first */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Format: date */
+                        from: string;
+                        /** Format: date */
+                        to: string;
+                        totals: {
+                            inputTokens: number;
+                            outputTokens: number;
+                            modelCalls: number;
+                            turns: number;
+                        };
+                        items: {
+                            inputTokens: number;
+                            outputTokens: number;
+                            modelCalls: number;
+                            turns: number;
+                            /** Format: date */
+                            day: string;
+                            agentId: string;
+                        }[];
+                        nextCursor?: string;
+                    };
+                };
+            };
+            /** @description No API key, or one that is not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    ParkedController_list: {
+        parameters: {
+            query?: {
+                limit?: number;
+                cursor?: string;
+            };
+            header?: never;
+            path: {
+                tenantId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Sessions no runner takes after too many failed runs in a row, longest parked first */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            /** Format: uuid */
+                            sessionId: string;
+                            failures: number;
+                            lastError: string | null;
+                            /** Format: date-time */
+                            parkedAt: string;
+                        }[];
+                        nextCursor?: string;
+                    };
+                };
+            };
+            /** @description No API key, or one that is not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    ParkedController_release: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tenantId: string;
+                sessionId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The session, released: the next sweep resumes it */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Format: uuid */
+                        sessionId: string;
+                        parked: boolean;
+                        released: boolean;
+                    };
+                };
+            };
+            /** @description No API key, or one that is not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    DeliveryFailuresController_list: {
+        parameters: {
+            query?: {
+                limit?: number;
+                cursor?: string;
+                sessionId?: string;
+            };
+            header?: never;
+            path: {
+                tenantId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Failed deliveries, newest first */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            /** Format: uuid */
+                            outboundId: string;
+                            /** Format: uuid */
+                            sessionId: string;
+                            seq: number;
+                            /** @enum {string} */
+                            channel: "http" | "cli" | "telegram" | "slack" | "openai";
+                            chatId: string;
+                            error: string;
+                            /** Format: date-time */
+                            failedAt: string;
+                        }[];
+                        nextCursor?: string;
+                    };
+                };
+            };
+            /** @description No API key, or one that is not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    DeadLettersController_list: {
+        parameters: {
+            query?: {
+                limit?: number;
+                cursor?: string;
+                subject?: string;
+                since?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Dead letters, oldest first: where each was going, why it was given up, its payload */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            seq: number;
+                            subject: string;
+                            reason: string;
+                            consumer: string;
+                            deliveries: number;
+                            /** Format: date-time */
+                            deadAt: string;
+                            tenantId: string | null;
+                            payload: unknown;
+                            payloadBase64: string;
+                        }[];
+                        nextCursor?: string;
+                    };
+                };
+            };
+            /** @description No API key, or one that is not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    DeadLettersController_redriveAll: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    subject: string;
+                    /** Format: date-time */
+                    since?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Publishes the matching dead letters again (up to 1000 a call) and removes them */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        redriven: number[];
+                        count: number;
+                    };
+                };
+            };
+            /** @description No API key, or one that is not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    DeadLettersController_redriveOne: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                seq: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Publishes the dead letter again to its subject */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        seq: number;
+                        redriven: boolean;
                     };
                 };
             };
