@@ -61,6 +61,7 @@ export function sandboxTools(sandbox: SandboxPort, limits: SandboxToolLimits): T
       timeoutMs: FILE_OP_TIMEOUT_MS,
       maxOutputBytes: HELPER_OUTPUT_BYTES,
       signal: context.signal,
+      startBy: context.startBy,
     });
     let answer: { ok?: T; error?: string };
     try {
@@ -91,6 +92,7 @@ export function sandboxTools(sandbox: SandboxPort, limits: SandboxToolLimits): T
           timeoutMs,
           maxOutputBytes: limits.maxOutputBytes,
           signal: context.signal,
+          startBy: context.startBy,
         });
         if (result.exitCode === null && !result.timedOut)
           throw new Error(

@@ -1,6 +1,7 @@
 import type { ToolCall, ToolOutcome } from '@clawfleet/contracts';
 import { z } from 'zod';
 import type { ToolSpec } from '../llm/llm.port';
+import { Fenced } from '../sandbox/sandbox.port';
 
 export interface ToolContext {
   readonly tenantId: string;
@@ -11,6 +12,8 @@ export interface ToolContext {
   /** The session's agent (labels its sandbox) and its configuration version (which tools it allows). */
   readonly agentId?: string;
   readonly agentVersion?: number | null;
+  /** The fence of a call with an effect: the epoch ms after which it must not start (see `ExecRequest.startBy`). */
+  readonly startBy?: () => number;
 }
 
 /** A tool that waits for something outside: the turn suspends, no process holds it. */
@@ -79,6 +82,8 @@ export class ToolBox {
         content: output.length > MAX_TOOL_OUTPUT ? `${output.slice(0, MAX_TOOL_OUTPUT)}\n[output cut at ${MAX_TOOL_OUTPUT} characters]` : output,
       };
     } catch (error) {
+      // Not the tool's failure: the runner lost its lease, nothing ran, nothing is to be recorded.
+      if (error instanceof Fenced) throw error;
       return { status: 'error', content: `${call.name} failed: ${(error as Error).message}` };
     }
   }
