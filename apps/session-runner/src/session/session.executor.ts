@@ -9,6 +9,9 @@ import { SerialRuns } from './serial-runs';
 import { SessionStore, type Loaded } from './session.store';
 import { TURN_EFFECTS, type TurnEffects } from './turn.effects';
 
+/** How far inside its lease a runner may still start a tool call (at most a quarter of the lease). */
+const FENCE_MARGIN_MS = 1_000;
+
 /**
  * Decides which sessions this runner works on: the ones it is kicked for (a message recorded here)
  * and orphans a sweep finds (their runner died). It claims a session's lease, keeps renewing it while
@@ -135,8 +138,15 @@ export class SessionExecutor implements OnApplicationBootstrap, BeforeApplicatio
       );
     }, ttl / 3);
     const leaseLost = () => (lost ||= performance.now() >= validUntil);
+    // A tool call starts only this far inside the lease: the margin covers the statement that took the
+    // lease (the store's expiry is later than ours by it) and the host's and container's clock reading.
+    const margin = Math.min(FENCE_MARGIN_MS, ttl / 4);
+    const lease = {
+      lost: leaseLost,
+      startBy: () => (leaseLost() ? 0 : Date.now() + (validUntil - performance.now()) - margin),
+    };
     try {
-      await new SessionRun(this.runDeps, session, leaseLost).execute(claimed);
+      await new SessionRun(this.runDeps, session, lease).execute(claimed);
     } catch (error) {
       if (error instanceof LeaseLost) {
         // Hand the session back (a no-op if another runner owns it now), so it does not wait for the lease to run out.
