@@ -48,6 +48,7 @@ export class AppModule {
                 ...sandboxTools(sandboxes, {
                   bashMaxTimeoutMs: config.SANDBOX_BASH_TIMEOUT_MS,
                   maxOutputBytes: config.SANDBOX_MAX_OUTPUT_BYTES,
+                  maxFileBytes: config.SANDBOX_SEND_FILE_MAX_BYTES,
                 }),
               ]),
             }),

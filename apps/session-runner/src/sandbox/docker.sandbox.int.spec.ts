@@ -1,4 +1,6 @@
+import type { Attachment } from '@clawfleet/contracts';
 import { uniqueNamespace } from '@clawfleet/testing';
+import { createHash } from 'node:crypto';
 import Docker from 'dockerode';
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
@@ -370,6 +372,45 @@ describe('the hostile battery, from inside a sandbox', () => {
     );
     // On the host, the parent of the workspaces is not listable by the sandbox user.
     expect(fs.statSync(path.dirname(workspacePath(root, namespace, A))).mode & 0o777).toBe(0o711);
+  });
+});
+
+describe('send_file', () => {
+  type Sent = { status: string; content: string; send?: { file: Attachment; caption: string } };
+  const send = (args: unknown) => call(A, 'send_file', args) as Promise<Sent>;
+
+  it('reads a workspace file inside the sandbox into an attachment: bytes, size, hash, type, a caption', async () => {
+    await bash(A, 'mkdir -p out && printf "a,b\\n1,2\\n" > out/report.csv && head -c 3000 /dev/urandom > out/blob');
+    const csv = await send({ path: 'out/report.csv' });
+    expect(csv).toMatchObject({ status: 'ok', content: 'sent report.csv (8 bytes, text/csv) to the user' });
+    expect(csv.send?.caption).toBe('report.csv (8 bytes, text/csv)');
+    const { file } = csv.send!;
+    expect(Buffer.from(file.content, 'base64').toString()).toBe('a,b\n1,2\n');
+    expect(file).toMatchObject({ name: 'report.csv', mediaType: 'text/csv', size: 8 });
+    expect(file.sha256).toBe(createHash('sha256').update('a,b\n1,2\n').digest('hex'));
+    const blob = await send({ path: 'out/blob', name: 'data.bin', caption: 'the data' });
+    expect(blob.send).toMatchObject({ caption: 'the data', file: { name: 'data.bin', mediaType: 'application/octet-stream', size: 3000 } });
+    expect((await send({ path: 'out/blob', mediaType: 'image/png' })).send?.file.mediaType).toBe('image/png');
+  });
+
+  it('sanitizes the name: no path parts, no control or reordering characters', async () => {
+    await bash(A, 'echo hi > plain.txt');
+    const named = async (name: string) => (await send({ path: 'plain.txt', name })).send?.file.name;
+    expect(await named('../../etc/passwd')).toBe('passwd');
+    expect(await named('dir\\evil.txt')).toBe('evil.txt');
+    expect(await named('bad\nname\u0007.txt')).toBe('bad_name_.txt');
+    expect(await named('invoice\u202Etxt.exe')).toBe('invoice_txt.exe');
+    expect(await named('/')).toBe('file');
+  });
+
+  it('refuses what cannot be sent with a clear tool error: too big, a directory, outside, no file, a bad type', async () => {
+    await bash(A, 'head -c 600000 /dev/zero > big.bin; mkdir -p adir; ln -sfn /etc/passwd out-link');
+    expect((await send({ path: 'big.bin' })).content).toBe('send_file failed: "big.bin" is 600000 bytes; files up to 524288 bytes can be sent');
+    expect((await send({ path: 'adir' })).content).toBe('send_file failed: "adir" is a directory; send one file at a time');
+    expect((await send({ path: 'out-link' })).content).toBe('send_file failed: the path "out-link" leads outside /workspace through a symbolic link');
+    expect((await send({ path: '../../etc/passwd' })).content).toBe('Invalid arguments for send_file: path: the path "../../etc/passwd" is outside /workspace');
+    expect((await send({ path: 'nothing.txt' })).content).toBe('send_file failed: no file "nothing.txt"');
+    expect((await send({ path: 'plain.txt', mediaType: 'Text/Plain; charset=x' })).content).toMatch(/^Invalid arguments for send_file: mediaType:/);
   });
 });
 

@@ -1,3 +1,4 @@
+import { MAX_ATTACHMENT_BYTES } from '@clawfleet/contracts';
 import { hostname } from 'node:os';
 import { z } from 'zod';
 
@@ -30,5 +31,7 @@ export const SandboxConfig = z.object({
   SANDBOX_BASH_TIMEOUT_MS: z.coerce.number().int().min(1_000).default(300_000),
   /** Bytes of a command's stdout (and of its stderr) shown to the model. */
   SANDBOX_MAX_OUTPUT_BYTES: z.coerce.number().int().min(1_024).default(16_384),
+  /** Largest workspace file `send_file` sends to a user (inline in the reply, so at most 512 KiB). */
+  SANDBOX_SEND_FILE_MAX_BYTES: z.coerce.number().int().min(1).max(MAX_ATTACHMENT_BYTES).default(MAX_ATTACHMENT_BYTES),
 });
 export type SandboxConfig = z.infer<typeof SandboxConfig>;

@@ -5,14 +5,14 @@ import { ConflictError } from '@clawfleet/platform';
 import type { RunnerConfig } from '../config';
 import { ModelError } from '../llm/llm.port';
 import { Fenced } from '../sandbox/sandbox.port';
-import { isSuspension, type Suspension, type ToolContext } from '../tools/tool.port';
+import { isSuspension, type ToolContext, type ToolResult } from '../tools/tool.port';
 import type { SessionLeases, SessionRef } from '../work/session-leases';
 import { progressOf } from './progress';
 import { nextStep, type Step } from './session.decider';
 import { evolve, type SessionState } from './session.state';
 import type { Loaded, SessionStore } from './session.store';
 import type { RunningState, TurnEffects } from './turn.effects';
-import { cancelTurn, completeTurn, failTurn, sendNotice, statusText, suspendTurn } from './turn.outcomes';
+import { cancelTurn, completeTurn, failTurn, sendFile, sendNotice, statusText, suspendTurn } from './turn.outcomes';
 
 /** Another runner holds the session now: this one stops without writing. */
 export class LeaseLost extends Error {}
@@ -264,10 +264,13 @@ export class SessionRun {
    * gets the real result, not "interrupted, outcome unknown". An idempotent tool's result rides along
    * with the next commit; if it is lost, the tool simply runs again.
    */
-  private async settleTool(call: ToolCall, outcome: ToolOutcome | Suspension): Promise<void> {
+  private async settleTool(call: ToolCall, result: ToolResult | ToolOutcome): Promise<void> {
     const running = this.state as RunningState;
-    if (isSuspension(outcome))
-      return this.commit(suspendTurn(running, this.tenantId, this.deps.bus.topology, call.id, outcome));
+    const { topology } = this.deps.bus;
+    if (isSuspension(result)) return this.commit(suspendTurn(running, this.tenantId, topology, call.id, result));
+    // A file for the user goes out with the record of the call, in one commit: sent once, or not at all.
+    const { send, ...outcome } = result as Exclude<ToolResult, { suspend: true }>;
+    if (send) return this.commit(sendFile(running, this.tenantId, topology, call.id, outcome, send));
     this.record([{ type: 'ToolCallCompleted', data: { turnId: running.turn.turnId, toolCallId: call.id, outcome } }]);
     if (!this.deps.effects.isIdempotent(call.name)) await this.flush();
   }
@@ -277,7 +280,7 @@ export class SessionRun {
    * it once the lease has run out by this runner's clock, and the helper in the container once the
    * request arrives too late). A fenced call started nothing; the run stops as if the lease was lost.
    */
-  private async runTool(call: ToolCall, context: ToolContext): Promise<ToolOutcome | Suspension> {
+  private async runTool(call: ToolCall, context: ToolContext): Promise<ToolResult> {
     try {
       return await this.deps.effects.runTool(call, context);
     } catch (error) {
