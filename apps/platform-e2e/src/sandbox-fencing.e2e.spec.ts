@@ -1,9 +1,8 @@
-import { openChat, pidOfPeer, type RecordedRequest } from '@clawfleet/testing';
+import { openChat, pidOfPeer, startDockerProxy, type DockerProxy, type RecordedRequest } from '@clawfleet/testing';
 import Docker from 'dockerode';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { startDockerProxy, type DockerProxy } from './support/docker-proxy';
 import { readSessionStreams } from './support/event-store-probe';
 import { eventually, startPlatform, type PlatformFixture } from './support/fixture';
 

@@ -24,3 +24,4 @@ export { findRepoRoot, freePort } from './launcher/support';
 export { openChat, type ChatClient, type OpenChatOptions, type Reply, type SendResult } from './chat-client';
 export * from './chaos';
 export { undocumentedKeys } from './env-example';
+export { startDockerProxy, type DockerProxy, type Hold, type ProxiedConnection } from './docker-proxy';

@@ -21,6 +21,11 @@ export interface DockerProxy {
    * `release()`: the app has sent them, the engine has not seen them. Only the first match is held.
    */
   holdNext(pattern: string): Hold;
+  /**
+   * Calls `onSeen` with each request chunk (app → engine) that contains `pattern`, once it has been
+   * sent on to the engine, until it returns true (taken) or the returned function is called.
+   */
+  tapNext(pattern: string, onSeen: (connection: ProxiedConnection, text: string) => boolean): () => void;
   /** Resolves when the engine sends an app bytes that contain `pattern` (engine → app). */
   answered(pattern: string, timeoutMs: number): Promise<void>;
   close(): Promise<void>;
@@ -32,13 +37,14 @@ const engineSocket = () => {
 };
 
 /**
- * A transparent TCP proxy in front of the Docker engine's socket, for the tests that need to stop an
- * app at an exact step of its conversation with the engine (the API and the hijacked exec streams
- * alike pass through it as bytes).
+ * A transparent TCP proxy in front of the Docker engine's socket, for the tests (and the chaos run)
+ * that need to stop an app at an exact step of its conversation with the engine: the API and the
+ * hijacked exec streams alike pass through it as bytes. Give the apps `DOCKER_HOST: proxy.host`.
  */
 export async function startDockerProxy(): Promise<DockerProxy> {
   const holds: Array<{ pattern: string; onHeld: (c: ProxiedConnection) => void; released: Promise<void> }> = [];
   const watchers = new Set<{ pattern: string; hit: () => void }>();
+  const taps = new Set<{ pattern: string; onSeen: (c: ProxiedConnection, text: string) => boolean }>();
   const sockets = new Set<net.Socket>();
   const server = net.createServer((client) => {
     const engine = net.connect(engineSocket());
@@ -50,7 +56,10 @@ export async function startDockerProxy(): Promise<DockerProxy> {
       const hold = holds.find((h) => text.includes(h.pattern));
       if (!hold) {
         // In order behind any held bytes of this connection.
-        queue = queue.then(() => void engine.write(chunk));
+        queue = queue.then(() => {
+          engine.write(chunk);
+          for (const tap of [...taps]) if (text.includes(tap.pattern) && tap.onSeen({ peerPort }, text)) taps.delete(tap);
+        });
         return;
       }
       holds.splice(holds.indexOf(hold), 1);
@@ -88,6 +97,11 @@ export async function startDockerProxy(): Promise<DockerProxy> {
       const held = new Promise<ProxiedConnection>((resolve) => (onHeld = resolve));
       holds.push({ pattern, onHeld, released });
       return { held, release };
+    },
+    tapNext(pattern, onSeen) {
+      const tap = { pattern, onSeen };
+      taps.add(tap);
+      return () => taps.delete(tap);
     },
     answered(pattern, timeoutMs) {
       return new Promise((resolve, reject) => {
