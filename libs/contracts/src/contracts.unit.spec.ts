@@ -1,4 +1,3 @@
-import { createHash } from 'node:crypto';
 import {
   AttachmentName,
   base64Bytes,
@@ -190,7 +189,7 @@ describe('attachments', () => {
     name: 'report.csv',
     mediaType: 'text/csv',
     size: bytes.length,
-    sha256: createHash('sha256').update(bytes).digest('hex'),
+    sha256: '492d5ea496056f1a6a6592241032fab764c321596317930b4fa0e1e8bc3b7470', // of the bytes above
     content: bytes.toString('base64'),
   };
   const withFile = (type: EventType, patch: Record<string, unknown>) => withDataAt(type, ['attachment'], { ...file, ...patch });
