@@ -122,7 +122,8 @@ export class DockerSandboxes implements SandboxPort {
     if (this.o.execMode === 'exec') return dockerExec(this.o.docker, container, this.o.policy.user, request);
     let helper = await live.helper?.catch(() => undefined);
     if (!helper || helper.dead) {
-      live.helper = HelperChannel.start(this.o.docker, container, this.o.policy.user);
+      // Ready once it answers: its node boots before the call's deadline is taken and sent.
+      live.helper = this.startHelper(container);
       helper = await live.helper;
     }
     return helper.exec(request);
@@ -344,16 +345,23 @@ export class DockerSandboxes implements SandboxPort {
       await container.start();
       if (this.o.execMode === 'exec') return { id, poolId, dir };
       // Ready means answering: node in the helper has booted, so the first call pays one round trip.
-      const helper = await HelperChannel.start(this.o.docker, container, this.o.policy.user);
-      await helper.ping(HELPER_READY_MS).catch((error: unknown) => {
-        helper.close();
-        throw error;
-      });
-      return { id, poolId, dir, helper };
+      return { id, poolId, dir, helper: await this.startHelper(container) };
     } catch (error) {
       await this.remove(id, labels);
       throw error;
     }
+  }
+
+  /** A helper in the container that has answered a ping. */
+  private async startHelper(container: Docker.Container): Promise<HelperChannel> {
+    const helper = await HelperChannel.start(this.o.docker, container, this.o.policy.user);
+    try {
+      await helper.ping(HELPER_READY_MS);
+    } catch (error) {
+      helper.close();
+      throw error;
+    }
+    return helper;
   }
 
   private async discard(entry: PoolEntry): Promise<void> {

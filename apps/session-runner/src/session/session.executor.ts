@@ -9,8 +9,11 @@ import { SerialRuns } from './serial-runs';
 import { SessionStore, type Loaded } from './session.store';
 import { TURN_EFFECTS, type TurnEffects } from './turn.effects';
 
-/** How far inside its lease a runner may still start a tool call (at most a quarter of the lease). */
-const FENCE_MARGIN_MS = 1_000;
+/**
+ * How far inside its lease a runner may still start a tool call (at most a tenth of the lease): the
+ * sandbox compares the deadline with its own clock, the same one on one machine, NTP-close on another.
+ */
+const FENCE_MARGIN_MS = 200;
 
 /**
  * Decides which sessions this runner works on: the ones it is kicked for (a message recorded here)
@@ -138,9 +141,9 @@ export class SessionExecutor implements OnApplicationBootstrap, BeforeApplicatio
       );
     }, ttl / 3);
     const leaseLost = () => (lost ||= performance.now() >= validUntil);
-    // A tool call starts only this far inside the lease: the margin covers the statement that took the
-    // lease (the store's expiry is later than ours by it) and the host's and container's clock reading.
-    const margin = Math.min(FENCE_MARGIN_MS, ttl / 4);
+    // A tool call starts only inside the lease as this runner counts it (already no later than the
+    // store's expiry, see above), less a margin for the engine's clock if it is another machine's.
+    const margin = Math.min(FENCE_MARGIN_MS, ttl / 10);
     const lease = {
       lost: leaseLost,
       startBy: () => (leaseLost() ? 0 : Date.now() + (validUntil - performance.now()) - margin),
