@@ -7,6 +7,9 @@
 // Environment: BENCH_SECONDS (per load level, default 10), BENCH_LEVELS (default 1,32,256),
 // BENCH_SEQUENTIAL (default 500), BENCH_TOOLS (default 50), BENCH_WARMUP (default 50),
 // BENCH_SESSIONS (sessions seeded for the admin API's list endpoint, default 100000).
+// BENCH_SANDBOX_SESSIONS (new sessions whose first tool call is timed, default 10), BENCH_SANDBOX_CALLS
+// (no-op bash calls in a running sandbox, default 50). The sandbox figures need Docker and the sandbox
+// image; without them (or with BENCH_SANDBOX=0) they are skipped with a note.
 import os from 'node:os';
 import path from 'node:path';
 import { spawn } from 'node:child_process';
@@ -30,6 +33,8 @@ const config = {
   tools: num('BENCH_TOOLS', 50),
   warmup: num('BENCH_WARMUP', 50),
   sessions: num('BENCH_SESSIONS', 100_000),
+  sandboxSessions: num('BENCH_SANDBOX_SESSIONS', 10),
+  sandboxCalls: num('BENCH_SANDBOX_CALLS', 50),
   sessionSizes: [1_000, 10_000],
 };
 const WATCHDOG_MS = Number(process.env.BENCH_TIMEOUT_S ?? 600) * 1000;
@@ -97,8 +102,16 @@ async function main() {
     if (bench) (results.appLogs ??= []).push({ after: what, logs: appLogs(bench.platform, 60) });
   };
 
+  // The sandbox figures need the engine and the image; the runner then keeps one warm container.
+  const { sandboxBench } = await import('./bench/sandbox.mjs');
+  const sbx = await sandboxBench(libs, cleanup);
+  if (sbx.skipped) say(`bench: NOTE the sandbox figures are skipped: ${sbx.skipped}`);
+
   phase('starting the platform');
-  bench = await startBench(libs, cleanup).catch((error) => abort(`platform did not start: ${error.message}`, 1));
+  bench = await startBench(libs, cleanup, { env: sbx.env }).catch((error) =>
+    abort(`platform did not start: ${error.message}`, 1),
+  );
+  sbx.attach?.(bench.namespace);
   const { cpuSnapshot, cpuReport } = await import('./bench/cpu.mjs');
   const ctx = {
     testing: libs.testing,
@@ -108,6 +121,7 @@ async function main() {
     admin: bench.admin,
     cpu: () => cpuSnapshot(bench.platform, bench.db.name),
     cpuReport,
+    sandbox: sbx.context,
   };
   phase(`platform up (namespace ${bench.namespace}, database ${bench.db.name})`);
 
@@ -139,6 +153,12 @@ async function main() {
   results.listSessions = await scenario(`admin API session list (${config.sessions} sessions)`, () =>
     scenarios.listSessions(ctx, config.sessions),
   );
+  results.sandbox = sbx.skipped
+    ? { skipped: sbx.skipped }
+    : await scenario(
+        `sandbox tool calls (${config.sandboxSessions} new sessions, ${config.sandboxCalls} no-op calls)`,
+        () => scenarios.sandbox(ctx, { sessions: config.sandboxSessions, calls: config.sandboxCalls }),
+      );
   results.memory = await memoryOf(bench.platform);
   // LOG_LEVEL=warn: anything an app logged during the run is worth a look.
   results.appLogLines = Object.fromEntries(

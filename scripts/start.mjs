@@ -207,7 +207,7 @@ say(
 );
 
 if (interactive) {
-  await chat(gateway);
+  await chat(gateway, { downloads: path.join(ROOT, '.clawfleet', 'downloads') });
   await shutdown(0);
 } else {
   say('running until SIGTERM/SIGINT (no chat: --no-chat given or stdin is not a terminal)');

@@ -226,5 +226,82 @@ export async function listSessions(ctx, count, repeats = 100) {
     walkPageSize: pageSize,
     agentFiltered: summarize(firstFiltered),
     runningFiltered: summarize(running),
+/** The tool calls of a chat's session, timed by the store: ToolCallStarted → ToolCallCompleted commit, per call (ms). */
+async function toolCallTimes(ctx, chatId) {
+  const rows = await ctx.query(
+    `SELECT e.type, e.data->>'toolCallId' AS id, extract(epoch FROM e.recorded_at) * 1000 AS ms
+     FROM eventstore.events e
+     WHERE e.type IN ('ToolCallStarted', 'ToolCallCompleted') AND e.stream_id IN (
+       SELECT stream_id FROM eventstore.events WHERE type = 'SessionStarted' AND data->'chat'->>'chatId' = $1)
+     ORDER BY e.global_position`,
+    [chatId],
+  );
+  const started = new Map();
+  const out = [];
+  for (const r of rows) {
+    if (r.type === 'ToolCallStarted') started.set(r.id, Number(r.ms));
+    else if (started.has(r.id)) out.push(Number(r.ms) - started.get(r.id));
+  }
+  return out;
+}
+
+const bashCall = (command) => ({ name: 'bash', arguments: { command } });
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Sandbox tool calls through the platform (the runner has SANDBOX_WARM_POOL=1): the first call of new
+ * sessions, each classified by the container that served it (a claimed warm one carries the pool
+ * label; sessions alternate between waiting for the pool to refill and starting right after, when it
+ * is empty), and no-op `bash` calls in a running sandbox. Each call is timed from its ToolCallStarted
+ * commit to its ToolCallCompleted commit (the runner's own work, the exec, one commit).
+ */
+export async function sandbox(ctx, { sessions, calls }) {
+  const { docker, namespace } = ctx.sandbox;
+  const named = async (prefix) =>
+    (await docker.listContainers({ all: true, filters: { label: [`clawfleet.namespace=${namespace}`] } })).filter((c) =>
+      c.Names.some((n) => n.startsWith(`/clawfleet.${namespace}.${prefix}`)),
+    );
+  const warm = [];
+  const cold = [];
+  for (let i = 0; i < sessions; i++) {
+    if (i % 2 === 0) {
+      // The pool refills after a claim: wait for its container and its helper's first answer.
+      for (let t = 0; t < 100 && (await named('_pool.')).length === 0; t++) await sleep(100);
+      await sleep(1_000);
+    }
+    const chatId = `bench-sbx-new-${i}`;
+    const [chat] = await openChats(ctx.testing, ctx.gateway, chatId, 1);
+    ctx.model.script({ toolCalls: [bashCall('true')] }, { text: 'done' });
+    await turn(chat, `first call ${i}`, 'done');
+    await chat.close();
+    const [ms] = await toolCallTimes(ctx, `${chatId}-0`);
+    const [session] = await ctx.query(
+      `SELECT data->>'sessionId' AS id FROM eventstore.events WHERE type = 'SessionStarted' AND data->'chat'->>'chatId' = $1`,
+      [`${chatId}-0`],
+    );
+    let container;
+    for (let t = 0; t < 40 && !container; t++) {
+      [container] = await named(`default.${session.id}`);
+      if (!container) await sleep(50);
+    }
+    if (ms !== undefined) (container?.Labels['clawfleet.pool'] ? warm : cold).push(ms);
+  }
+
+  const [chat] = await openChats(ctx.testing, ctx.gateway, 'bench-sbx-noop', 1);
+  ctx.model.script({ toolCalls: [bashCall('true')] }, { text: 'done' });
+  await turn(chat, 'prime the sandbox', 'done');
+  const perTurn = 10;
+  for (let i = 0; i < Math.ceil(calls / perTurn); i++) {
+    ctx.model.script({ toolCalls: Array.from({ length: perTurn }, () => bashCall('true')) }, { text: 'done' });
+    await turn(chat, `no-op calls ${i}`, 'done');
+  }
+  await chat.close();
+  const noop = (await toolCallTimes(ctx, 'bench-sbx-noop-0')).slice(1);
+  return {
+    sessions,
+    firstCallWarm: summarize(warm),
+    firstCallCold: summarize(cold),
+    noopCall: summarize(noop),
+    note: 'ToolCallStarted → ToolCallCompleted commit times (PostgreSQL now() of each commit), per call',
   };
 }

@@ -55,6 +55,7 @@ export class AppModule {
                 ...sandboxTools(sandboxes, {
                   bashMaxTimeoutMs: config.SANDBOX_BASH_TIMEOUT_MS,
                   maxOutputBytes: config.SANDBOX_MAX_OUTPUT_BYTES,
+                  maxFileBytes: config.SANDBOX_SEND_FILE_MAX_BYTES,
                 }),
                 // Offered only to agents whose sandbox has egress (turn.effects), and never when the operator turned it off.
                 ...(config.SANDBOX_EGRESS === 'off'

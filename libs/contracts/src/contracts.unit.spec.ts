@@ -1,8 +1,11 @@
 import {
+  AttachmentName,
+  base64Bytes,
   Channel,
   chatKey,
   Events,
   INBOUND_PARTITIONS,
+  MAX_ATTACHMENT_BYTES,
   MAX_MESSAGE_CHARS,
   MAX_REPLY_CHARS,
   partitionOf,
@@ -177,6 +180,38 @@ describe('message size limits', () => {
     ).toBe(true);
     expect(accepts('tool.completed', withDataAt('tool.completed', ['outcome'], { status: 'maybe' }))).toBe(false);
     expect(accepts('tool.completed', withDataAt('tool.completed', ['outcome'], { status: 'error' }))).toBe(false);
+  });
+});
+
+describe('attachments', () => {
+  const bytes = Buffer.from('a,b\n1,2\n');
+  const file = {
+    name: 'report.csv',
+    mediaType: 'text/csv',
+    size: bytes.length,
+    sha256: '492d5ea496056f1a6a6592241032fab764c321596317930b4fa0e1e8bc3b7470', // of the bytes above
+    content: bytes.toString('base64'),
+  };
+  const withFile = (type: EventType, patch: Record<string, unknown>) => withDataAt(type, ['attachment'], { ...file, ...patch });
+
+  it.each(['outbound.ready', 'http.reply.posted'] as EventType[])('%s carries a file inline, and only a consistent one', (type) => {
+    expect(accepts(type, withFile(type, {}))).toBe(true);
+    expect(accepts(type, withFile(type, { size: 9 }))).toBe(false);
+    expect(accepts(type, withFile(type, { content: 'not base64!' }))).toBe(false);
+    expect(accepts(type, withFile(type, { sha256: 'abc' }))).toBe(false);
+    expect(accepts(type, withFile(type, { mediaType: 'Text/CSV' }))).toBe(false);
+  });
+
+  it.each(['../x', 'a/b', 'a\\b', 'new\nline', 'bell\u0007', '.', '..', '', 'x'.repeat(256), 'nul\u0000'])('refuses the file name %j', (name) => {
+    expect(AttachmentName.safeParse(name).success).toBe(false);
+  });
+
+  it('bounds a file by MAX_ATTACHMENT_BYTES', () => {
+    const big = Buffer.alloc(MAX_ATTACHMENT_BYTES + 3);
+    expect(base64Bytes(big.toString('base64'))).toBe(big.length);
+    expect(
+      accepts('outbound.ready', withFile('outbound.ready', { size: big.length, content: big.toString('base64') })),
+    ).toBe(false);
   });
 });
 

@@ -26,3 +26,4 @@ export * from './chaos';
 export { undocumentedKeys } from './env-example';
 export { startNetnsHttpServer, type NetnsHttpServer } from './netns-server';
 export { probeConnections, type ConnectionProbe } from './connection-probe';
+export { startDockerProxy, type DockerProxy, type Hold, type ProxiedConnection } from './docker-proxy';

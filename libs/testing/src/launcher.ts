@@ -113,6 +113,8 @@ export async function launchPlatform(options: LaunchOptions): Promise<Platform> 
         MODEL_NAME: options.model.name,
         // The model provider's key goes to session-runner alone, as in production.
         ...(app === 'session-runner' && { MODEL_API_KEY: options.model.apiKey }),
+        // Each replica is a runner of its own on the one engine (as pods are): it stops only what it left running.
+        ...(app === 'session-runner' && { SANDBOX_RUNNER_ID: instance.replace('#', '-') }),
         ...options.env,
         ...options.appEnv?.[app],
         PORT: String(port),

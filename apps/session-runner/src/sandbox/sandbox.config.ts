@@ -1,3 +1,4 @@
+import { MAX_ATTACHMENT_BYTES } from '@clawfleet/contracts';
 import type { SandboxCeiling } from '@clawfleet/provisioning';
 import { hostname } from 'node:os';
 import { z } from 'zod';
@@ -65,6 +66,8 @@ export const SandboxConfig = z.object({
   WEB_FETCH_TIMEOUT_MS: z.coerce.number().int().min(1_000).max(600_000).default(20_000),
   /** Bytes of a response body `web_fetch` reads (after decompression); the rest is not read. */
   WEB_FETCH_MAX_BYTES: z.coerce.number().int().min(1_024).max(256 * 1024 * 1024).default(5 * 1024 * 1024),
+  /** Largest workspace file `send_file` sends to a user (inline in the reply, so at most 512 KiB). */
+  SANDBOX_SEND_FILE_MAX_BYTES: z.coerce.number().int().min(1).max(MAX_ATTACHMENT_BYTES).default(MAX_ATTACHMENT_BYTES),
 });
 export type SandboxConfig = z.infer<typeof SandboxConfig>;
 

@@ -1,7 +1,7 @@
-import type { ToolCall, ToolOutcome } from '@clawfleet/contracts';
+import type { ToolCall } from '@clawfleet/contracts';
 import type { AgentResolver, AgentRuntime } from '../agents/agent-runtime';
 import { ModelError, type ModelResponse } from '../llm/llm.port';
-import type { Suspension, ToolBox, ToolContext } from '../tools/tool.port';
+import type { ToolBox, ToolContext, ToolResult } from '../tools/tool.port';
 import { WEB_FETCH } from '../tools/web-fetch';
 import { sanitizeResponse, sanitizeToolResult, type SanitizedResponse } from './sanitize';
 import { historyTokens, type SessionState } from './session.state';
@@ -154,7 +154,7 @@ export function createTurnEffects(deps: TurnEffectsDeps) {
      * A tool the session's agent does not allow goes back to the model as an error, never runs; a
      * tool's result is made storable (binary output, echoed NULs) before anything records it.
      */
-    async runTool(call: ToolCall, context: ToolContext): Promise<ToolOutcome | Suspension> {
+    async runTool(call: ToolCall, context: ToolContext): Promise<ToolResult> {
       if (context.agentId !== undefined) {
         const agent = await agentOf(context.tenantId, { agentId: context.agentId, agentVersion: context.agentVersion });
         if (!usable(agent, call.name))
