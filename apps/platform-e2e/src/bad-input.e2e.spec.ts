@@ -237,6 +237,8 @@ describe('web_fetch with bad input', () => {
       await p.close();
     }
   });
+});
+
 describe('a model that gives the sandbox tools bad input, through a turn', () => {
   it('gets a clear tool error for each, the turn completes, and the sandbox and the chat go on', async () => {
     const chat = await openChat(f.gateway, 'bad-sandbox-input');
