@@ -1,5 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { chownSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { chownSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect as tcpConnect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -62,10 +62,22 @@ async function waitForPort(port: number, timeoutMs: number, alive: () => boolean
   }
 }
 
-/** `nats-server -a 127.0.0.1 -p <port> -js -sd <dir>` with a monitoring port for /healthz. */
-export async function startNats(options: { dir?: string; port?: number } = {}): Promise<NatsServer> {
+/**
+ * `nats-server -a 127.0.0.1 -p <port> -js -sd <dir>` with a monitoring port for /healthz. `config`:
+ * the text of a config file the server also reads (an `authorization` block; the flags win over
+ * what it says of address, ports and store), with `env` for its `$VARIABLE` references.
+ */
+export async function startNats(
+  options: { dir?: string; port?: number; config?: string; env?: Readonly<Record<string, string>> } = {},
+): Promise<NatsServer> {
   const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'chaos-nats-'));
   const ownDir = options.dir === undefined;
+  const configDir = options.config === undefined ? undefined : mkdtempSync(join(tmpdir(), 'nats-conf-'));
+  const configArgs: string[] = [];
+  if (configDir) {
+    writeFileSync(join(configDir, 'nats-server.conf'), options.config!, { mode: 0o600 });
+    configArgs.push('-c', join(configDir, 'nats-server.conf'));
+  }
   const port = options.port ?? (await freePort());
   const monitor = await freePort();
   const logs = new LineBuffer(500);
@@ -75,8 +87,10 @@ export async function startNats(options: { dir?: string; port?: number } = {}): 
 
   const up = async () => {
     if (running()) return;
-    const proc = spawn(NATS_BIN, ['-a', '127.0.0.1', '-p', String(port), '-m', String(monitor), '-js', '-sd', dir], {
+    const args = [...configArgs, '-a', '127.0.0.1', '-p', String(port), '-m', String(monitor), '-js', '-sd', dir];
+    const proc = spawn(NATS_BIN, args, {
       stdio: ['ignore', 'pipe', 'pipe'],
+      env: options.env ? { ...process.env, ...options.env } : process.env,
     });
     child = proc;
     proc.stdout!.on('data', (b: Buffer) =>
@@ -117,9 +131,13 @@ export async function startNats(options: { dir?: string; port?: number } = {}): 
   };
 
   await up();
+  const removeDirs = () => {
+    if (ownDir) rmSync(dir, { recursive: true, force: true });
+    if (configDir) rmSync(configDir, { recursive: true, force: true });
+  };
   const forget = onExit(() => {
     child?.kill('SIGKILL');
-    if (ownDir) rmSync(dir, { recursive: true, force: true });
+    removeDirs();
   });
   return {
     url: `nats://127.0.0.1:${port}`,
@@ -138,7 +156,7 @@ export async function startNats(options: { dir?: string; port?: number } = {}): 
     async stop(signal = 'SIGTERM') {
       forget();
       await down(signal);
-      if (ownDir) rmSync(dir, { recursive: true, force: true });
+      removeDirs();
     },
     get running() {
       return running();
