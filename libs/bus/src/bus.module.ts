@@ -18,7 +18,7 @@ import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManage
 import type { NatsConnection } from '@nats-io/transport-node';
 import { PinoLogger } from 'nestjs-pino';
 import type { z } from 'zod';
-import { connectNats, describeNatsAuth, type NatsAuth } from './connection';
+import { connectNats, describeNatsAuth, reportNatsRefusals, type NatsAuth } from './connection';
 import { ConsumerRunner, type EventHandler } from './consumer';
 import { provision } from './provision';
 import { Publisher } from './publisher';
@@ -155,16 +155,7 @@ class BusLifecycle implements OnModuleInit, OnApplicationBootstrap, BeforeApplic
    */
   private watchConnection() {
     const { connection } = this.bus;
-    void (async () => {
-      for await (const status of connection.status()) {
-        if (status.type !== 'error') continue;
-        const error = status.error as Error & { operation?: string; subject?: string };
-        this.logger.error(
-          { operation: error.operation, subject: error.subject, nats: describeNatsAuth(this.options.auth) },
-          `NATS refused: ${error.message}`,
-        );
-      }
-    })();
+    reportNatsRefusals(connection, this.logger.logger, this.options.auth);
     void connection.closed().then((error) => {
       if (!error || this.closing) return;
       this.logger.fatal(

@@ -31,6 +31,28 @@ function authOptions(auth: NatsAuth | undefined): Partial<ConnectionOptions> {
   return { token: auth.token };
 }
 
+/**
+ * Logs every refusal the server reports on the connection (a subject the user may not publish or
+ * subscribe to) as an error with the operation and subject: a deployment out of step with the
+ * code is never silent. Runs for as long as the connection lives.
+ */
+export function reportNatsRefusals(
+  nc: NatsConnection,
+  logger: { error(fields: object, message: string): void },
+  auth: NatsAuth | undefined,
+): void {
+  void (async () => {
+    for await (const status of nc.status()) {
+      if (status.type !== 'error') continue;
+      const error = status.error as Error & { operation?: string; subject?: string };
+      logger.error(
+        { operation: error.operation, subject: error.subject, nats: describeNatsAuth(auth) },
+        `NATS refused: ${error.message}`,
+      );
+    }
+  })();
+}
+
 /** The servers of a NATS_URL without any `user:password@` in them. */
 const hostsOf = (url: string) =>
   url

@@ -47,7 +47,13 @@ export interface NatsServer {
 }
 
 /** Resolves once something accepts TCP connections on 127.0.0.1:port. */
-async function waitForPort(port: number, timeoutMs: number, alive: () => boolean, what: string): Promise<void> {
+async function waitForPort(
+  port: number,
+  timeoutMs: number,
+  alive: () => boolean,
+  what: string,
+  detail?: () => string,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const ok = await new Promise<boolean>((resolve) => {
@@ -56,7 +62,7 @@ async function waitForPort(port: number, timeoutMs: number, alive: () => boolean
       socket.once('error', () => resolve(false));
     });
     if (ok) return;
-    if (!alive()) throw new Error(`${what} exited before listening on ${port}`);
+    if (!alive()) throw new Error(`${what} exited before listening on ${port}${detail ? `: ${detail()}` : ''}`);
     if (Date.now() > deadline) throw new Error(`${what} is not listening on ${port} after ${timeoutMs} ms`);
     await sleep(50);
   }
@@ -108,7 +114,7 @@ export async function startNats(
         .forEach((l) => logs.push(l)),
     );
     exited = new Promise((resolve) => proc.once('exit', () => resolve()));
-    await waitForPort(port, 20_000, running, 'nats-server');
+    await waitForPort(port, 20_000, running, 'nats-server', () => logs.tail(5).join('\n'));
     // /healthz answers 200 once JetStream has recovered its streams.
     const deadline = Date.now() + 20_000;
     for (;;) {
