@@ -203,6 +203,34 @@ describe('a connection without the right credentials', () => {
     }
   });
 
+  it('stops an app that would change a stream, saying to leave the streams to the provisioner', async () => {
+    const alone = await launchPlatform({
+      databaseUrl: db.url,
+      namespace: bus.namespace,
+      natsUrl: bus.url,
+      model: { baseUrl: model.url, apiKey: 'test-key', name: 'fake-model' },
+      apps: [],
+      // Streams provisioned by the app itself (the default), with a longer retention than they have.
+      appEnv: {
+        router: { NATS_USER: 'router', NATS_PASSWORD: bus.passwords.router, BUS_STREAM_MAX_AGE_MS: '864000000' },
+      },
+    });
+    try {
+      await expect(alone.start('router')).rejects.toThrow(/router exited before it was ready/);
+      await eventually('the exit to be logged', () => alone.logs('router').some((l) => l.includes('exited (code')));
+      expect(alone.logs('router').join('\n')).toMatch(
+        new RegExp(
+          `NATS refused to create or update stream ${t.streams.INBOUND.name} \\(Permissions Violation for Publish to "\\$JS\\.API\\.STREAM\\.UPDATE\\.${t.streams.INBOUND.name}"\\): .*set BUS_PROVISION_STREAMS=false`,
+        ),
+      );
+    } finally {
+      await alone.stop();
+    }
+    // The stream kept its retention.
+    const jsm = await jetstreamManager(await as('router'));
+    expect((await jsm.streams.info(t.streams.INBOUND.name)).config.max_age).toBe(t.streams.INBOUND.maxAgeMs * 1e6);
+  });
+
   it('stops the app at start-up with that error, exit code 1, instead of retrying in silence', async () => {
     const wrong = 'pwWrongPassword9876543210';
     const alone = await launchPlatform({

@@ -59,6 +59,17 @@ export function mergeStreamLimits(declared: StreamLimits, existing: Partial<Stre
   };
 }
 
+const isRefused = (error: unknown) => error instanceof Error && /Permissions Violation/.test(error.message);
+
+/** A stream the NATS user may not create or change: say which setting leaves it to the provisioner. */
+function refusedStream(error: unknown, spec: StreamSpec): unknown {
+  if (!isRefused(error)) return error;
+  return new Error(
+    `NATS refused to create or update stream ${spec.name} (${(error as Error).message}): where each service has its own NATS user, set BUS_PROVISION_STREAMS=false and run \`npm run nats-provision\` as the provisioner`,
+    { cause: error },
+  );
+}
+
 async function ensureStream(jsm: JetStreamManager, spec: StreamSpec): Promise<void> {
   const config = streamConfig(spec);
   let existing;
@@ -69,7 +80,8 @@ async function ensureStream(jsm: JetStreamManager, spec: StreamSpec): Promise<vo
     try {
       await jsm.streams.add(config);
       return;
-    } catch {
+    } catch (addError) {
+      if (isRefused(addError)) throw refusedStream(addError, spec);
       // Another process created it first: fall through to update.
       existing = (await jsm.streams.info(spec.name)).config;
     }
@@ -84,7 +96,11 @@ async function ensureStream(jsm: JetStreamManager, spec: StreamSpec): Promise<vo
     existing.max_age === limits.max_age &&
     existing.max_bytes === limits.max_bytes &&
     existing.max_msgs_per_subject === limits.max_msgs_per_subject;
-  if (!same) await jsm.streams.update(spec.name, { ...mutable, ...limits });
+  if (!same) {
+    await jsm.streams.update(spec.name, { ...mutable, ...limits }).catch((error: unknown) => {
+      throw refusedStream(error, spec);
+    });
+  }
 }
 
 function consumerConfig(spec: ConsumerSpec) {
