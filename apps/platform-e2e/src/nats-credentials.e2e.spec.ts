@@ -255,3 +255,27 @@ describe('a connection without the right credentials', () => {
     }
   });
 });
+
+describe('credentials the server stops accepting', () => {
+  // Last: it ends the shared platform's scheduler.
+  it('end a running app with a fatal line and exit code 1, not an app that stays up unready', async () => {
+    expect(platform.isRunning('scheduler')).toBe(true);
+    await bus.rotatePassword('scheduler');
+    await eventually('the scheduler to exit', () => !platform.isRunning('scheduler'), 30_000);
+    await eventually('the exit to be logged', () => platform.logs('scheduler').some((l) => l.includes('exited (code')));
+    const fatal = platform
+      .logs('scheduler')
+      .filter((l) => l.startsWith('{'))
+      .map((l) => JSON.parse(l))
+      .find((l) => l.level === 60);
+    expect(fatal).toMatchObject({
+      nats: 'user "scheduler"',
+      msg: expect.stringMatching(/^NATS connection ended: .+; exiting$/),
+    });
+    expect(platform.exits.filter((e) => e.instance === 'scheduler').map((e) => [e.code, e.expected])).toEqual([
+      [1, false],
+    ]);
+    // The other apps are still served.
+    expect(platform.isRunning('router')).toBe(true);
+  });
+});

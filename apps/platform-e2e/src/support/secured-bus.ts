@@ -28,6 +28,8 @@ export interface SecuredBus {
   appEnv(): Partial<Record<AppName, Record<string, string>>>;
   /** The deploy job: every stream and consumer, created as the provisioner. */
   provision(): Promise<void>;
+  /** A new password for `user` on the server (a config reload), not given to anybody. */
+  rotatePassword(user: BusUser): Promise<void>;
   /** The server's permission and authentication errors so far. */
   violations(): string[];
   stop(): Promise<void>;
@@ -42,11 +44,14 @@ export async function startSecuredBus(prefix = 's'): Promise<SecuredBus> {
     BusUser | typeof OBSERVER,
     string
   >;
-  const config = natsAuthorizationConfig(t, {
-    extraUsers: [{ user: OBSERVER, password: `$${natsPasswordVariable(OBSERVER)}` }],
-  });
+  const rotated = new Map<BusUser, string>();
+  const config = () =>
+    natsAuthorizationConfig(t, {
+      password: (user) => (rotated.has(user) ? JSON.stringify(rotated.get(user)) : `$${natsPasswordVariable(user)}`),
+      extraUsers: [{ user: OBSERVER, password: `$${natsPasswordVariable(OBSERVER)}` }],
+    });
   const env = Object.fromEntries(Object.entries(passwords).map(([u, p]) => [natsPasswordVariable(u), p]));
-  const server = await startNats({ config, env });
+  const server = await startNats({ config: config(), env });
   return {
     server,
     url: server.url,
@@ -68,6 +73,10 @@ export async function startSecuredBus(prefix = 's'): Promise<SecuredBus> {
       } finally {
         await nc.close();
       }
+    },
+    async rotatePassword(user) {
+      rotated.set(user, secret());
+      await server.reload(config());
     },
     violations: () => server.logs(500).filter((l) => /Violation|authentication error|Authorization Error/i.test(l)),
     stop: () => server.stop(),

@@ -42,6 +42,8 @@ export interface NatsServer {
   kill(): Promise<void>;
   /** Stops the server for good and removes the store directory (unless it was given). */
   stop(signal?: NodeJS.Signals): Promise<void>;
+  /** Rewrites the config file given to startNats and has the running server reload it (SIGHUP). */
+  reload(config: string): Promise<void>;
   readonly running: boolean;
   logs(lines?: number): string[];
 }
@@ -166,6 +168,17 @@ export async function startNats(
     },
     get running() {
       return running();
+    },
+    async reload(config) {
+      if (!configDir || !running()) throw new Error('reload needs a running server started with a config');
+      const before = logs.tail().filter((l) => l.includes('Reloaded server configuration')).length;
+      writeFileSync(join(configDir, 'nats-server.conf'), config, { mode: 0o600 });
+      child!.kill('SIGHUP');
+      const deadline = Date.now() + 10_000;
+      while (logs.tail().filter((l) => l.includes('Reloaded server configuration')).length === before) {
+        if (Date.now() > deadline) throw new Error(`nats-server did not reload: ${logs.tail(5).join('\n')}`);
+        await sleep(20);
+      }
     },
     logs: (lines) => logs.tail(lines),
   };
