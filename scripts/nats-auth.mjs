@@ -6,7 +6,7 @@
 //     service and tool (provisioner, dlq), each allowed only its own subjects. Without --namespace it
 //     rewrites deploy/nats/auth.conf (checked in, kept current by libs/contracts' spec); with one it
 //     prints the block for that BUS_NAMESPACE (or writes --out). `--check`: exit 1 if deploy/nats/auth.conf is stale.
-// `npm run nats-config -- passwords`
+// `node scripts/nats-auth.mjs passwords` (or `npm run -s nats-config -- passwords`)
 //     Prints a fresh random NATS_PASSWORD_<USER>=... line per user, for the server's environment.
 // `npm run nats-provision`
 //     Creates or updates every stream and durable consumer of the installation (NATS_URL,
@@ -23,7 +23,10 @@ const USAGE =
   'usage: node scripts/nats-auth.mjs config [--namespace <ns>] [--out <file>|-] [--check] | passwords | provision';
 const CHECKED_IN = path.join(ROOT, 'deploy', 'nats', 'auth.conf');
 
-const [command = 'config', ...rest] = process.argv.slice(2);
+const argv = process.argv.slice(2);
+// `npm run nats-config -- passwords` arrives as `config passwords`.
+if (argv[0] === 'config' && ['passwords', 'provision'].includes(argv[1])) argv.shift();
+const [command = 'config', ...rest] = argv;
 const flags = {};
 for (let i = 0; i < rest.length; i++) {
   const flag = rest[i];
