@@ -45,9 +45,10 @@ export function reportNatsRefusals(
     for await (const status of nc.status()) {
       if (status.type !== 'error') continue;
       const error = status.error as Error & { operation?: string; subject?: string };
+      const refused = error.name === 'PermissionViolationError';
       logger.error(
         { operation: error.operation, subject: error.subject, nats: describeNatsAuth(auth) },
-        `NATS refused: ${error.message}`,
+        `${refused ? 'NATS refused' : 'NATS error'}: ${error.message}`,
       );
     }
   })();
