@@ -48,7 +48,7 @@ try {
 loadDotEnv();
 await build();
 const require = createRequire(import.meta.url);
-const { connectNats, listDeadLetters, redriveDeadLetters, Publisher } = require(
+const { connectNats, listDeadLetters, natsAuthOf, redriveDeadLetters, Publisher } = require(
   path.join(ROOT, 'libs/bus/dist/index.js'),
 );
 const { topology } = require(path.join(ROOT, 'libs/contracts/dist/index.js'));
@@ -56,7 +56,8 @@ const { jetstream, jetstreamManager } = require('@nats-io/jetstream');
 
 const namespace = process.env.BUS_NAMESPACE ?? '';
 const t = topology(namespace);
-const nc = await connectNats(process.env.NATS_URL ?? DEFAULT_NATS_URL, 'dlq-script');
+// Signed in as the dlq user where the server has one per service (NATS_USER=dlq ..., decision 21).
+const nc = await connectNats(process.env.NATS_URL ?? DEFAULT_NATS_URL, 'dlq', { auth: natsAuthOf(process.env) });
 try {
   const jsm = await jetstreamManager(nc);
   const filter = {

@@ -1,5 +1,5 @@
-import type { ConsumerGroup, EventDefinition, Topology, TopologyOptions } from '@clawfleet/contracts';
-import { topology as makeTopology } from '@clawfleet/contracts';
+import type { BusService, ConsumerGroup, EventDefinition, Topology, TopologyOptions } from '@clawfleet/contracts';
+import { BUS_SERVICES, streamsUsedBy, topology as makeTopology } from '@clawfleet/contracts';
 import { Readiness, type BaseConfig } from '@clawfleet/platform';
 import {
   BeforeApplicationShutdown,
@@ -18,7 +18,7 @@ import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManage
 import type { NatsConnection } from '@nats-io/transport-node';
 import { PinoLogger } from 'nestjs-pino';
 import type { z } from 'zod';
-import { connectNats } from './connection';
+import { connectNats, describeNatsAuth, reportNatsRefusals, type NatsAuth } from './connection';
 import { ConsumerRunner, type EventHandler } from './consumer';
 import { provision } from './provision';
 import { Publisher } from './publisher';
@@ -31,6 +31,13 @@ export interface BusOptions extends TopologyOptions {
   /** Messages handled at once per consumer by this process. */
   readonly concurrency?: number;
   readonly shutdownGraceMs?: number;
+  /** NATS credentials (NATS_CREDS, NATS_USER/NATS_PASSWORD, NATS_TOKEN); none for a server without authentication. */
+  readonly auth?: NatsAuth;
+  /**
+   * Create and update every stream at start-up (default true). False: the streams are the
+   * provisioner's; the service only checks those it uses exist. Its own consumers it keeps either way.
+   */
+  readonly provisionStreams?: boolean;
 }
 
 /** The bus as apps see it: a publisher and the topology. The connection is for the control plane. */
@@ -88,6 +95,7 @@ class BusLifecycle implements OnModuleInit, OnApplicationBootstrap, BeforeApplic
   private runners: ConsumerRunner[] = [];
   private handlers = new Map<ConsumerGroup, Map<string, EventHandler>>();
   private provisioned = false;
+  private closing = false;
 
   constructor(
     private readonly bus: Bus,
@@ -102,10 +110,18 @@ class BusLifecycle implements OnModuleInit, OnApplicationBootstrap, BeforeApplic
   }
 
   async onModuleInit() {
+    this.watchConnection();
     this.handlers = this.discoverHandlers();
     const groups = new Set(this.handlers.keys());
+    const { service } = this.options;
     await provision(this.bus.jsm, this.bus.topology, {
       consumers: this.bus.topology.consumers.filter((c) => groups.has(c.group)),
+      streams:
+        this.options.provisionStreams === false
+          ? BUS_SERVICES.includes(service as BusService)
+            ? streamsUsedBy(this.bus.topology, service as BusService)
+            : []
+          : 'all',
     });
     this.provisioned = true;
     this.readiness.register('nats', () => {
@@ -132,7 +148,26 @@ class BusLifecycle implements OnModuleInit, OnApplicationBootstrap, BeforeApplic
     }
   }
 
+  /**
+   * What the server refuses (a subject the service's NATS user may not use) is logged as an error
+   * with the subject: it is a deployment out of step with the code, never silent. A connection
+   * that ends on its own (the server refused the credentials on reconnect) ends the process.
+   */
+  private watchConnection() {
+    const { connection } = this.bus;
+    reportNatsRefusals(connection, this.logger.logger, this.options.auth);
+    void connection.closed().then((error) => {
+      if (!error || this.closing) return;
+      this.logger.fatal(
+        { nats: describeNatsAuth(this.options.auth) },
+        `NATS connection ended: ${error.message}; exiting`,
+      );
+      process.exit(1);
+    });
+  }
+
   async beforeApplicationShutdown() {
+    this.closing = true;
     const grace = this.options.shutdownGraceMs ?? 10_000;
     await Promise.all(this.runners.map((r) => r.stop(grace)));
   }
@@ -174,7 +209,7 @@ export class BusModule {
         {
           provide: Bus,
           useFactory: async () => {
-            const connection = await connectNats(options.url, options.service);
+            const connection = await connectNats(options.url, options.service, { auth: options.auth });
             const js = jetstream(connection);
             return new Bus(connection, js, await jetstreamManager(connection), makeTopology(options.namespace, options), new Publisher(js, connection));
           },

@@ -1,4 +1,4 @@
-import type { ConsumerSpec, StreamSpec, Topology } from '@clawfleet/contracts';
+import type { ConsumerSpec, StreamKey, StreamSpec, Topology } from '@clawfleet/contracts';
 import {
   AckPolicy,
   DeliverPolicy,
@@ -30,7 +30,10 @@ function streamConfig(spec: StreamSpec) {
   };
 }
 
-type StreamLimits = Pick<ReturnType<typeof streamConfig>, 'num_replicas' | 'max_age' | 'max_bytes' | 'max_msgs_per_subject'>;
+type StreamLimits = Pick<
+  ReturnType<typeof streamConfig>,
+  'num_replicas' | 'max_age' | 'max_bytes' | 'max_msgs_per_subject'
+>;
 
 /**
  * The limit to keep, where 0 (max_age) and -1 (the others) mean "none": no limit declared keeps the
@@ -56,6 +59,17 @@ export function mergeStreamLimits(declared: StreamLimits, existing: Partial<Stre
   };
 }
 
+const isRefused = (error: unknown) => error instanceof Error && /Permissions Violation/.test(error.message);
+
+/** A stream the NATS user may not create or change: say which setting leaves it to the provisioner. */
+function refusedStream(error: unknown, spec: StreamSpec): unknown {
+  if (!isRefused(error)) return error;
+  return new Error(
+    `NATS refused to create or update stream ${spec.name} (${(error as Error).message}): where each service has its own NATS user, set BUS_PROVISION_STREAMS=false and run \`npm run nats-provision\` as the provisioner`,
+    { cause: error },
+  );
+}
+
 async function ensureStream(jsm: JetStreamManager, spec: StreamSpec): Promise<void> {
   const config = streamConfig(spec);
   let existing;
@@ -66,7 +80,8 @@ async function ensureStream(jsm: JetStreamManager, spec: StreamSpec): Promise<vo
     try {
       await jsm.streams.add(config);
       return;
-    } catch {
+    } catch (addError) {
+      if (isRefused(addError)) throw refusedStream(addError, spec);
       // Another process created it first: fall through to update.
       existing = (await jsm.streams.info(spec.name)).config;
     }
@@ -81,7 +96,11 @@ async function ensureStream(jsm: JetStreamManager, spec: StreamSpec): Promise<vo
     existing.max_age === limits.max_age &&
     existing.max_bytes === limits.max_bytes &&
     existing.max_msgs_per_subject === limits.max_msgs_per_subject;
-  if (!same) await jsm.streams.update(spec.name, { ...mutable, ...limits });
+  if (!same) {
+    await jsm.streams.update(spec.name, { ...mutable, ...limits }).catch((error: unknown) => {
+      throw refusedStream(error, spec);
+    });
+  }
 }
 
 function consumerConfig(spec: ConsumerSpec) {
@@ -117,16 +136,31 @@ async function ensureConsumer(jsm: JetStreamManager, streamName: string, spec: C
   await jsm.consumers.update(streamName, spec.durable, mutable);
 }
 
+/** Fails, saying what to do, unless the stream exists: for a service whose NATS user may not create streams. */
+async function checkStream(jsm: JetStreamManager, spec: StreamSpec): Promise<void> {
+  try {
+    await jsm.streams.info(spec.name);
+  } catch (error) {
+    if (!isNotFound(error)) throw error;
+    throw new Error(
+      `stream ${spec.name} does not exist: provision the bus first (\`npm run nats-provision\` with the provisioner's credentials), or set BUS_PROVISION_STREAMS=true where the service may create streams`,
+    );
+  }
+}
+
 /**
- * Creates or updates every stream and the given durable consumers. Idempotent: every service calls it
- * at start-up, so the topology in libs/contracts is the only place it is declared.
+ * Creates or updates the streams and the given durable consumers. Idempotent: every service calls it
+ * at start-up, so the topology in libs/contracts is the only place it is declared. `streams` as a
+ * list: those are only checked, never created or changed (the provisioner's job, decision 21).
  */
 export async function provision(
   jsm: JetStreamManager,
   topology: Topology,
-  options: { consumers?: readonly ConsumerSpec[] } = {},
+  options: { consumers?: readonly ConsumerSpec[]; streams?: 'all' | readonly StreamKey[] } = {},
 ): Promise<void> {
-  for (const spec of Object.values(topology.streams)) await ensureStream(jsm, spec);
+  const streams = options.streams ?? 'all';
+  if (streams === 'all') for (const spec of Object.values(topology.streams)) await ensureStream(jsm, spec);
+  else for (const key of streams) await checkStream(jsm, topology.streams[key]);
   for (const spec of options.consumers ?? topology.consumers) {
     await ensureConsumer(jsm, topology.streams[spec.stream].name, spec);
   }

@@ -1,5 +1,14 @@
-import { DatabaseModule, HealthModule, loggingModule, type BaseConfig, type DatabaseOptions, type MigrationClass } from '@clawfleet/platform';
+import {
+  configurationLogModule,
+  DatabaseModule,
+  HealthModule,
+  loggingModule,
+  type BaseConfig,
+  type DatabaseOptions,
+  type MigrationClass,
+} from '@clawfleet/platform';
 import { BusModule, topologyOptionsOf } from './bus.module';
+import { natsAuthOf } from './connection';
 
 /**
  * The modules every service starts with: JSON logging, /healthz and /readyz, PostgreSQL with the
@@ -12,6 +21,7 @@ export function serviceImports(
 ) {
   return [
     loggingModule(service, config.LOG_LEVEL),
+    configurationLogModule(config),
     HealthModule,
     // A service that owns nothing in PostgreSQL (the gateway) does not connect to it at all.
     ...(options.migrations
@@ -33,6 +43,8 @@ export function serviceImports(
       service,
       concurrency: options.concurrency,
       shutdownGraceMs: config.SHUTDOWN_GRACE_MS,
+      auth: natsAuthOf(config),
+      provisionStreams: config.BUS_PROVISION_STREAMS,
     }),
   ];
 }

@@ -4,3 +4,4 @@ export * from './topology';
 export * from './session-events';
 export * from './audit-events';
 export * from './text';
+export * from './bus-permissions';

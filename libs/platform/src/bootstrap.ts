@@ -1,8 +1,16 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
-import type { INestApplication } from '@nestjs/common';
+import {
+  Inject,
+  Injectable,
+  Module,
+  type DynamicModule,
+  type INestApplication,
+  type OnModuleInit,
+} from '@nestjs/common';
 import { json } from 'express';
-import { Logger, LoggerModule } from 'nestjs-pino';
+import { Logger, LoggerModule, PinoLogger } from 'nestjs-pino';
+import { redactConfig } from './config';
 import { createLogger } from './logger';
 import { initTelemetry } from './telemetry';
 import { Readiness } from './health';
@@ -19,6 +27,30 @@ export function loggingModule(service: string, level: string) {
   });
 }
 
+const CONFIG = Symbol('CONFIG');
+
+@Injectable()
+class ConfigurationLog implements OnModuleInit {
+  constructor(
+    @Inject(CONFIG) private readonly config: Record<string, unknown>,
+    private readonly logger: PinoLogger,
+  ) {
+    logger.setContext('config');
+  }
+
+  onModuleInit() {
+    this.logger.debug({ configuration: redactConfig(this.config) }, 'configuration');
+  }
+}
+
+@Module({})
+class ConfigurationLogModule {}
+
+/** Logs the service's configuration at start-up (debug), every secret in it redacted. */
+export function configurationLogModule(config: object): DynamicModule {
+  return { module: ConfigurationLogModule, providers: [{ provide: CONFIG, useValue: config }, ConfigurationLog] };
+}
+
 /**
  * Starts a service: telemetry, logger, shutdown hooks, HTTP (health and the app's own routes).
  * On SIGTERM readiness turns 503 first, then Nest's shutdown hooks drain consumers and close clients.
@@ -30,7 +62,11 @@ export async function bootstrapService(
   initTelemetry();
   // forceCloseConnections: open SSE streams would otherwise hold a draining process until SIGKILL;
   // their clients resume with Last-Event-ID.
-  const app = await NestFactory.create(module as never, { bufferLogs: true, bodyParser: false, forceCloseConnections: true });
+  const app = await NestFactory.create(module as never, {
+    bufferLogs: true,
+    bodyParser: false,
+    forceCloseConnections: true,
+  });
   app.useLogger(app.get(Logger));
   app.use(json({ limit: options.jsonLimit ?? '100kb' }));
   app.enableShutdownHooks();

@@ -10,6 +10,17 @@ export const REDACT_PATHS = [
   '*.token',
   '*.password',
   '*.secret',
+  '*.pass',
+  // A configuration object logged whole by mistake: its secrets still do not reach the line.
+  ...[
+    'NATS_PASSWORD',
+    'NATS_TOKEN',
+    'MODEL_API_KEY',
+    'OPENAI_API_KEY',
+    'ANTHROPIC_API_KEY',
+    'ADMIN_BOOTSTRAP_KEY',
+    'CREDENTIALS_KEYS',
+  ].flatMap((key) => [key, `*.${key}`]),
 ];
 
 export function createLogger(service: string, level: string): Logger {

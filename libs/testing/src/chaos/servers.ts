@@ -1,5 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { chownSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { chownSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { connect as tcpConnect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -42,12 +42,20 @@ export interface NatsServer {
   kill(): Promise<void>;
   /** Stops the server for good and removes the store directory (unless it was given). */
   stop(signal?: NodeJS.Signals): Promise<void>;
+  /** Rewrites the config file given to startNats and has the running server reload it (SIGHUP). */
+  reload(config: string): Promise<void>;
   readonly running: boolean;
   logs(lines?: number): string[];
 }
 
 /** Resolves once something accepts TCP connections on 127.0.0.1:port. */
-async function waitForPort(port: number, timeoutMs: number, alive: () => boolean, what: string): Promise<void> {
+async function waitForPort(
+  port: number,
+  timeoutMs: number,
+  alive: () => boolean,
+  what: string,
+  detail?: () => string,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const ok = await new Promise<boolean>((resolve) => {
@@ -56,16 +64,28 @@ async function waitForPort(port: number, timeoutMs: number, alive: () => boolean
       socket.once('error', () => resolve(false));
     });
     if (ok) return;
-    if (!alive()) throw new Error(`${what} exited before listening on ${port}`);
+    if (!alive()) throw new Error(`${what} exited before listening on ${port}${detail ? `: ${detail()}` : ''}`);
     if (Date.now() > deadline) throw new Error(`${what} is not listening on ${port} after ${timeoutMs} ms`);
     await sleep(50);
   }
 }
 
-/** `nats-server -a 127.0.0.1 -p <port> -js -sd <dir>` with a monitoring port for /healthz. */
-export async function startNats(options: { dir?: string; port?: number } = {}): Promise<NatsServer> {
+/**
+ * `nats-server -a 127.0.0.1 -p <port> -js -sd <dir>` with a monitoring port for /healthz. `config`:
+ * the text of a config file the server also reads (an `authorization` block; the flags win over
+ * what it says of address, ports and store), with `env` for its `$VARIABLE` references.
+ */
+export async function startNats(
+  options: { dir?: string; port?: number; config?: string; env?: Readonly<Record<string, string>> } = {},
+): Promise<NatsServer> {
   const dir = options.dir ?? mkdtempSync(join(tmpdir(), 'chaos-nats-'));
   const ownDir = options.dir === undefined;
+  const configDir = options.config === undefined ? undefined : mkdtempSync(join(tmpdir(), 'nats-conf-'));
+  const configArgs: string[] = [];
+  if (configDir) {
+    writeFileSync(join(configDir, 'nats-server.conf'), options.config!, { mode: 0o600 });
+    configArgs.push('-c', join(configDir, 'nats-server.conf'));
+  }
   const port = options.port ?? (await freePort());
   const monitor = await freePort();
   const logs = new LineBuffer(500);
@@ -75,8 +95,10 @@ export async function startNats(options: { dir?: string; port?: number } = {}): 
 
   const up = async () => {
     if (running()) return;
-    const proc = spawn(NATS_BIN, ['-a', '127.0.0.1', '-p', String(port), '-m', String(monitor), '-js', '-sd', dir], {
+    const args = [...configArgs, '-a', '127.0.0.1', '-p', String(port), '-m', String(monitor), '-js', '-sd', dir];
+    const proc = spawn(NATS_BIN, args, {
       stdio: ['ignore', 'pipe', 'pipe'],
+      env: options.env ? { ...process.env, ...options.env } : process.env,
     });
     child = proc;
     proc.stdout!.on('data', (b: Buffer) =>
@@ -94,7 +116,7 @@ export async function startNats(options: { dir?: string; port?: number } = {}): 
         .forEach((l) => logs.push(l)),
     );
     exited = new Promise((resolve) => proc.once('exit', () => resolve()));
-    await waitForPort(port, 20_000, running, 'nats-server');
+    await waitForPort(port, 20_000, running, 'nats-server', () => logs.tail(5).join('\n'));
     // /healthz answers 200 once JetStream has recovered its streams.
     const deadline = Date.now() + 20_000;
     for (;;) {
@@ -117,9 +139,13 @@ export async function startNats(options: { dir?: string; port?: number } = {}): 
   };
 
   await up();
+  const removeDirs = () => {
+    if (ownDir) rmSync(dir, { recursive: true, force: true });
+    if (configDir) rmSync(configDir, { recursive: true, force: true });
+  };
   const forget = onExit(() => {
     child?.kill('SIGKILL');
-    if (ownDir) rmSync(dir, { recursive: true, force: true });
+    removeDirs();
   });
   return {
     url: `nats://127.0.0.1:${port}`,
@@ -138,10 +164,21 @@ export async function startNats(options: { dir?: string; port?: number } = {}): 
     async stop(signal = 'SIGTERM') {
       forget();
       await down(signal);
-      if (ownDir) rmSync(dir, { recursive: true, force: true });
+      removeDirs();
     },
     get running() {
       return running();
+    },
+    async reload(config) {
+      if (!configDir || !running()) throw new Error('reload needs a running server started with a config');
+      const before = logs.tail().filter((l) => l.includes('Reloaded server configuration')).length;
+      writeFileSync(join(configDir, 'nats-server.conf'), config, { mode: 0o600 });
+      child!.kill('SIGHUP');
+      const deadline = Date.now() + 10_000;
+      while (logs.tail().filter((l) => l.includes('Reloaded server configuration')).length === before) {
+        if (Date.now() > deadline) throw new Error(`nats-server did not reload: ${logs.tail(5).join('\n')}`);
+        await sleep(20);
+      }
     },
     logs: (lines) => logs.tail(lines),
   };
