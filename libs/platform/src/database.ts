@@ -13,6 +13,12 @@ export interface DatabaseOptions {
   /** TypeORM entities the app reads and writes through repositories (tables come from migrations). */
   // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
   readonly entities?: readonly Function[];
+  /**
+   * What readiness asks of PostgreSQL: `always` (default) — that it answers, now; `once` — that the
+   * migrations were applied, checked until they are; a later outage leaves the app ready (for an app
+   * that keeps serving from what it read, the HTTP channel's key checks).
+   */
+  readonly readiness?: 'always' | 'once';
 }
 
 // One lock for every service's migrations, so replicas and apps starting together never race.
@@ -110,6 +116,7 @@ class DatabaseLifecycle implements OnModuleInit, OnApplicationShutdown {
       if (this.options.migrateOnBoot) await migrate(this.dataSource);
     });
     this.readiness.register('database', async () => {
+      if (this.migrated && this.options.readiness === 'once') return;
       await this.dataSource.query('SELECT 1');
       if (!this.migrated) {
         if (await this.dataSource.showMigrations()) throw new Error('migrations pending');
