@@ -1,4 +1,4 @@
-import { openChat, type RecordedRequest } from '@clawfleet/testing';
+import { type RecordedRequest } from '@clawfleet/testing';
 import Docker from 'dockerode';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -70,7 +70,7 @@ afterAll(async () => {
 
 describe('a turn with sandbox tools', () => {
   it('writes a script, runs it and reads its output, with the files kept across turns and a stopped container', async () => {
-    const chat = await openChat(f.gateway, 'sandbox-turn');
+    const chat = await f.openChat('sandbox-turn');
     await chat.send('write and run a script');
     const first = await chat.nextReply(60_000);
     expect(first.text).toBe(
@@ -102,7 +102,7 @@ describe('a turn with sandbox tools', () => {
 
   it('reports a bash call cut off by a kill -9 of session-runner as interrupted; the next runner adopts the container', async () => {
     const earlier = (await containers()).length;
-    const chat = await openChat(f.gateway, 'sandbox-crash');
+    const chat = await f.openChat('sandbox-crash');
     await chat.send('a long command');
     const session = async () =>
       [...(await readSessionStreams(f.db.url)).values()].find((es) =>

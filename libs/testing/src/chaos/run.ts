@@ -1,3 +1,4 @@
+import { openKeyMint } from '../keys';
 import { launchPlatform, type AppExit, type AppInstance, type Platform } from '../launcher';
 import { sleep } from '../launcher/support';
 import { checkChaos, type ChaosReport } from './checker';
@@ -84,6 +85,9 @@ export class ChaosCheckError extends Error {
   }
 }
 
+/** The user the load's chats belong to. */
+export const CHAOS_USER = 'chaos-user';
+
 /** mulberry32: a seeded generator, so a run's fault sequence can be replayed with CHAOS_SEED. */
 export function seededRandom(seed: number): () => number {
   let a = seed >>> 0;
@@ -160,8 +164,13 @@ export async function runChaos(options: ChaosRunOptions = {}): Promise<ChaosRunR
     supervisor = superviseApps(platform, held, log);
     tap = await openMailboxTap(nats.url, namespace);
     const gateway = platform.url('channel-gateway');
+    // The load chats as one user of the default tenant, with a channel key made straight in the database.
+    const mint = await openKeyMint(databaseUrl);
+    const user = { key: (await mint.clientKey(CHAOS_USER)).key, userId: CHAOS_USER };
+    await mint.close();
     load = startLoad({
       gateway,
+      user,
       recorder,
       runId: `r${seed.toString(36)}`,
       chats: options.chats ?? 8,
