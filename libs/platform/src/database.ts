@@ -46,6 +46,23 @@ export function createDataSource(options: DatabaseOptions): DataSource {
   });
 }
 
+/**
+ * The names of `migrations` not applied yet. Reads only (TypeORM's showMigrations creates the
+ * migrations table when it is missing, outside the migration lock: a readiness probe of an app that
+ * does not migrate then races the one that does, and needs a right to create tables).
+ */
+export async function pendingMigrations(dataSource: DataSource, migrations: readonly MigrationClass[]): Promise<string[]> {
+  const names = migrations.map((M) => new M().name ?? M.name);
+  const [table] = (await dataSource.query(`SELECT to_regclass('schema_migrations') IS NOT NULL AS present`)) as Array<{
+    present: boolean;
+  }>;
+  if (!table?.present) return names;
+  const applied = new Set(
+    ((await dataSource.query('SELECT name FROM schema_migrations')) as Array<{ name: string }>).map((r) => r.name),
+  );
+  return names.filter((name) => !applied.has(name));
+}
+
 /** Applies pending migrations under a cluster-wide advisory lock. Returns the names applied. */
 export async function migrate(dataSource: DataSource): Promise<string[]> {
   const runner = dataSource.createQueryRunner();
@@ -119,7 +136,8 @@ class DatabaseLifecycle implements OnModuleInit, OnApplicationShutdown {
       if (this.migrated && this.options.readiness === 'once') return;
       await this.dataSource.query('SELECT 1');
       if (!this.migrated) {
-        if (await this.dataSource.showMigrations()) throw new Error('migrations pending');
+        if ((await pendingMigrations(this.dataSource, this.options.migrations)).length)
+          throw new Error('migrations pending');
         this.migrated = true;
       }
     });
