@@ -11,6 +11,7 @@ export function loadLibs() {
   return {
     testing: require(path.join(ROOT, 'libs/testing/dist/index.js')),
     contracts: require(path.join(ROOT, 'libs/contracts/dist/index.js')),
+    auth: require(path.join(ROOT, 'libs/auth/dist/index.js')),
     transport: require(require.resolve('@nats-io/transport-node', { paths: [ROOT] })),
     jetstream: require(require.resolve('@nats-io/jetstream', { paths: [ROOT] })),
     pg: require(require.resolve('pg', { paths: [ROOT] })),
@@ -59,7 +60,10 @@ export function createCleanup() {
   };
 }
 
-/** Starts the bench platform: { db, model, platform, gateway, namespace, query, stopPlatform }; cleanup gets every undo step. */
+/** The user every bench chat belongs to (one channel:client key, as one client would have). */
+export const BENCH_USER = 'bench-user';
+
+/** Starts the bench platform: { db, model, platform, gateway, chatKey, namespace, query, stopPlatform }; cleanup gets every undo step. */
 export async function startBench(libs, cleanup, { env = {} } = {}) {
   const { testing } = libs;
   const steps = { push: ([what, step]) => cleanup.add(what, step) };
@@ -93,6 +97,10 @@ export async function startBench(libs, cleanup, { env = {} } = {}) {
       ));
     steps.push(['stop platform', stopPlatform]);
     const platform = await launching;
+    // The HTTP channel takes channel:client keys: one for the bench's user, made straight in the database.
+    const mint = await testing.openKeyMint(db.url);
+    const chatKey = (await mint.clientKey(BENCH_USER)).key;
+    await mint.close();
 
     return {
       db,
@@ -100,6 +108,7 @@ export async function startBench(libs, cleanup, { env = {} } = {}) {
       platform,
       namespace,
       gateway: platform.url('channel-gateway'),
+      chatKey,
       query: async (sql, params) => (await pgClient.query(sql, params)).rows,
       stopPlatform,
     };
