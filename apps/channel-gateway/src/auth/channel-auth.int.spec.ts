@@ -98,6 +98,13 @@ async function eventually(what: string, check: () => Promise<boolean> | boolean,
   }
 }
 
+/** Resolves with `promise`, or rejects once `ms` passed: awaited, not timed. */
+const within = <T>(promise: Promise<T>, ms: number, what: string) =>
+  Promise.race([
+    promise,
+    new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`${what}: not within ${ms} ms`)), ms)),
+  ]);
+
 /** A reply in a chat's mailbox, as delivery puts it there. */
 async function replyIn(tenantId: string, chatId: string, text: string, seq: number) {
   const envelope = makeEnvelope(HttpReplyPosted, {
@@ -223,11 +230,8 @@ describe('an open reply stream', () => {
     await new Promise((resolve) => setTimeout(resolve, 600));
     const revokedAt = Date.now();
     await mint.revoke(minted);
-    // Without the gateway's rounds of checks the stream would stay open for good: awaited, not timed.
-    await Promise.race([
-      stream.ended,
-      new Promise((_, reject) => setTimeout(() => reject(new Error('the stream is still open 10 s later')), 10_000)),
-    ]);
+    // Without the gateway's rounds of checks the stream would stay open for good.
+    await within(stream.ended, 10_000, 'the revoked key’s stream ended');
     const endedAfterMs = Date.now() - revokedAt;
     expect(stream.events.at(-1)).toMatchObject({ event: 'unauthorized' });
     process.stderr.write(`[channel-auth] a revoked key's stream ended ${endedAfterMs} ms after the revocation\n`);
@@ -242,7 +246,7 @@ describe('an open reply stream', () => {
     const expiresAt = Date.now() + 1_500;
     const stream = await events(gateway.url, 'c1', minted.key);
     expect(stream.status).toBe(200);
-    await stream.ended;
+    await within(stream.ended, 10_000, 'the expired key’s stream ended');
     expect(Date.now()).toBeGreaterThanOrEqual(expiresAt - 50);
     expect(stream.events.at(-1)).toMatchObject({ event: 'unauthorized' });
     expect((await post(gateway.url, 'c1', minted.key, { text: 'too late' })).status).toBe(401);
@@ -255,7 +259,7 @@ describe('an open reply stream', () => {
     const ended = await events(gateway.url, 'c1', leaving.key);
     await mint.revoke(leaving);
     // The round that ended this stream checked the other key too, and kept its stream.
-    await ended.ended;
+    await within(ended.ended, 10_000, 'the revoked key’s stream ended');
     await replyIn('acme', ownedChatId('staying-user', 'c1'), 'still here', 1);
     await eventually('the reply on the kept stream', () => kept.events.some((e) => e.event === 'reply'));
     expect(kept.events.some((e) => e.event === 'unauthorized')).toBe(false);
