@@ -1,19 +1,18 @@
 import type { Clock } from '@clawfleet/platform';
-import { createMigratedDatabase, type MigratedDatabase } from '@clawfleet/testing';
 import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import { generateKey } from './api-key';
 import { ApiKeysRepository, type NewApiKey } from './api-keys.repository';
 import { KeyVerifier } from './key-verifier';
-import { authMigrations } from './index';
+import { keysDatabase } from './keys-database.test-support';
 import type { Scope } from './scopes';
 
-let db: MigratedDatabase;
+let db: Awaited<ReturnType<typeof keysDatabase>>;
 let dataSource: DataSource;
 let keys: ApiKeysRepository;
 
 beforeAll(async () => {
-  db = await createMigratedDatabase(authMigrations, { poolSize: 2, applicationName: 'keys-spec' });
+  db = await keysDatabase();
   ({ dataSource } = db);
   keys = new ApiKeysRepository(dataSource);
 });

@@ -1,4 +1,4 @@
-import { createTestDatabase } from '@clawfleet/testing';
+import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:net';
 import { Client } from 'pg';
 import type { MigrationInterface, QueryRunner } from 'typeorm';
@@ -79,7 +79,18 @@ describe('a pooled connection PostgreSQL terminates while it is checked out', ()
 
 describe('readiness of an app that does not migrate', () => {
   it('reads which migrations are pending without creating anything, so it never races the app that migrates', async () => {
-    const db = await createTestDatabase();
+    // A database of its own (libs/testing depends on this library, so its helpers are not used here).
+    const adminUrl = process.env['TEST_PG_URL'] ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+    const name = `cf_pending_${randomBytes(6).toString('hex')}`;
+    const admin = async (sql: string) => {
+      const client = new Client({ connectionString: adminUrl });
+      await client.connect();
+      await client.query(sql).finally(() => client.end());
+    };
+    await admin(`CREATE DATABASE ${name}`);
+    const url = new URL(adminUrl);
+    url.pathname = `/${name}`;
+    const db = { url: url.toString(), drop: () => admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) };
     class First1700000000000 implements MigrationInterface {
       name = 'First1700000000000';
       async up(q: QueryRunner) {
