@@ -66,7 +66,7 @@ async function startGateway() {
         s.write(frame.slice(20));
       }
     },
-    endStreams: () => streams.forEach((s) => s.end()),
+    endStreams: (lastFrame = '') => streams.forEach((s) => s.end(lastFrame)),
     close: () => new Promise<void>((ok) => (server.closeAllConnections(), server.close(() => ok()))),
   };
 }
@@ -121,6 +121,13 @@ describe('chat client', () => {
     gateway.reply('', { kind: 'shout' });
     await expect(strict.nextReply(5_000)).rejects.toThrow(/invalid reply event/);
     await strict.close();
+  });
+
+  it('says so when the gateway ends the stream because the key is no longer valid', async () => {
+    const chat = await openChat(gateway.url, 'c1', { key: 'cf_key' });
+    gateway.endStreams('event: unauthorized\ndata: {"status":401,"detail":"The API key was revoked or expired."}\n\n');
+    await expect(chat.nextReply(5_000)).rejects.toThrow(/ended the stream of chat c1: .*revoked or expired/);
+    await chat.close();
   });
 
   it('reports a refused post with the gateway answer', async () => {

@@ -63,6 +63,9 @@ export async function openChat(gatewayUrl: string, chatId: string, options: Open
 
   const parser = createParser({
     onEvent(event) {
+      // The gateway's last frame when the key was revoked or expired (then it ends the stream).
+      if (event.event === 'unauthorized')
+        return void (ended ??= new Error(`the gateway ended the stream of chat ${chatId}: ${event.data}`));
       if (event.event !== 'reply') return;
       const data = HttpReplyPosted.data.safeParse(JSON.parse(event.data));
       // A reply that breaks the contract must fail the spec, not be skipped.
