@@ -65,7 +65,7 @@ async function main() {
   await build();
 
   // Only now is the build there to import.
-  const { createCleanup, loadLibs, startBench, appLogs, memoryOf } = await import('./bench/harness.mjs');
+  const { BENCH_USER, createCleanup, loadLibs, startBench, appLogs, memoryOf } = await import('./bench/harness.mjs');
   const scenarios = await import('./bench/scenarios.mjs');
   const { printable, writeReports } = await import('./bench/report.mjs');
   const libs = loadLibs();
@@ -116,6 +116,9 @@ async function main() {
   const ctx = {
     testing: libs.testing,
     gateway: bench.gateway,
+    chatKey: bench.chatKey,
+    /** The platform's id of a bench chat (each chat is its user's own). */
+    ownedChatId: (chatId) => libs.auth.ownedChatId(BENCH_USER, chatId),
     model: bench.model,
     query: bench.query,
     admin: bench.admin,
@@ -183,6 +186,18 @@ async function main() {
     );
     if (code !== 0) throw new Error(`session-load exited ${code}: ${stderr.trim()}`);
     return JSON.parse(stdout.trim().split('\n').at(-1)).sessionLoad;
+  });
+  phase('timing the HTTP channel key check');
+  results.keyCheck = await scenario('key check', async () => {
+    const script = path.join(ROOT, 'apps/channel-gateway/dist/bench/key-check.js');
+    const { code, stdout, stderr } = await runChild(
+      script,
+      [String(Math.min(config.seconds, 5))],
+      { DATABASE_URL: bench.db.url },
+      (c) => (loadChild = c),
+    );
+    if (code !== 0) throw new Error(`key-check exited ${code}: ${stderr.trim()}`);
+    return JSON.parse(stdout.trim().split('\n').at(-1)).keyCheck;
   });
 
   if (aborting) await hang();

@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // `npm start [-- --fake-model] [-- --no-chat]`: install if needed, start NATS/PostgreSQL, build, run the
 // six apps (logs in .clawfleet/logs/, sandbox workspaces in .clawfleet/workspaces/; Docker and the sandbox
-// image when it can) and chat with the default agent in the terminal.
+// image when it can) and chat with the default agent in the terminal, with a channel:client key made once
+// for the local user (.clawfleet/chat-key).
 import fs from 'node:fs';
 import path from 'node:path';
 import { ensureServices } from './services.mjs';
@@ -29,12 +30,13 @@ import {
   waitReady,
   watchExits,
 } from './lib/stack.mjs';
-import { chat } from './lib/chat.mjs';
+import { CHAT_KEY_FILE, chat, cliChatId, localChatKey } from './lib/chat.mjs';
 import { randomBytes } from 'node:crypto';
 
 const ADMIN_KEY_FILE = path.join(ROOT, '.clawfleet', 'admin-key');
 const ADMIN_KEY_FILE_SHOWN = path.relative(process.cwd(), ADMIN_KEY_FILE) || ADMIN_KEY_FILE;
 const CREDENTIALS_KEYS_FILE = path.join(ROOT, '.clawfleet', 'credentials-keys');
+const CHAT_KEY_FILE_SHOWN = path.relative(process.cwd(), CHAT_KEY_FILE) || CHAT_KEY_FILE;
 
 // Provider keys reach session-runner alone; the admin bootstrap key, admin-api alone.
 const SECRET_OWNERS = {
@@ -198,16 +200,28 @@ watchExits((name, code) => {
 });
 
 const gateway = `http://127.0.0.1:${ports['channel-gateway']}`;
-say(`ready:\n${started.map((a) => `  ${a.name.padEnd(16)} http://127.0.0.1:${a.port}`).join('\n')}`);
-say(`chat API: POST ${gateway}/v1/chats/<chatId>/messages, events: GET ${gateway}/v1/chats/<chatId>/events`);
 const admin = `http://127.0.0.1:${ports['admin-api']}`;
+// The HTTP channel takes channel:client keys only: the terminal chat's is made once, for the local user.
+let chatKey;
+try {
+  const tenantId = env.DEFAULT_TENANT_ID || 'default';
+  chatKey = await localChatKey({ adminUrl: admin, adminKey, tenantId, userId: cliChatId().userId });
+  if (chatKey.made) say(`made a chat key for ${chatKey.userId} in tenant ${tenantId}: ${CHAT_KEY_FILE_SHOWN}`);
+} catch (e) {
+  await fail(e.message);
+}
+say(`ready:\n${started.map((a) => `  ${a.name.padEnd(16)} http://127.0.0.1:${a.port}`).join('\n')}`);
+say(
+  `chat API: POST ${gateway}/v1/chats/<chatId>/messages, events: GET ${gateway}/v1/chats/<chatId>/events, with the key in ${CHAT_KEY_FILE_SHOWN}:\n` +
+    `  curl -N -H "Authorization: Bearer $(cat ${CHAT_KEY_FILE_SHOWN})" ${gateway}/v1/chats/hello/events`,
+);
 say(
   `admin API: ${admin}/docs; its bootstrap key is in ${ADMIN_KEY_FILE_SHOWN}:\n` +
     `  curl -H "Authorization: Bearer $(cat ${ADMIN_KEY_FILE_SHOWN})" ${admin}/v1/me`,
 );
 
 if (interactive) {
-  await chat(gateway, { downloads: path.join(ROOT, '.clawfleet', 'downloads') });
+  await chat(gateway, chatKey.key, { downloads: path.join(ROOT, '.clawfleet', 'downloads') });
   await shutdown(0);
 } else {
   say('running until SIGTERM/SIGINT (no chat: --no-chat given or stdin is not a terminal)');

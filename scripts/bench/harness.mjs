@@ -12,6 +12,7 @@ export function loadLibs() {
   return {
     testing: require(path.join(ROOT, 'libs/testing/dist/index.js')),
     contracts: require(path.join(ROOT, 'libs/contracts/dist/index.js')),
+    auth: require(path.join(ROOT, 'libs/auth/dist/index.js')),
     transport: require(require.resolve('@nats-io/transport-node', { paths: [ROOT] })),
     jetstream: require(require.resolve('@nats-io/jetstream', { paths: [ROOT] })),
     pg: require(require.resolve('pg', { paths: [ROOT] })),
@@ -60,7 +61,10 @@ export function createCleanup() {
   };
 }
 
-/** Starts the bench platform: { db, model, platform, gateway, admin, namespace, query, stopPlatform }; cleanup gets every undo step. */
+/** The user every bench chat belongs to (one channel:client key, as one client would have). */
+export const BENCH_USER = 'bench-user';
+
+/** Starts the bench platform: { db, model, platform, gateway, admin, chatKey, namespace, query, stopPlatform }; cleanup gets every undo step. */
 export async function startBench(libs, cleanup, { env = {} } = {}) {
   const { testing } = libs;
   const steps = { push: ([what, step]) => cleanup.add(what, step) };
@@ -97,6 +101,10 @@ export async function startBench(libs, cleanup, { env = {} } = {}) {
       ));
     steps.push(['stop platform', stopPlatform]);
     const platform = await launching;
+    // The HTTP channel takes channel:client keys: one for the bench's user, made straight in the database.
+    const mint = await testing.openKeyMint(db.url);
+    const chatKey = (await mint.clientKey(BENCH_USER)).key;
+    await mint.close();
 
     return {
       db,
@@ -105,6 +113,7 @@ export async function startBench(libs, cleanup, { env = {} } = {}) {
       namespace,
       gateway: platform.url('channel-gateway'),
       admin: { url: platform.url('admin-api'), key: adminKey },
+      chatKey,
       query: async (sql, params) => (await pgClient.query(sql, params)).rows,
       stopPlatform,
     };

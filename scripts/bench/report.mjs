@@ -6,6 +6,9 @@ import { fmtKiB, fmtMs, fmtNum, markdownTable, table } from './stats.mjs';
 import { latencySvg } from './svg.mjs';
 
 const pct = (s) => (s ? [s.n, fmtMs(s.p50), fmtMs(s.p90), fmtMs(s.p99), fmtMs(s.max)] : ['—', '—', '—', '—', '—']);
+/** For figures of microseconds: three decimals. */
+const fine = (x) => (x == null ? '—' : x.toFixed(3));
+const finePct = (s) => (s ? [s.n, fine(s.p50), fine(s.p90), fine(s.p99), fmtMs(s.max)] : ['—', '—', '—', '—', '—']);
 
 /** [{ title, head, rows }] shared by the terminal and the Markdown page. */
 export function sections(r) {
@@ -92,6 +95,17 @@ export function sections(r) {
         [`every page of a walk through all (${l.walkPageSize} each)`, ...pct(l.walk)],
         ['first page, one agent of 10', ...pct(l.agentFiltered)],
         ['first page, status=running (1 in 100)', ...pct(l.runningFiltered)],
+      ],
+    });
+  }
+  if (r.keyCheck) {
+    const k = r.keyCheck;
+    out.push({
+      title: `Key check of an HTTP channel post, in-process (${k.checksPerSecond}/s for ${k.seconds} s, ms)`,
+      head: ['', 'n', 'p50', 'p90', 'p99', 'max', 'PostgreSQL reads'],
+      rows: [
+        [`cached ${k.cacheMs} ms (as the gateway runs)`, ...finePct(k.cached), k.cached.databaseReads],
+        ['  no cache: every check reads the key', ...finePct(k.everyCheckReads), k.everyCheckReads.databaseReads],
       ],
     });
   }
@@ -207,6 +221,10 @@ function markdown(r) {
     '- **Admin API session list**: `BENCH_SESSIONS` sessions seeded in one statement into the session index, then',
     '  `GET /v1/tenants/:t/sessions` through HTTP with a platform key: the first page, the page a cursor 90 % deep',
     '  starts (keyset on `(updated_at, session_id)`: it should cost what the first does), and every page of a walk.',
+    '- **Key check**: what the HTTP channel\'s authentication adds to a post: the gateway\'s own check of the',
+    '  `Authorization` header (Bearer parse, libs/auth\'s KeyVerifier with its 1 s cache, the scope), run in one',
+    '  process at a steady rate so that the once-a-second read of the key from PostgreSQL is in the sample. Every',
+    '  turn above paid it too (its POST went through the same check); this isolates it. Target: ≤ 0.5 ms p50.',
     '- **Session load**: `SessionStore.load()` on one session of realistic events (1 + 4 per turn), written through',
     '  the store itself; *with snapshot* reads the snapshot the first load took, *without* deletes it first (so the',
     '  time includes writing a new one), *fold only* reads and folds every event without any snapshot policy.',

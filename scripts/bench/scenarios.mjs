@@ -17,12 +17,12 @@ async function turn(chat, text, expected = `echo: ${text}`) {
   return { ms: t1 - t0, t0, t1, sent, reply };
 }
 
-/** Opens `n` chats, `parallel` at a time (every SSE stream is subscribed before it resolves). */
-async function openChats(testing, gateway, prefix, n, parallel = 32) {
+/** Opens `n` chats of the bench's user, `parallel` at a time (every SSE stream is subscribed before it resolves). */
+async function openChats(ctx, prefix, n, parallel = 32) {
   const chats = [];
   for (let i = 0; i < n; i += parallel) {
     const batch = Array.from({ length: Math.min(parallel, n - i) }, (_, j) =>
-      testing.openChat(gateway, `${prefix}-${i + j}`),
+      ctx.testing.openChat(ctx.gateway, `${prefix}-${i + j}`, { key: ctx.chatKey }),
     );
     chats.push(...(await Promise.all(batch)));
   }
@@ -30,7 +30,7 @@ async function openChats(testing, gateway, prefix, n, parallel = 32) {
 }
 
 export async function warmUp(ctx, messages = 50) {
-  const chats = await openChats(ctx.testing, ctx.gateway, 'bench-warm', 5);
+  const chats = await openChats(ctx, 'bench-warm', 5);
   await Promise.all(
     chats.map(async (chat, c) => {
       for (let i = 0; i < messages / chats.length; i++) await turn(chat, `warm-up ${c}/${i}`);
@@ -46,7 +46,7 @@ export async function warmUp(ctx, messages = 50) {
  */
 export async function sequential(ctx, count) {
   const chatId = 'bench-seq';
-  const [chat] = await openChats(ctx.testing, ctx.gateway, chatId, 1);
+  const [chat] = await openChats(ctx, chatId, 1);
   const turns = [];
   const cpu0 = ctx.cpu();
   for (let i = 0; i < count; i++)
@@ -69,7 +69,7 @@ export async function sequential(ctx, count) {
        WHERE e.type = 'ModelResponded' AND e.stream_id IN (
          SELECT stream_id FROM eventstore.events WHERE type = 'SessionStarted' AND data->'chat'->>'chatId' = $1)
        ORDER BY e.version`,
-      [`${chatId}-0`],
+      [ctx.ownedChatId(`${chatId}-0`)],
     )
   ).map((row) => row.ms);
   const paired = modelCalls.length === turns.length;
@@ -90,7 +90,7 @@ export async function sequential(ctx, count) {
 
 /** Closed loop: `concurrency` chats, each sends its next message when its previous reply arrived. */
 export async function closedLoop(ctx, concurrency, seconds) {
-  const chats = await openChats(ctx.testing, ctx.gateway, `bench-c${concurrency}`, concurrency);
+  const chats = await openChats(ctx, `bench-c${concurrency}`, concurrency);
   const errors = [];
   try {
     // One untimed turn per chat first, so the window measures running sessions, not their creation.
@@ -134,7 +134,7 @@ export async function closedLoop(ctx, concurrency, seconds) {
 
 /** Turns in which the model calls `get_time` three times (one call per round), then answers. */
 export async function tools(ctx, count) {
-  const [chat] = await openChats(ctx.testing, ctx.gateway, 'bench-tools', 1);
+  const [chat] = await openChats(ctx, 'bench-tools', 1);
   const latencies = [];
   let toolResults = { ok: 0, other: [] };
   try {
@@ -270,7 +270,7 @@ export async function sandbox(ctx, { sessions, calls }) {
       await sleep(1_000);
     }
     const chatId = `bench-sbx-new-${i}`;
-    const [chat] = await openChats(ctx.testing, ctx.gateway, chatId, 1);
+    const [chat] = await openChats(ctx, chatId, 1);
     ctx.model.script({ toolCalls: [bashCall('true')] }, { text: 'done' });
     await turn(chat, `first call ${i}`, 'done');
     await chat.close();
@@ -287,7 +287,7 @@ export async function sandbox(ctx, { sessions, calls }) {
     if (ms !== undefined) (container?.Labels['clawfleet.pool'] ? warm : cold).push(ms);
   }
 
-  const [chat] = await openChats(ctx.testing, ctx.gateway, 'bench-sbx-noop', 1);
+  const [chat] = await openChats(ctx, 'bench-sbx-noop', 1);
   ctx.model.script({ toolCalls: [bashCall('true')] }, { text: 'done' });
   await turn(chat, 'prime the sandbox', 'done');
   const perTurn = 10;

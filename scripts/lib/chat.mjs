@@ -1,5 +1,6 @@
-// Terminal chat with the default agent over channel-gateway's HTTP channel:
-//   POST /v1/chats/:chatId/messages {text, sender:{id}} -> 202 {messageId, duplicate}
+// Terminal chat with the default agent over channel-gateway's HTTP channel, with a channel:client key
+// (`npm start` makes one for this checkout's local user: .clawfleet/chat-key):
+//   POST /v1/chats/:chatId/messages {text} -> 202 {messageId, duplicate}   (the sender is the key's user)
 //   GET  /v1/chats/:chatId/events   (SSE, event: reply, data: {text, kind, attachment?})
 // A reply's attachment (a file the agent sent) is saved under `downloads` and shown as one line.
 import { createHash } from 'node:crypto';
@@ -7,6 +8,9 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import readline from 'node:readline';
+import { ROOT } from './common.mjs';
+
+export const CHAT_KEY_FILE = path.join(ROOT, '.clawfleet', 'chat-key');
 
 export function cliChatId() {
   let user = 'user';
@@ -15,20 +19,56 @@ export function cliChatId() {
   } catch {
     user = process.env.USER || user;
   }
-  return { user, chatId: `cli-${user}`.replace(/[^A-Za-z0-9_:-]/g, '_') };
+  const safe = (s) => s.replace(/[^A-Za-z0-9_:-]/g, '_');
+  // The key's user (admin API user ids: [A-Za-z0-9_:.@-]) and the chat's name.
+  return { user, userId: `local-${safe(user)}`.slice(0, 128), chatId: safe(`cli-${user}`).slice(0, 100) };
+}
+
+/**
+ * The terminal chat's channel:client key, kept in .clawfleet/chat-key (mode 600): the one there while
+ * it still works in `tenantId` (asked of the admin API's /v1/me), else a new one for the local user,
+ * made through the admin API with its bootstrap key. Idempotent: every start after the first reuses it.
+ */
+export async function localChatKey({ adminUrl, adminKey, tenantId, userId }) {
+  if (fs.existsSync(CHAT_KEY_FILE)) {
+    const key = fs.readFileSync(CHAT_KEY_FILE, 'utf8').trim();
+    const res = await fetch(`${adminUrl}/v1/me`, { headers: { authorization: `Bearer ${key}` } });
+    const me = res.ok ? await res.json() : undefined;
+    if (me?.scope === 'channel:client' && me.tenantId === tenantId) return { key, userId: me.userId, made: false };
+    // Revoked, expired, of another database or tenant: a new one replaces it.
+  }
+  const res = await fetch(`${adminUrl}/v1/tenants/${encodeURIComponent(tenantId)}/keys`, {
+    method: 'POST',
+    headers: { authorization: `Bearer ${adminKey}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ scope: 'channel:client', name: 'terminal chat (npm start)', userId }),
+  });
+  const body = await res.text();
+  if (res.status !== 201) throw new Error(`the admin API did not make the chat key: HTTP ${res.status} ${body.slice(0, 300)}`);
+  const { key } = JSON.parse(body);
+  fs.mkdirSync(path.dirname(CHAT_KEY_FILE), { recursive: true });
+  fs.rmSync(CHAT_KEY_FILE, { force: true });
+  fs.writeFileSync(CHAT_KEY_FILE, `${key}\n`, { mode: 0o600 });
+  return { key, userId, made: true };
 }
 
 /** Reads an SSE stream forever (reconnecting with Last-Event-ID); calls onEvent({id, event, data}). */
-export function subscribe(url, onEvent, onTrouble, signal) {
+export function subscribe(url, key, onEvent, onTrouble, signal) {
   let lastId = null;
   const connect = async () => {
     while (!signal.aborted) {
       let retryMs = 1000;
       try {
-        const headers = { accept: 'text/event-stream', ...(lastId ? { 'last-event-id': lastId } : {}) };
+        const headers = {
+          accept: 'text/event-stream',
+          authorization: `Bearer ${key}`,
+          ...(lastId ? { 'last-event-id': lastId } : {}),
+        };
         const res = await fetch(url, { headers, signal });
-        // 429: the chat (or this client) has as many streams open as the gateway allows.
+        // 429: the chat (or this user) has as many streams open as the gateway allows.
         if (res.status === 429) retryMs = 1000 * (Number(res.headers.get('retry-after')) || 1);
+        // 401/403: the key was revoked or is not a chat key; retrying would not help.
+        if (res.status === 401 || res.status === 403)
+          throw Object.assign(new Error(`HTTP ${res.status}: the chat key (${CHAT_KEY_FILE}) is not valid; restart npm start for a new one`), { fatal: true });
         if (!res.ok || !res.body) throw new Error(`HTTP ${res.status}`);
         const decoder = new TextDecoder();
         let buf = '';
@@ -55,6 +95,7 @@ export function subscribe(url, onEvent, onTrouble, signal) {
         throw new Error('stream ended');
       } catch (e) {
         if (signal.aborted) return;
+        if (e.fatal) return onTrouble(`event stream: ${e.message}`);
         onTrouble(`event stream: ${e.cause?.code ?? e.message}; reconnecting`);
         await new Promise((r) => setTimeout(r, retryMs));
       }
@@ -88,8 +129,11 @@ export function saveAttachment(dir, attachment) {
   }
 }
 
-/** Interactive chat; resolves when the user quits (/quit, Ctrl-D, Ctrl-C). Files the agent sends go to `downloads`. */
-export function chat(baseUrl, { downloads = path.join(process.cwd(), 'downloads') } = {}) {
+/**
+ * Interactive chat as the key's user; resolves when the user quits (/quit, Ctrl-D, Ctrl-C). Files the
+ * agent sends go to `downloads`.
+ */
+export function chat(baseUrl, key, { downloads = path.join(process.cwd(), 'downloads') } = {}) {
   const { user, chatId } = cliChatId();
   const out = process.stdout;
   const rl = readline.createInterface({ input: process.stdin, output: out, prompt: 'you> ' });
@@ -106,6 +150,7 @@ export function chat(baseUrl, { downloads = path.join(process.cwd(), 'downloads'
 
   subscribe(
     `${baseUrl}/v1/chats/${encodeURIComponent(chatId)}/events`,
+    key,
     ({ event, data }) => {
       let msg;
       try {
@@ -135,8 +180,8 @@ export function chat(baseUrl, { downloads = path.join(process.cwd(), 'downloads'
     try {
       const res = await fetch(`${baseUrl}/v1/chats/${encodeURIComponent(chatId)}/messages`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ text, sender: { id: user } }),
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
+        body: JSON.stringify({ text }),
       });
       if (res.status !== 202) throw new Error(`HTTP ${res.status}: ${(await res.text()).slice(0, 300)}`);
       waiting = true;

@@ -1,4 +1,4 @@
-import { openChat, type RecordedRequest } from '@clawfleet/testing';
+import type { RecordedRequest } from '@clawfleet/testing';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 import { adminClient, type AdminClient } from './support/admin-client';
@@ -115,7 +115,7 @@ describe('a chat through the HTTP channel', () => {
   });
 
   it('is answered by the agent bound over the API, and by its new version after a change', async () => {
-    const chat = await openChat(f.gateway, 'lobby');
+    const chat = await f.openChat('lobby');
     // Routed (and cached by the router) before anything is bound: the environment's agent answers.
     await chat.send('hello before', 'lobby-0');
     await chat.nextReply(15_000);
@@ -193,7 +193,7 @@ describe('a chat through the HTTP channel', () => {
         await pg.end();
       }
     };
-    const chat = await openChat(f.gateway, 'desk');
+    const chat = await f.openChat('desk');
     const set = (enabled: boolean) =>
       api.PATCH('/v1/tenants/{tenantId}', { params: { path: { tenantId: 'default' } }, body: { enabled } });
     expect((await set(false)).data).toMatchObject({ enabled: false });

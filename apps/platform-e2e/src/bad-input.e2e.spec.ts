@@ -1,6 +1,5 @@
 import { makeEnvelope } from '@clawfleet/bus';
 import { DeliveryFailed, InboundReceived, MAX_MESSAGE_CHARS, MAX_REPLY_CHARS, OutboundReady } from '@clawfleet/contracts';
-import { openChat } from '@clawfleet/testing';
 import Docker from 'dockerode';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -39,7 +38,7 @@ const toolMessages = (body: { messages?: Array<{ role: string; content?: string 
 
 describe('a model that misbehaves', () => {
   it('gets invalid tool arguments and unknown tools back as tool errors, then answers', async () => {
-    const chat = await openChat(f.gateway, 'bad-tool-args');
+    const chat = await f.openChat('bad-tool-args');
     f.model.script(
       { toolCalls: [{ name: 'get_time', arguments: '{"timeZone": ' }, { name: 'launch_rockets', arguments: {} }, { name: 'get_time', arguments: { timeZone: 42 } }] },
       { text: 'sorry about that' },
@@ -56,7 +55,7 @@ describe('a model that misbehaves', () => {
   });
 
   it('that calls tools forever is stopped at the round limit with a clear reply', async () => {
-    const chat = await openChat(f.gateway, 'endless-tools');
+    const chat = await f.openChat('endless-tools');
     f.model.setReply(() => ({ toolCalls: [{ name: 'get_time', arguments: {} }] }));
     await chat.send('loop please');
     const reply = await chat.nextReply(15_000);
@@ -68,7 +67,7 @@ describe('a model that misbehaves', () => {
   });
 
   it('that answers at enormous length is cut to one deliverable reply', async () => {
-    const chat = await openChat(f.gateway, 'huge-output');
+    const chat = await f.openChat('huge-output');
     f.model.script({ text: 'x'.repeat(MAX_REPLY_CHARS + 50_000) });
     await chat.send('write a novel');
     const reply = await chat.nextReply(20_000);
@@ -78,7 +77,7 @@ describe('a model that misbehaves', () => {
   });
 
   it('that fails for good (401) gives the user a short text, keeps the full error, and the session goes on', async () => {
-    const chat = await openChat(f.gateway, 'model-401');
+    const chat = await f.openChat('model-401');
     f.model.script({ error: { status: 401, message: 'Incorrect API key provided: sk-ab***cd' } });
     await chat.send('hello?');
     const refused = await chat.nextReply(15_000);
@@ -95,15 +94,27 @@ describe('a model that misbehaves', () => {
 
 /** The events of the session of an HTTP chat. */
 async function sessionOf(chatId: string): Promise<StoredEvent[]> {
+  const owned = f.chatRef(chatId).chatId;
   const streams = [...(await readSessionStreams(f.db.url)).values()];
-  return streams.find((events) => events[0]?.type === 'SessionStarted' && events[0].data.chat.chatId === chatId) ?? [];
+  return streams.find((events) => events[0]?.type === 'SessionStarted' && events[0].data.chat.chatId === owned) ?? [];
 }
 
-const post = (chatId: string, body: unknown) =>
+/** A post to a chat as its user (the chat id), or with the Authorization header given. */
+const post = async (chatId: string, body: unknown, authorization?: string | null) =>
   fetch(`${f.gateway}/v1/chats/${chatId}/messages`, {
     method: 'POST',
-    headers: { 'content-type': 'application/json' },
+    headers: {
+      'content-type': 'application/json',
+      ...(authorization !== null && { authorization: authorization ?? `Bearer ${await f.clientKey(chatId)}` }),
+    },
     body: JSON.stringify(body),
+  });
+
+/** The message ids of a chat's messages that reached the bus. */
+const inboundOf = async (chatId: string) =>
+  (await f.bus.messages('INBOUND')).flatMap((m) => {
+    const event = InboundReceived.envelope.safeParse(JSON.parse(m.string()));
+    return event.success && event.data.data.chat.chatId === f.chatRef(chatId).chatId ? [event.data.data.messageId] : [];
   });
 
 describe('text a user sends that cannot be stored', () => {
@@ -111,18 +122,10 @@ describe('text a user sends that cannot be stored', () => {
     ['a NUL', 'nul', { text: 'hi\u0000there' }, 'text', 2, 'text: text contains a NUL character (U+0000) at position 2'],
     ['a lone high surrogate', 'high', { text: 'hi \ud800 there' }, 'text', 3, 'a lone high surrogate (U+D800) at position 3'],
     ['a lone low surrogate', 'low', { text: '\udc00 hi' }, 'text', 0, 'a lone low surrogate (U+DC00) at position 0'],
-    [
-      'a NUL in the sender display name',
-      'name',
-      { text: 'hello', sender: { id: 'u1', displayName: 'Ann\u0000' } },
-      'sender.displayName',
-      3,
-      'sender.displayName: displayName contains a NUL character (U+0000) at position 3',
-    ],
     ['an oversized text', 'big', { text: 'y'.repeat(MAX_MESSAGE_CHARS + 1) }, 'text', MAX_MESSAGE_CHARS, 'text is longer than 32000'],
   ])('with %s is refused with a 400 naming the position; nothing is stored; the chat answers next', async (_what, id, body, path, position, detail) => {
     const chatId = `poison-${id}`;
-    const chat = await openChat(f.gateway, chatId);
+    const chat = await f.openChat(chatId);
     const res = await post(chatId, { ...body, messageId: 'bad-1' });
     expect(res.status).toBe(400);
     expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json/);
@@ -132,20 +135,46 @@ describe('text a user sends that cannot be stored', () => {
     await chat.send('now a good one', 'good-1');
     expect(await chat.nextReply(15_000)).toMatchObject({ kind: 'reply', text: 'echo: now a good one' });
     // Nothing of the refused message reached the bus or the session.
-    const inbound = (await f.bus.messages('INBOUND')).flatMap((m) => {
-      const event = InboundReceived.envelope.safeParse(JSON.parse(m.string()));
-      return event.success && event.data.data.chat.chatId === chatId ? [event.data.data.messageId] : [];
-    });
-    expect(inbound).toEqual(['good-1']);
+    expect(await inboundOf(chatId)).toEqual(['good-1']);
     const added = (await sessionOf(chatId)).filter((e) => e.type === 'UserMessageAdded');
     expect(added.map((e) => e.data.text)).toEqual(['now a good one']);
     await chat.close();
   });
 });
 
+describe('a post that names its sender, or has no valid key', () => {
+  it.each([
+    ['a sender in the body', { sender: { id: 'someone-else' } }, undefined, 400, /sender: the sender is the user of the API key/, undefined],
+    ['no Authorization', {}, null, 401, /An API key is required/, 'Bearer realm="clawfleet"'],
+    ['another scheme', {}, 'Basic dXNlcjpwYXNz', 401, /not valid/, 'Bearer realm="clawfleet", error="invalid_token"'],
+    ['an oversized made-up key', {}, `Bearer cf_${'x'.repeat(8_000)}`, 401, /not valid/, 'Bearer realm="clawfleet", error="invalid_token"'],
+  ])('with %s is refused; nothing reaches the bus; the chat answers next', async (what, extra, authorization, status, detail, challenge) => {
+    const chatId = `refused-${what.replace(/\W+/g, '-')}`;
+    const chat = await f.openChat(chatId);
+    const res = await post(chatId, { text: 'hello', messageId: 'bad-1', ...extra }, authorization);
+    expect(res.status).toBe(status);
+    expect(res.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+    expect(res.headers.get('www-authenticate') ?? undefined).toBe(challenge);
+    expect(((await res.json()) as { detail: string }).detail).toMatch(detail);
+    await chat.send('now a good one', 'good-1');
+    expect(await chat.nextReply(15_000)).toMatchObject({ kind: 'reply', text: 'echo: now a good one' });
+    expect(await inboundOf(chatId)).toEqual(['good-1']);
+    await chat.close();
+  });
+
+  it('with a read-only key of the tenant is refused with 403: admin keys do not chat', async () => {
+    const readOnly = await f.keys.key('tenant:read', 'default');
+    const before = (await f.bus.messages('INBOUND')).length;
+    const res = await post('refused-read-only', { text: 'hello' }, `Bearer ${readOnly.key}`);
+    expect(res.status).toBe(403);
+    expect(res.headers.get('www-authenticate')).toBe('Bearer realm="clawfleet", error="insufficient_scope", scope="channel:client"');
+    expect((await f.bus.messages('INBOUND')).length).toBe(before);
+  });
+});
+
 describe('a model or tool whose output cannot be stored', () => {
   it('answers with NUL and a lone surrogate: sanitised, the turn completes, the chat answers next', async () => {
-    const chat = await openChat(f.gateway, 'model-nul');
+    const chat = await f.openChat('model-nul');
     // Every call, not once: a runner that could not record the answer would ask again and again.
     f.model.setReply(() => 'hi\u0000there \ud83d');
     await chat.send('say something odd');
@@ -159,7 +188,7 @@ describe('a model or tool whose output cannot be stored', () => {
   });
 
   it('calls a tool with a lone surrogate in its arguments, and a tool returns NUL: both sanitised, then answers', async () => {
-    const chat = await openChat(f.gateway, 'tool-nul');
+    const chat = await f.openChat('tool-nul');
     f.model.script(
       {
         toolCalls: [
@@ -186,7 +215,7 @@ describe('web_fetch with bad input', () => {
   const offered = (body: { tools?: Array<{ function: { name: string } }> }) => (body.tools ?? []).map((t) => t.function.name);
 
   it('is not offered to an agent without egress, and refused when called anyway', async () => {
-    const chat = await openChat(f.gateway, 'fetch-none');
+    const chat = await f.openChat('fetch-none');
     f.model.script({ toolCalls: [{ name: 'web_fetch', arguments: { url: 'http://example.com/' } }] }, { text: 'no web here' });
     await chat.send('fetch a page');
     expect(await chat.nextReply(15_000)).toMatchObject({ kind: 'reply', text: 'no web here' });
@@ -208,7 +237,7 @@ describe('web_fetch with bad input', () => {
       const group = await p.repo.createGroup('default', { channel: 'http', chatId: 'fetch-bad' });
       await p.repo.bind('default', group, { agentId: 'fetcher', engageMode: 'always' });
       p.changed('default', 'binding');
-      const chat = await openChat(f.gateway, 'fetch-bad');
+      const chat = await f.openChat('fetch-bad');
       await eventually('the chat is routed to the agent with egress', async () => {
         f.model.reset();
         await chat.send(`hello ${Date.now()}`);
@@ -241,7 +270,7 @@ describe('web_fetch with bad input', () => {
 
 describe('a model that gives the sandbox tools bad input, through a turn', () => {
   it('gets a clear tool error for each, the turn completes, and the sandbox and the chat go on', async () => {
-    const chat = await openChat(f.gateway, 'bad-sandbox-input');
+    const chat = await f.openChat('bad-sandbox-input');
     f.model.script(
       {
         toolCalls: [
@@ -323,8 +352,8 @@ describe('a reply for a channel nobody can send to', () => {
 
 describe('a flood from one chat', () => {
   it('is answered completely and in order, and another chat is still served', async () => {
-    const flood = await openChat(f.gateway, 'flood');
-    const other = await openChat(f.gateway, 'bystander');
+    const flood = await f.openChat('flood');
+    const other = await f.openChat('bystander');
     const count = 150;
     await Promise.all(Array.from({ length: count }, (_, i) => flood.send(`flood ${i}`, `flood-${i}`)));
     await other.send('me too');

@@ -1,4 +1,3 @@
-import { openChat } from '@clawfleet/testing';
 import { Client } from 'pg';
 import { startPlatform, type PlatformFixture } from './support/fixture';
 
@@ -17,7 +16,7 @@ afterAll(async () => {
 
 describe('a monthly token budget', () => {
   it('lets turns run while tokens are left, then ends the next one with a clear message', async () => {
-    const chat = await openChat(f.gateway, 'budget');
+    const chat = await f.openChat('budget');
     f.model.script({ text: 'expensive answer', usage: { inputTokens: 1200, outputTokens: 300 } });
     await chat.send('first');
     expect(await chat.nextReply(15_000)).toMatchObject({ kind: 'reply', text: 'expensive answer' });

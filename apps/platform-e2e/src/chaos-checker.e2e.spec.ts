@@ -23,9 +23,13 @@ afterAll(async () => {
   await f?.stop();
 });
 
+/** The user whose chats these are, as in a chaos run: one user, one key. */
+const CHECKER = 'checker';
+
 /** A user of one chat, recorded the way a chaos run records: every SSE event, nothing deduplicated. */
 async function user(recorder: ChaosRecorder, chatId: string) {
-  const stream = new ChatStream(f.gateway, chatId, (reply) => recorder.reply(reply));
+  const key = await f.clientKey(CHECKER);
+  const stream = new ChatStream(f.gateway, chatId, (reply) => recorder.reply(reply), { key });
   await stream.open();
   let index = 0;
   return {
@@ -33,7 +37,7 @@ async function user(recorder: ChaosRecorder, chatId: string) {
     async say(text: string) {
       const messageId = `${chatId}-m${index}`;
       const sentAt = Date.now();
-      const result = await postMessage(f.gateway, chatId, messageId, text);
+      const result = await postMessage(f.gateway, chatId, messageId, text, { key });
       recorder.send({
         chatId,
         index: index++,
@@ -63,8 +67,9 @@ async function verdict(
 
 /** The outbound.ready of `chatId` as stored in the OUTBOUND stream. */
 async function outboundOf(chatId: string) {
+  const owned = f.chatRef(chatId, CHECKER).chatId;
   const found = (await f.bus.messages('OUTBOUND')).filter(
-    (m) => OutboundReady.envelope.parse(m.json()).data.chat.chatId === chatId,
+    (m) => OutboundReady.envelope.parse(m.json()).data.chat.chatId === owned,
   );
   expect(found).toHaveLength(1);
   return { msg: found[0]!, envelope: OutboundReady.envelope.parse(found[0]!.json()) };

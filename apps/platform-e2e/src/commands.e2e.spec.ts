@@ -1,16 +1,16 @@
-import { openChat } from '@clawfleet/testing';
 import { startPlatform, type PlatformFixture } from './support/fixture';
 import { openProvisioning, type ProvisioningProbe } from './support/provisioning';
 
 let f: PlatformFixture;
 let provisioning: ProvisioningProbe;
+let owner: string;
 
 beforeAll(async () => {
   f = await startPlatform({ appEnv: { 'session-runner': { MODEL_NAME: 'fake-default', AGENT_ALLOWED_MODELS: 'fake-large' } } });
-  // /model pins a model only for an owner or admin: the sender of chat cmd-model (its id) is the owner.
+  // /model pins a model only for an owner or admin: the chat cmd-model is the owner's, with a key of
+  // the owner's own user id (a user's id is their HTTP identity: no identity row is needed).
   provisioning = await openProvisioning(f);
-  const owner = await provisioning.repo.createUser('default', 'Owner');
-  await provisioning.repo.addIdentity('default', owner, 'http', 'cmd-model');
+  owner = await provisioning.repo.createUser('default', 'Owner');
   await provisioning.repo.grantRole('default', owner, 'owner');
   provisioning.changed('default', 'user', owner);
 });
@@ -25,7 +25,7 @@ afterEach(() => {
 
 describe('chat commands', () => {
   it('/model switches the model of the session, /status tells it, /help lists the commands', async () => {
-    const chat = await openChat(f.gateway, 'cmd-model');
+    const chat = await f.openChat('cmd-model', { user: owner });
     await chat.send('/status');
     expect(await chat.nextReply(15_000)).toMatchObject({ kind: 'notice', text: expect.stringMatching(/^Idle\. Turns: 0\..*Model: fake-default\.$/) });
     await chat.send('/model fake-large');
@@ -42,7 +42,7 @@ describe('chat commands', () => {
   });
 
   it('/stop ends a running turn at once; the conversation goes on and /continue resumes', async () => {
-    const chat = await openChat(f.gateway, 'cmd-stop');
+    const chat = await f.openChat('cmd-stop');
     f.model.setLatency(30_000);
     await chat.send('think for a long time');
     await f.model.waitForRequests(1, undefined, 10_000);
@@ -57,7 +57,7 @@ describe('chat commands', () => {
   });
 
   it('/new starts a new session for the chat', async () => {
-    const chat = await openChat(f.gateway, 'cmd-new');
+    const chat = await f.openChat('cmd-new');
     await chat.send('first');
     const first = await chat.nextReply(15_000);
     await chat.send('/new');

@@ -1,4 +1,4 @@
-import { openChat, type RecordedRequest } from '@clawfleet/testing';
+import { type RecordedRequest } from '@clawfleet/testing';
 import { readSessionStreams } from './support/event-store-probe';
 import { startPlatform, type PlatformFixture } from './support/fixture';
 
@@ -19,7 +19,7 @@ describe('context compaction', () => {
     f.model.setReply((request) =>
       messages(request)[0].content.startsWith('You compress conversations') ? 'SUMMARY: three long messages' : `echo: ${request.lastUserText}`,
     );
-    const chat = await openChat(f.gateway, 'compaction');
+    const chat = await f.openChat('compaction');
     for (const n of [1, 2, 3]) {
       await chat.send(`message ${n} ${'lorem ipsum '.repeat(25)}`);
       await chat.nextReply(15_000);

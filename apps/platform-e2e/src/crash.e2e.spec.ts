@@ -1,6 +1,6 @@
 import { makeEnvelope } from '@clawfleet/bus';
 import { DeliverySucceeded, OutboundReady } from '@clawfleet/contracts';
-import { openChat, type ChatClient } from '@clawfleet/testing';
+import { type ChatClient } from '@clawfleet/testing';
 import { Client } from 'pg';
 import { eventually, startPlatform, type PlatformFixture } from './support/fixture';
 
@@ -21,7 +21,7 @@ afterAll(async () => {
  * checks that every message got exactly one reply, in the order the chat sent them.
  */
 async function survivesKill(app: 'router' | 'session-runner' | 'delivery') {
-  const chats: ChatClient[] = await Promise.all(Array.from({ length: CHATS }, (_, i) => openChat(f.gateway, `${app}-crash-${i}`)));
+  const chats: ChatClient[] = await Promise.all(Array.from({ length: CHATS }, (_, i) => f.openChat(`${app}-crash-${i}`)));
   const sent = new Map<string, string[]>();
   const sendRound = async (round: number) =>
     Promise.all(

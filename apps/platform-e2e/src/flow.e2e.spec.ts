@@ -1,7 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { makeEnvelope } from '@clawfleet/bus';
 import { chatKey, HttpReplyPosted, INBOUND_PARTITIONS, InboundReceived, OutboundReady, partitionOf, TurnRequested } from '@clawfleet/contracts';
-import { openChat } from '@clawfleet/testing';
 import { createParser } from 'eventsource-parser';
 import { eventually, startPlatform, type PlatformFixture } from './support/fixture';
 
@@ -17,7 +16,7 @@ afterAll(async () => {
 
 describe('a message through six processes', () => {
   it('comes back as the model reply', async () => {
-    const chat = await openChat(f.gateway, 'round-trip');
+    const chat = await f.openChat('round-trip');
     const sent = await chat.send('hello there');
     const reply = await chat.nextReply(15_000);
     expect(reply).toMatchObject({ text: 'echo: hello there', kind: 'reply', replyTo: sent.messageId, seq: 1 });
@@ -26,7 +25,7 @@ describe('a message through six processes', () => {
   });
 
   it('answers a message posted twice once', async () => {
-    const chat = await openChat(f.gateway, 'posted-twice');
+    const chat = await f.openChat('posted-twice');
     const first = await chat.send('once please', 'client-key-1');
     const second = await chat.send('once please', 'client-key-1');
     expect([first.duplicate, second.duplicate]).toEqual([false, true]);
@@ -53,7 +52,8 @@ describe('a reply being written', () => {
   it('is shown as it grows (progress events), then sent whole', async () => {
     const events: Array<{ event?: string; data: string }> = [];
     const abort = new AbortController();
-    const response = await fetch(`${f.gateway}/v1/chats/streaming/events`, { headers: { accept: 'text/event-stream' }, signal: abort.signal });
+    const authorization = `Bearer ${await f.clientKey('streaming')}`;
+    const response = await fetch(`${f.gateway}/v1/chats/streaming/events`, { headers: { accept: 'text/event-stream', authorization }, signal: abort.signal });
     const parser = createParser({ onEvent: (e) => events.push({ event: e.event, data: e.data }) });
     const reading = (async () => {
       for await (const chunk of response.body!) parser.feed(new TextDecoder().decode(chunk as Uint8Array));
@@ -61,7 +61,7 @@ describe('a reply being written', () => {
     const words = Array.from({ length: 30 }, (_, i) => `word${i}`).join(' ');
     f.model.script({ text: words });
     f.model.setChunkDelay(40);
-    const chat = await openChat(f.gateway, 'streaming');
+    const chat = await f.openChat('streaming');
     await chat.send('talk slowly');
     await chat.nextReply(20_000);
     f.model.setChunkDelay(0);
@@ -79,7 +79,7 @@ describe('a reply being written', () => {
 
 describe('an http and a cli chat with the same id', () => {
   it('never see each other\'s replies: each has its own mailbox', async () => {
-    const http = await openChat(f.gateway, 'twin');
+    const http = await f.openChat('twin');
     // The CLI channel's own adapter is not built yet: its message goes straight onto the bus.
     const cliChat = { channel: 'cli' as const, chatId: 'twin' };
     const cliMessage = makeEnvelope(InboundReceived, {
@@ -96,14 +96,14 @@ describe('an http and a cli chat with the same id', () => {
     await http.waitForReplies(1);
     expect(http.replies.map((r) => r.text)).toEqual(['echo: from http']);
     expect((await mailboxOf(subjects.httpMailbox('cli', 'default', 'twin'))).map((r) => [r.chat, r.text])).toEqual([[cliChat, 'echo: from the cli']]);
-    expect((await mailboxOf(subjects.httpMailbox('http', 'default', 'twin'))).map((r) => r.text)).toEqual(['echo: from http']);
+    expect((await mailboxOf(subjects.httpMailbox('http', 'default', f.chatRef('twin').chatId))).map((r) => r.text)).toEqual(['echo: from http']);
     await http.close();
   });
 });
 
 describe('a redelivered event has no second effect', () => {
   it('for inbound.received, turn.requested and outbound.ready alike', async () => {
-    const chat = await openChat(f.gateway, 'redelivery');
+    const chat = await f.openChat('redelivery');
     await chat.send('original');
     await chat.nextReply(15_000);
     const [inbound, turn, outbound] = await Promise.all(
@@ -129,7 +129,7 @@ describe('a redelivered event has no second effect', () => {
 describe('bad input', () => {
   it('is dead-lettered with a reason on every stream, and the consumers keep serving', async () => {
     const { subjects } = f.bus.topology;
-    const valid = await openChat(f.gateway, 'after-garbage');
+    const valid = await f.openChat('after-garbage');
     const garbage: Array<[string, string]> = [
       [subjects.inboundReceived('http', 0), 'not json at all'],
       [subjects.inboundReceived('http', 3), JSON.stringify({ id: 'x', type: 'inbound.received' })],
@@ -149,8 +149,9 @@ describe('bad input', () => {
       ]),
     );
     // Garbage in a chat's mailbox and on its progress subject is skipped by the open stream.
-    await f.bus.publishRaw(subjects.httpMailbox('http', 'default', 'after-garbage'), 'not json');
-    f.bus.publishCore(subjects.progress('http', 'default', 'after-garbage'), '{"broken":');
+    const { chatId } = f.chatRef('after-garbage');
+    await f.bus.publishRaw(subjects.httpMailbox('http', 'default', chatId), 'not json');
+    f.bus.publishCore(subjects.progress('http', 'default', chatId), '{"broken":');
     await valid.send('still there?');
     expect((await valid.nextReply(15_000)).text).toBe('echo: still there?');
     expect(f.platform.unexpectedExits()).toEqual([]);
@@ -158,8 +159,9 @@ describe('bad input', () => {
   });
 
   it('over HTTP gets an RFC 9457 problem', async () => {
+    const authorization = `Bearer ${await f.clientKey('ok')}`;
     const post = (chatId: string, body: string, contentType = 'application/json') =>
-      fetch(`${f.gateway}/v1/chats/${chatId}/messages`, { method: 'POST', headers: { 'content-type': contentType }, body });
+      fetch(`${f.gateway}/v1/chats/${chatId}/messages`, { method: 'POST', headers: { 'content-type': contentType, authorization }, body });
     const cases: Array<[Promise<Response>, number, RegExp]> = [
       [post('ok', '{"text": '), 400, /JSON/],
       [post('ok', JSON.stringify({ text: '' })), 400, /text must not be empty/],

@@ -1,6 +1,5 @@
 import { makeEnvelope } from '@clawfleet/bus';
 import { TurnRequested } from '@clawfleet/contracts';
-import { openChat } from '@clawfleet/testing';
 import { randomUUID } from 'node:crypto';
 import { startPlatform, type PlatformFixture } from './support/fixture';
 
@@ -15,7 +14,7 @@ afterAll(async () => {
 
 describe('a message whose predecessor never comes (it was dead-lettered upstream)', () => {
   it('is answered after the gap timeout, with a notice that the earlier message was skipped', async () => {
-    const chat = await openChat(f.gateway, 'gap-chat');
+    const chat = await f.openChat('gap-chat');
     const sessionId = randomUUID();
     // Message 2 of a session whose message 1 is gone: nothing will ever fill the gap.
     const request = makeEnvelope(TurnRequested, {
@@ -25,7 +24,7 @@ describe('a message whose predecessor never comes (it was dead-lettered upstream
         agentId: 'default',
         turnId: randomUUID(),
         seq: 2,
-        chat: { channel: 'http', chatId: 'gap-chat' },
+        chat: f.chatRef('gap-chat'),
         message: { messageId: 'after-the-gap', text: 'after the gap', sender: { id: 'gap-chat' } },
         source: 'user',
       },

@@ -4,6 +4,7 @@ import {
   createTestDatabase,
   launchPlatform,
   openChat,
+  openKeyMint,
   startFakeOpenAI,
   type FakeOpenAI,
   type Platform,
@@ -76,7 +77,9 @@ const payload = JSON.stringify({ forged: true });
 
 describe('the platform with one NATS user per service', () => {
   it('answers a message through the HTTP channel, and the server refused none of what the apps did', async () => {
-    const chat = await openChat(platform.url('channel-gateway'), 'with-credentials');
+    const mint = await openKeyMint(db.url);
+    const { key } = await mint.clientKey('with-credentials').finally(() => mint.close());
+    const chat = await openChat(platform.url('channel-gateway'), 'with-credentials', { key });
     const sent = await chat.send('hello with credentials');
     const reply = await chat.nextReply(30_000);
     expect(reply).toMatchObject({ text: 'echo: hello with credentials', kind: 'reply', replyTo: sent.messageId });

@@ -1,6 +1,6 @@
 import { makeEnvelope } from '@clawfleet/bus';
 import { OutboundReady, TurnRequested } from '@clawfleet/contracts';
-import { openChat, type ChatClient } from '@clawfleet/testing';
+import type { ChatClient } from '@clawfleet/testing';
 import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 import { eventually, startPlatform, type PlatformFixture } from './support/fixture';
@@ -59,7 +59,7 @@ async function sql(text: string, params: unknown[] = []) {
 async function sessionOf(chatId: string, status = 'idle') {
   let found: { id: string; status: string } | undefined;
   await eventually(`session of ${chatId} ${status}`, async () => {
-    const page = await call('GET', `/v1/tenants/${TENANT}/sessions?channel=http&chatId=${chatId}`);
+    const page = await call('GET', `/v1/tenants/${TENANT}/sessions?channel=http&chatId=${encodeURIComponent(f.chatRef(chatId).chatId)}`);
     found = page.json.items[0];
     return found?.status === status;
   });
@@ -90,14 +90,14 @@ async function turn(chat: ChatClient, text: string) {
 
 describe('what a chat did', () => {
   it('is listed and shown, its timeline paged as stored, its usage counted, its outcome kept', async () => {
-    const chat = await openChat(f.gateway, 'ops-seen');
+    const chat = await f.openChat('ops-seen');
     const { sent, reply } = await turn(chat, 'hello there');
     expect(reply.text).toBe('echo: hello there');
     const session = await sessionOf('ops-seen');
     expect(session).toMatchObject({
       id: reply.sessionId,
       agentId: 'default',
-      chat: { channel: 'http', chatId: 'ops-seen' },
+      chat: f.chatRef('ops-seen'),
       turns: 1,
     });
 
@@ -121,7 +121,7 @@ describe('what a chat did', () => {
 
     const outcome = await call(
       'GET',
-      `/v1/tenants/${TENANT}/messages/${sent.messageId}/outcome?channel=http&chatId=ops-seen`,
+      `/v1/tenants/${TENANT}/messages/${sent.messageId}/outcome?channel=http&chatId=${encodeURIComponent(f.chatRef('ops-seen').chatId)}`,
     );
     expect(outcome.json).toMatchObject({
       outcome: 'engaged',
@@ -137,7 +137,7 @@ describe('what a chat did', () => {
   });
 
   it('masks a credential someone pasted into a chat, and keeps the text as data', async () => {
-    const chat = await openChat(f.gateway, 'ops-pasted');
+    const chat = await f.openChat('ops-pasted');
     const secret = `sk-proj-${'A1b2C3d4'.repeat(5)}`;
     await turn(chat, `my key is ${secret} <script>alert(1)</script>`);
     const session = await sessionOf('ops-pasted');
@@ -150,7 +150,7 @@ describe('what a chat did', () => {
 
 describe("an operator's interventions", () => {
   it('a message posted into the session is routed like a chat message and answered on its chat', async () => {
-    const chat = await openChat(f.gateway, 'ops-post');
+    const chat = await f.openChat('ops-post');
     await turn(chat, 'first');
     const session = await sessionOf('ops-post');
     const posted = await call('POST', `/v1/tenants/${TENANT}/sessions/${session.id}/messages`, {
@@ -175,7 +175,7 @@ describe("an operator's interventions", () => {
   });
 
   it('a cancel stops the running turn, as /stop does, once', async () => {
-    const chat = await openChat(f.gateway, 'ops-cancel');
+    const chat = await f.openChat('ops-cancel');
     await turn(chat, 'warm');
     f.model.setLatency(60_000);
     await chat.send('think for a long time');
@@ -198,7 +198,7 @@ describe("an operator's interventions", () => {
   });
 
   it('a cancel of a turn that recorded its start ends it with TurnCancelled', async () => {
-    const chat = await openChat(f.gateway, 'ops-cancel-running');
+    const chat = await f.openChat('ops-cancel-running');
     // The first model call asks for a tool (recorded, with the turn's start); the second never answers.
     f.model.script({ toolCalls: [{ name: 'get_time', arguments: {} }] }, { hang: true });
     await chat.send('what time is it, slowly?');
@@ -214,7 +214,7 @@ describe("an operator's interventions", () => {
   });
 
   it('a parked session waits until it is released, then the next sweep answers it', async () => {
-    const chat = await openChat(f.gateway, 'ops-parked');
+    const chat = await f.openChat('ops-parked');
     await turn(chat, 'before');
     const session = await sessionOf('ops-parked');
     // What session-runner does after SESSION_MAX_FAILURES failed runs in a row.

@@ -1,4 +1,4 @@
-import { openChat, type ChatClient } from '@clawfleet/testing';
+import { type ChatClient } from '@clawfleet/testing';
 import { Client } from 'pg';
 import { startPlatform, type PlatformFixture } from './support/fixture';
 
@@ -75,7 +75,7 @@ async function explain(): Promise<void> {
 describe('a session-runner paused past its lease (SIGSTOP, then SIGCONT) while chats keep talking', () => {
   it('strands no chat: every message gets exactly one reply, in order', async () => {
     const chats: ChatClient[] = await Promise.all(
-      Array.from({ length: CHATS }, (_, i) => openChat(f.gateway, `paused-${i}`)),
+      Array.from({ length: CHATS }, (_, i) => f.openChat(`paused-${i}`)),
     );
     const sent = new Map<string, string[]>(chats.map((c) => [c.chatId, []]));
     let sending = true;

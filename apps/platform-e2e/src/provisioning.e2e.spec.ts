@@ -1,6 +1,6 @@
 import { makeEnvelope } from '@clawfleet/bus';
-import { InboundReceived, partitionOf, chatKey, INBOUND_PARTITIONS } from '@clawfleet/contracts';
-import { openChat, type RecordedRequest } from '@clawfleet/testing';
+import { InboundReceived, partitionOf, chatKey, INBOUND_PARTITIONS, type ChatRef } from '@clawfleet/contracts';
+import { type RecordedRequest } from '@clawfleet/testing';
 import { eventually, startPlatform, type PlatformFixture } from './support/fixture';
 import { openProvisioning, type ProvisioningProbe } from './support/provisioning';
 
@@ -15,11 +15,12 @@ let owner: string;
 
 const systemOf = (r: RecordedRequest) =>
   (r.body.messages as Array<{ role: string; content: string }>).find((m) => m.role === 'system')?.content;
-const outcomeOf = async (tenantId: string, chatId: string, messageId: string) =>
+/** The routing outcome of a message of `chat` (a user's chat: `f.chatRef(name, user)`). */
+const outcomeOf = async (tenantId: string, chat: ChatRef, messageId: string) =>
   (
     await p.dataSource.query(
       `SELECT outcome, decisions FROM router.inbound_outcomes WHERE tenant_id = $1 AND message_key = $2`,
-      [tenantId, `http:${chatId}#${messageId}`],
+      [tenantId, `${chatKey(chat)}#${messageId}`],
     )
   )[0];
 
@@ -58,13 +59,13 @@ afterEach(() => f.model.reset());
 
 describe('a group bound to two agents', () => {
   it('the always-agent answers every message; the mention-agent only when mentioned, in a session of its own', async () => {
-    const chat = await openChat(f.gateway, 'duo');
+    const chat = await f.openChat('duo');
     await chat.send('draft a haiku', 'duo-1');
     const first = await chat.nextReply(15_000);
     expect(f.model.requests).toHaveLength(1);
     expect(f.model.requests[0]!.model).toBe('fake-writer');
     expect(systemOf(f.model.requests[0]!)).toContain('You write drafts.');
-    expect(await outcomeOf('default', 'duo', 'duo-1')).toMatchObject({
+    expect(await outcomeOf('default', f.chatRef('duo'), 'duo-1')).toMatchObject({
       outcome: 'engaged',
       decisions: [
         { kind: 'engage', agentId: 'writer' },
@@ -89,20 +90,21 @@ describe('an accumulating mention binding', () => {
     const group = await p.repo.createGroup('default', { channel: 'http', chatId: 'acc' });
     await p.repo.bind('default', group, { agentId: 'writer', engageMode: 'mention', ignoredPolicy: 'accumulate' });
     p.changed('default', 'binding');
-    const chat = await openChat(f.gateway, 'acc');
+    const chat = await f.openChat('acc', { user: 'olga' });
     await eventually('the binding is routed', async () => {
       const messageId = `acc-${Date.now()}`;
-      await chat.send('note: the sky is green here', messageId, { id: 'olga', displayName: 'Olga' });
-      return (await outcomeOf('default', 'acc', messageId))?.outcome === 'ignored';
+      await chat.send('note: the sky is green here', messageId);
+      return (await outcomeOf('default', f.chatRef('acc', 'olga'), messageId))?.outcome === 'ignored';
     });
     // The note may have been sent more than once while the new binding reached the router's cache.
-    await chat.send('@writer what colour is the sky?', 'acc-q', { id: 'olga' });
+    await chat.send('@writer what colour is the sky?', 'acc-q');
     await chat.nextReply(15_000);
     const users = (f.model.requests.at(-1)!.body.messages as Array<{ role: string; content: string }>).filter(
       (m) => m.role === 'user',
     );
     expect(users.at(-1)!.content).toMatch(
-      /^Earlier messages in this chat, for context:\nOlga: note: the sky is green here(\n[\s\S]*)?\n\n@writer what colour is the sky\?$/,
+      // The sender is the key's user (no display name comes from the client).
+      /^Earlier messages in this chat, for context:\nolga: note: the sky is green here(\n[\s\S]*)?\n\n@writer what colour is the sky\?$/,
     );
     await chat.close();
   });
@@ -110,29 +112,32 @@ describe('an accumulating mention binding', () => {
 
 describe('/model is gated by role', () => {
   it('refuses a member and a model the agent does not allow; records an owner’s choice', async () => {
-    const chat = await openChat(f.gateway, 'duo');
-    await chat.send('/model@writer fake-large', 'perm-1', { id: 'max' });
-    expect(await chat.nextReply(15_000)).toMatchObject({
+    // Each user's chat "duo" is their own, bound by the same group: the key's user is the sender.
+    const member = await f.openChat('duo', { user: 'max' });
+    await member.send('/model@writer fake-large', 'perm-1');
+    expect(await member.nextReply(15_000)).toMatchObject({
       kind: 'notice',
       text: 'Only an owner or admin of this agent may change its model.',
     });
-    expect(await outcomeOf('default', 'duo', 'perm-1')).toMatchObject({
+    await member.close();
+    expect(await outcomeOf('default', f.chatRef('duo', 'max'), 'perm-1')).toMatchObject({
       outcome: 'refused',
       decisions: [
         { kind: 'refuse', rule: 'model-permission' },
         { kind: 'ignore', rule: 'command-target' },
       ],
     });
-    await chat.send('/model@writer fake-huge', 'perm-2', { id: 'olga' });
+    const chat = await f.openChat('duo', { user: 'olga' });
+    await chat.send('/model@writer fake-huge', 'perm-2');
     expect((await chat.nextReply(15_000)).text).toBe(
       'The model fake-huge is not allowed for this agent. Allowed: fake-large.',
     );
-    await chat.send('/model@writer fake-large', 'perm-3', { id: 'olga' });
+    await chat.send('/model@writer fake-large', 'perm-3');
     expect((await chat.nextReply(15_000)).text).toBe('The model is now fake-large.');
-    await chat.send('and now?', 'perm-4', { id: 'olga' });
+    await chat.send('and now?', 'perm-4');
     await chat.nextReply(15_000);
     expect(f.model.requests.at(-1)!.model).toBe('fake-large');
-    await chat.send('/model@writer default', 'perm-5', { id: 'olga' });
+    await chat.send('/model@writer default', 'perm-5');
     await chat.nextReply(15_000);
     await chat.close();
   });
@@ -140,7 +145,7 @@ describe('/model is gated by role', () => {
 
 describe('agents change as data', () => {
   it('new instructions take effect on the next turn; the session records the version it ran with', async () => {
-    const chat = await openChat(f.gateway, 'solo');
+    const chat = await f.openChat('solo');
     const group = await p.repo.createGroup('default', { channel: 'http', chatId: 'solo' });
     await p.repo.bind('default', group, { agentId: 'writer', engageMode: 'always' });
     p.changed('default', 'binding');
@@ -176,14 +181,14 @@ describe('agents change as data', () => {
   it('a disabled agent answers with a notice and never calls the model', async () => {
     await p.repo.updateAgent('default', 'critic', { enabled: false });
     p.changed('default', 'agent', 'critic');
-    const chat = await openChat(f.gateway, 'duo');
+    const chat = await f.openChat('duo', { user: 'olga' });
     await eventually('the critic is disabled', async () => {
-      await chat.send(`@critic ${Date.now()}`, undefined, { id: 'olga' });
+      await chat.send(`@critic ${Date.now()}`);
       const replies = [await chat.nextReply(15_000), await chat.nextReply(15_000)];
       return replies.some((r) => r.kind === 'notice' && r.text === 'The agent critic is disabled.');
     });
     f.model.reset();
-    await chat.send('@critic once more', undefined, { id: 'olga' });
+    await chat.send('@critic once more');
     await chat.nextReply(15_000);
     await chat.nextReply(15_000);
     expect(f.model.requests.map((r) => r.model)).toEqual(['fake-writer']);
@@ -195,7 +200,8 @@ describe('tenants are isolated', () => {
   it('a message of another tenant for the same chat never uses this tenant’s bindings or agents', async () => {
     await p.repo.ensureTenant('globex');
     p.changed('globex', 'tenant');
-    const chat = { channel: 'http' as const, chatId: 'duo' };
+    // What the gateway publishes for olga's chat "duo", had another tenant's key posted it.
+    const chat = f.chatRef('duo', 'olga');
     const event = makeEnvelope(InboundReceived, {
       tenantId: 'globex',
       data: {
@@ -214,9 +220,9 @@ describe('tenants are isolated', () => {
     );
     await eventually(
       'globex’s message is settled',
-      async () => (await outcomeOf('globex', 'duo', 'globex-1')) !== undefined,
+      async () => (await outcomeOf('globex', chat, 'globex-1')) !== undefined,
     );
-    expect(await outcomeOf('globex', 'duo', 'globex-1')).toMatchObject({
+    expect(await outcomeOf('globex', chat, 'globex-1')).toMatchObject({
       outcome: 'refused',
       decisions: [{ kind: 'refuse', rule: 'no-binding' }],
     });
@@ -231,9 +237,9 @@ describe('tenants are isolated', () => {
     );
     await eventually(
       'initech’s message is settled',
-      async () => (await outcomeOf('initech', 'duo', 'initech-1')) !== undefined,
+      async () => (await outcomeOf('initech', chat, 'initech-1')) !== undefined,
     );
-    expect(await outcomeOf('initech', 'duo', 'initech-1')).toMatchObject({
+    expect(await outcomeOf('initech', chat, 'initech-1')).toMatchObject({
       outcome: 'refused',
       decisions: [{ rule: 'tenant' }],
     });

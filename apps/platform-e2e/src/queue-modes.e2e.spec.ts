@@ -1,4 +1,4 @@
-import { openChat, type RecordedRequest } from '@clawfleet/testing';
+import { type RecordedRequest } from '@clawfleet/testing';
 import { allSessionsSettled } from './support/event-store-probe';
 import { eventually, startPlatform, type PlatformFixture } from './support/fixture';
 
@@ -15,7 +15,7 @@ describe.each(['collect', 'interrupt'] as const)('queue mode %s', (mode) => {
   });
 
   it('answers the messages that arrive during a turn together', async () => {
-    const chat = await openChat(f.gateway, `queue-${mode}`);
+    const chat = await f.openChat(`queue-${mode}`);
     f.model.setLatency(800);
     await chat.send('first');
     await f.model.waitForRequests(1, undefined, 10_000);

@@ -1,4 +1,3 @@
-import { openChat } from '@clawfleet/testing';
 import { Client } from 'pg';
 import { eventually, startPlatform, type PlatformFixture } from './support/fixture';
 
@@ -28,8 +27,8 @@ async function leasedSessions(): Promise<number> {
 describe('a session-runner at RUNNER_MAX_SESSIONS', () => {
   it('records a message of another session but leaves that session unclaimed until it has room', async () => {
     const [busy, waiting] = await Promise.all([
-      openChat(f.gateway, 'capacity-busy'),
-      openChat(f.gateway, 'capacity-waiting'),
+      f.openChat('capacity-busy'),
+      f.openChat('capacity-waiting'),
     ]);
     await busy.send('first');
     await eventually('the first session to be leased', async () => (await leasedSessions()) === 1);

@@ -1,4 +1,4 @@
-import { openChat, pidOfPeer, startDockerProxy, type DockerProxy, type RecordedRequest } from '@clawfleet/testing';
+import { pidOfPeer, startDockerProxy, type DockerProxy, type RecordedRequest } from '@clawfleet/testing';
 import Docker from 'dockerode';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -85,7 +85,7 @@ afterAll(async () => {
 
 describe('a runner frozen past its lease in the middle of a tool call', () => {
   it('starts nothing when it wakes after it had sent the call: the sandbox refuses it (the deadline travels with it)', async () => {
-    const chat = await openChat(f.gateway, 'fence-sent');
+    const chat = await f.openChat('fence-sent');
     const hold = proxy.holdNext('echo x >> counter-sent');
     await chat.send('count sent');
     // The runner checked its lease and sent the call; the engine has not seen it yet. Freeze the runner.
@@ -111,7 +111,7 @@ describe('a runner frozen past its lease in the middle of a tool call', () => {
   });
 
   it('starts nothing when it wakes while it was still making the sandbox: it checks its lease before the send', async () => {
-    const chat = await openChat(f.gateway, 'fence-making');
+    const chat = await f.openChat('fence-making');
     const hold = proxy.holdNext('POST /containers/create?name=clawfleet.');
     await chat.send('count making');
     const victim = runnerOn((await hold.held).peerPort);

@@ -1,4 +1,4 @@
-import { openChat, type RecordedRequest } from '@clawfleet/testing';
+import { type RecordedRequest } from '@clawfleet/testing';
 import Docker from 'dockerode';
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
@@ -76,7 +76,7 @@ afterAll(async () => {
 
 describe('a turn with sandbox tools', () => {
   it('writes a script, runs it and reads its output, with the files kept across turns and a stopped container', async () => {
-    const chat = await openChat(f.gateway, 'sandbox-turn');
+    const chat = await f.openChat('sandbox-turn');
     await chat.send('write and run a script');
     const first = await chat.nextReply(60_000);
     expect(first.text).toBe(
@@ -107,7 +107,7 @@ describe('a turn with sandbox tools', () => {
   });
 
   it('sends a workspace file to the user as an attachment of a reply on the HTTP channel; the session keeps no bytes', async () => {
-    const chat = await openChat(f.gateway, 'sandbox-file');
+    const chat = await f.openChat('sandbox-file');
     await chat.send('send me the report');
     const sent = await chat.nextReply(60_000);
     expect(sent).toMatchObject({
@@ -137,7 +137,7 @@ describe('a turn with sandbox tools', () => {
 
   it('reports a bash call cut off by a kill -9 of session-runner as interrupted; the next runner adopts the container', async () => {
     const earlier = (await containers()).length;
-    const chat = await openChat(f.gateway, 'sandbox-crash');
+    const chat = await f.openChat('sandbox-crash');
     await chat.send('a long command');
     const session = async () =>
       [...(await readSessionStreams(f.db.url)).values()].find((es) =>

@@ -214,7 +214,7 @@ describe('secrets', () => {
 
     // A plain turn (with the channel key on the request, as a client would send it), a tool turn
     // that lists the sandbox's environment, a provider error, and bad input.
-    const chat = await openChat(platform.url('channel-gateway'), 'secrets');
+    const chat = await openChat(platform.url('channel-gateway'), 'secrets', { key: channelClientKey });
     const gateway = `${platform.url('channel-gateway')}/v1/chats/secrets/messages`;
     const post = (body: unknown) =>
       fetch(gateway, {

@@ -1,6 +1,6 @@
 import { makeEnvelope } from '@clawfleet/bus';
 import { ToolCompleted } from '@clawfleet/contracts';
-import { APP_NAMES, openChat, type RecordedRequest } from '@clawfleet/testing';
+import { APP_NAMES, type RecordedRequest } from '@clawfleet/testing';
 import { readSessionStreams } from './support/event-store-probe';
 import { eventually, startPlatform, type PlatformFixture } from './support/fixture';
 
@@ -37,7 +37,7 @@ async function suspendedToolCall(chatText: string) {
 
 describe('a turn suspended on a question', () => {
   it('is resumed by the user answer after every service restarted', async () => {
-    const chat = await openChat(f.gateway, 'suspend-restart');
+    const chat = await f.openChat('suspend-restart');
     await chat.send('ask me');
     expect(await chat.nextReply(15_000)).toMatchObject({ text: 'What is your name?', kind: 'reply', seq: 1 });
     await suspendedToolCall('ask me');
@@ -45,7 +45,7 @@ describe('a turn suspended on a question', () => {
     for (const app of APP_NAMES) await f.platform.kill(app);
     for (const app of APP_NAMES) await f.platform.start(app);
 
-    const resumed = await openChat(f.gateway, 'suspend-restart', { lastEventId: chat.lastEventId });
+    const resumed = await f.openChat('suspend-restart', { lastEventId: chat.lastEventId });
     await resumed.send('Ada');
     expect(await resumed.nextReply(20_000)).toMatchObject({ text: 'thanks, Ada', kind: 'reply', seq: 2 });
     const streams = await readSessionStreams(f.db.url);
@@ -57,7 +57,7 @@ describe('a turn suspended on a question', () => {
   });
 
   it('is resumed by tool.completed from the bus (a timeout), once even when it arrives twice', async () => {
-    const chat = await openChat(f.gateway, 'suspend-bus');
+    const chat = await f.openChat('suspend-bus');
     await chat.send('ask me too');
     await chat.nextReply(15_000);
     const { sessionId, turnId, toolCallId } = await suspendedToolCall('ask me too');

@@ -1,4 +1,4 @@
-import { openChat, type RecordedRequest } from '@clawfleet/testing';
+import { type RecordedRequest } from '@clawfleet/testing';
 import { readSessionStreams, type StoredEvent } from './support/event-store-probe';
 import { startPlatform, type PlatformFixture } from './support/fixture';
 
@@ -42,7 +42,7 @@ describe('sessions without the orphan sweep', () => {
   });
 
   it('answer every message, however it meets the end of a run (30 sessions × 6 rapid messages)', async () => {
-    const chats = await Promise.all(Array.from({ length: 30 }, (_, i) => openChat(f.gateway, `nosweep-${i}`)));
+    const chats = await Promise.all(Array.from({ length: 30 }, (_, i) => f.openChat(`nosweep-${i}`)));
     await Promise.all(
       chats.map(async (chat) => {
         for (let m = 1; m <= 6; m++) {
@@ -69,7 +69,7 @@ describe('two session-runner replicas', () => {
   });
 
   it('keep each session in order and run one turn of a session at a time (50 sessions × 5 rapid messages)', async () => {
-    const chats = await Promise.all(Array.from({ length: 50 }, (_, i) => openChat(f.gateway, `rapid-${i}`)));
+    const chats = await Promise.all(Array.from({ length: 50 }, (_, i) => f.openChat(`rapid-${i}`)));
     await Promise.all(chats.map(async (chat) => {
       for (let m = 1; m <= 5; m++) await chat.send(`${chat.chatId}/${m}`);
     }));
@@ -95,7 +95,7 @@ describe('two session-runner replicas', () => {
     });
     // Slow enough that a kill 50 ms after the messages lands inside the turns' model calls.
     f.model.setLatency(100);
-    const chats = await Promise.all(Array.from({ length: 8 }, (_, i) => openChat(f.gateway, `tools-${i}`)));
+    const chats = await Promise.all(Array.from({ length: 8 }, (_, i) => f.openChat(`tools-${i}`)));
     const sendAll = (round: number) => Promise.all(chats.map((c) => c.send(`${c.chatId}#${round}`)));
 
     await sendAll(1);

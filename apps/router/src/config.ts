@@ -3,7 +3,7 @@ import { z } from 'zod';
 
 export const RouterConfig = BaseConfig.extend({
   PORT: z.coerce.number().int().min(0).max(65535).default(8081),
-  /** The tenant that routes before anything is provisioned (the HTTP channel's HTTP_CHANNEL_TENANT). */
+  /** The tenant that routes before anything is provisioned (npm start's terminal chat has a key in it). */
   DEFAULT_TENANT_ID: z
     .string()
     .regex(/^[a-z0-9][a-z0-9_-]{0,62}$/)

@@ -1,19 +1,18 @@
 import type { Clock } from '@clawfleet/platform';
-import { createMigratedDatabase, type MigratedDatabase } from '@clawfleet/testing';
 import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import { generateKey } from './api-key';
 import { ApiKeysRepository, type NewApiKey } from './api-keys.repository';
 import { KeyVerifier } from './key-verifier';
-import { authMigrations } from './index';
+import { keysDatabase } from './keys-database.test-support';
 import type { Scope } from './scopes';
 
-let db: MigratedDatabase;
+let db: Awaited<ReturnType<typeof keysDatabase>>;
 let dataSource: DataSource;
 let keys: ApiKeysRepository;
 
 beforeAll(async () => {
-  db = await createMigratedDatabase(authMigrations, { poolSize: 2, applicationName: 'keys-spec' });
+  db = await keysDatabase();
   ({ dataSource } = db);
   keys = new ApiKeysRepository(dataSource);
 });
@@ -100,6 +99,73 @@ describe('verifying a presented key', () => {
     const made = generateKey().key;
     for (let i = 0; i < 50; i++) await verifier.verify(made);
     expect(lookups).toBe(1);
+  });
+});
+
+describe('verifying while the keys cannot be read', () => {
+  /** The repository as a replica sees it, with PostgreSQL that can be switched off. */
+  function switchable() {
+    const state = { down: false, lookups: 0 };
+    const repo = Object.create(keys, {
+      findByPrefix: {
+        value: async (prefix: string) => {
+          state.lookups++;
+          if (state.down) throw new Error('connect ECONNREFUSED 127.0.0.1:5432');
+          return keys.findByPrefix(prefix);
+        },
+      },
+    }) as ApiKeysRepository;
+    return { repo, state };
+  }
+  const later = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+  it('trusts a key read before for staleIfErrorMs, trying the database again once per cache time', async () => {
+    const { key } = await makeKey('acme', 'channel:client');
+    const { repo, state } = switchable();
+    const verifier = new KeyVerifier(repo, { cacheMs: 300, staleIfErrorMs: 700 });
+    expect((await verifier.verify(key)).ok).toBe(true);
+    state.down = true;
+    await later(320);
+    const lookups = state.lookups;
+    expect((await verifier.verify(key)).ok).toBe(true);
+    for (let i = 0; i < 20; i++) await verifier.verify(key);
+    expect(state.lookups).toBe(lookups + 1); // the failed read counts as a check for cacheMs
+    await later(750);
+    await expect(verifier.verify(key)).rejects.toThrow(/ECONNREFUSED/);
+    state.down = false;
+    expect((await verifier.verify(key)).ok).toBe(true);
+  });
+
+  it('without staleIfErrorMs, or for a key never read, fails the check', async () => {
+    const { key } = await makeKey('acme', 'channel:client');
+    const { repo, state } = switchable();
+    const strict = new KeyVerifier(repo, { cacheMs: 20 });
+    expect((await strict.verify(key)).ok).toBe(true);
+    state.down = true;
+    await later(30);
+    await expect(strict.verify(key)).rejects.toThrow(/ECONNREFUSED/);
+    const lenient = new KeyVerifier(repo, { cacheMs: 20, staleIfErrorMs: 60_000 });
+    await expect(lenient.verify(key)).rejects.toThrow(/ECONNREFUSED/);
+  });
+
+  it('reads a key once for all the requests that find it expired together', async () => {
+    const { key } = await makeKey('acme', 'channel:client');
+    const { repo, state } = switchable();
+    const verifier = new KeyVerifier(repo, { cacheMs: 60_000 });
+    const results = await Promise.all(Array.from({ length: 50 }, () => verifier.verify(key)));
+    expect(results.every((r) => r.ok)).toBe(true);
+    expect(state.lookups).toBe(1);
+  });
+
+  it('a revocation read before the outage still refuses the key', async () => {
+    const { key, record } = await makeKey('acme', 'channel:client');
+    const { repo, state } = switchable();
+    const verifier = new KeyVerifier(repo, { cacheMs: 20, staleIfErrorMs: 60_000 });
+    await keys.revoke('acme', record.id, new Date());
+    expect(await verifier.verify(key)).toEqual({ ok: false, refusal: 'revoked' });
+    state.down = true;
+    await later(30);
+    expect(await verifier.verify(key)).toEqual({ ok: false, refusal: 'revoked' });
   });
 });
 

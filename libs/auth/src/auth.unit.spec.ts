@@ -1,5 +1,6 @@
 import { bearerKey, generateKey, hashKey, keyMatches, prefixOf } from './api-key';
-import { mayAccessTenant, mayGrant, mayPerform, SCOPES, type Principal, type Scope } from './scopes';
+import { CHAT_NAME_MAX, chatNameOf, ownedChatId } from './chat-owner';
+import { mayAccessTenant, mayChat, mayGrant, mayPerform, SCOPES, type Principal, type Scope } from './scopes';
 
 describe('an API key', () => {
   it('is shown once as cf_<id>_<secret>, and only its hash is kept', () => {
@@ -76,5 +77,25 @@ describe('what a key may do', () => {
     ]);
     expect(SCOPES.filter((s) => mayGrant(principal('tenant:read'), s))).toEqual([]);
     expect(SCOPES.filter((s) => mayGrant(principal('channel:client'), s))).toEqual([]);
+  });
+});
+
+describe('an HTTP chat', () => {
+  it('is its user’s own: the same name of two users is two chats, and the name can be read back', () => {
+    const a = ownedChatId('alice@acme.example', 'support');
+    const b = ownedChatId('bob', 'support');
+    expect(a).not.toBe(b);
+    expect(a).toMatch(/^[0-9a-f]{24}:support$/);
+    expect(ownedChatId('alice@acme.example', 'support')).toBe(a);
+    expect([chatNameOf(a), chatNameOf(b), chatNameOf(ownedChatId('x', 'a:b'))]).toEqual(['support', 'support', 'a:b']);
+    expect(chatNameOf('support')).toBeUndefined();
+    // Fits a chat id (128 characters, subject-safe) with the longest name a client may give.
+    expect(ownedChatId('u'.repeat(128), 'n'.repeat(CHAT_NAME_MAX))).toMatch(/^[A-Za-z0-9_:-]{1,128}$/);
+  });
+});
+
+describe('who may chat', () => {
+  it('only a channel:client key, as its user', () => {
+    expect(SCOPES.filter((s) => mayChat(principal(s)))).toEqual(['channel:client']);
   });
 });

@@ -10,6 +10,12 @@ export interface KeyVerifierOptions {
    * replica within this time, with no message between them.
    */
   readonly cacheMs?: number;
+  /**
+   * When PostgreSQL cannot be read, how long past `cacheMs` the last answer read for a key is still
+   * used (0: never; the check fails). Nobody can revoke a key while the database is down, so this
+   * only keeps known keys working through an outage.
+   */
+  readonly staleIfErrorMs?: number;
   /** A platform admin key from the environment, for the first start; compared, never stored. */
   readonly bootstrapKey?: string;
   readonly clock?: Clock;
@@ -19,7 +25,10 @@ export interface KeyVerifierOptions {
 
 interface Cached {
   readonly record: ApiKeyRecord | null;
-  readonly at: number;
+  /** When the record was read (epoch ms). */
+  readonly readAt: number;
+  /** When it was last tried: a read, or a failed one that kept the record (epoch ms). */
+  readonly checkedAt: number;
 }
 
 const MAX_CACHED = 10_000;
@@ -32,12 +41,15 @@ export type Verification = { ok: true; principal: Principal } | { ok: false; ref
 
 /**
  * Turns a presented key into the principal it stands for. Looks a prefix up at most once per
- * `cacheMs` (unknown prefixes too, so a flood of made-up keys costs no queries).
+ * `cacheMs` (unknown prefixes too, so a flood of made-up keys costs no queries), and once at a time:
+ * the requests that find the entry expired together wait for one read.
  */
 export class KeyVerifier {
   private readonly cache = new Map<string, Cached>();
+  private readonly reading = new Map<string, Promise<ApiKeyRecord | null>>();
   private readonly touched = new Map<string, number>();
   private readonly cacheMs: number;
+  private readonly staleIfErrorMs: number;
   private readonly touchEveryMs: number;
   private readonly clock: Clock;
   private readonly bootstrapDigest?: Buffer;
@@ -47,6 +59,7 @@ export class KeyVerifier {
     options: KeyVerifierOptions = {},
   ) {
     this.cacheMs = options.cacheMs ?? 1_000;
+    this.staleIfErrorMs = options.staleIfErrorMs ?? 0;
     this.touchEveryMs = options.touchEveryMs ?? 60_000;
     this.clock = options.clock ?? systemClock;
     if (options.bootstrapKey) this.bootstrapDigest = sha256(options.bootstrapKey);
@@ -77,13 +90,31 @@ export class KeyVerifier {
     this.cache.delete(prefix);
   }
 
-  private async lookup(prefix: string): Promise<ApiKeyRecord | null> {
-    const now = Date.now();
+  private lookup(prefix: string): Promise<ApiKeyRecord | null> | ApiKeyRecord | null {
     const hit = this.cache.get(prefix);
-    if (hit && now - hit.at < this.cacheMs) return hit.record;
-    const record = await this.keys.findByPrefix(prefix);
+    if (hit && Date.now() - hit.checkedAt < this.cacheMs) return hit.record;
+    let read = this.reading.get(prefix);
+    if (!read) {
+      read = this.read(prefix, hit).finally(() => this.reading.delete(prefix));
+      this.reading.set(prefix, read);
+    }
+    return read;
+  }
+
+  private async read(prefix: string, previous: Cached | undefined): Promise<ApiKeyRecord | null> {
+    let record: ApiKeyRecord | null;
+    try {
+      record = await this.keys.findByPrefix(prefix);
+    } catch (error) {
+      const now = Date.now();
+      // The database cannot be read: the last answer, while it is recent enough, tried again after cacheMs.
+      if (!previous || now - previous.readAt >= this.cacheMs + this.staleIfErrorMs) throw error;
+      this.cache.set(prefix, { ...previous, checkedAt: now });
+      return previous.record;
+    }
+    const now = Date.now();
     if (this.cache.size >= MAX_CACHED) this.cache.clear();
-    this.cache.set(prefix, { record, at: now });
+    this.cache.set(prefix, { record, readAt: now, checkedAt: now });
     return record;
   }
 

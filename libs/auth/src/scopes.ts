@@ -46,3 +46,17 @@ export function mayGrant(principal: Principal, scope: Scope): boolean {
   if (principal.scope === 'tenant:admin') return scope !== 'platform:admin';
   return false;
 }
+
+/** A principal that may chat through the channels: as whom, in which tenant. */
+export interface ChannelPrincipal extends Principal {
+  readonly tenantId: string;
+  readonly userId: string;
+}
+
+/**
+ * Whether the principal may chat through the channels. Only `channel:client` keys do, as their user:
+ * admin keys are for the admin API (an operator who wants to chat uses a key of their own user).
+ */
+export function mayChat(principal: Principal): principal is ChannelPrincipal {
+  return principal.scope === 'channel:client' && principal.tenantId !== null && principal.userId !== null;
+}

@@ -17,13 +17,19 @@ import { natsAuthOf } from './connection';
 export function serviceImports(
   service: string,
   config: BaseConfig,
-  options: { migrations?: readonly MigrationClass[]; entities?: DatabaseOptions['entities']; concurrency?: number } = {},
+  options: {
+    migrations?: readonly MigrationClass[];
+    entities?: DatabaseOptions['entities'];
+    concurrency?: number;
+    /** For an app that reads tables another app owns: never migrate (whatever DB_MIGRATE_ON_BOOT says), and how readiness checks PostgreSQL. */
+    database?: { readonly migrate?: false; readonly readiness?: DatabaseOptions['readiness'] };
+  } = {},
 ) {
   return [
     loggingModule(service, config.LOG_LEVEL),
     configurationLogModule(config),
     HealthModule,
-    // A service that owns nothing in PostgreSQL (the gateway) does not connect to it at all.
+    // A service that names no migrations does not connect to PostgreSQL at all.
     ...(options.migrations
       ? [
           DatabaseModule.forRoot({
@@ -32,7 +38,8 @@ export function serviceImports(
             applicationName: service,
             migrations: options.migrations,
             entities: options.entities,
-            migrateOnBoot: config.DB_MIGRATE_ON_BOOT,
+            migrateOnBoot: options.database?.migrate === false ? false : config.DB_MIGRATE_ON_BOOT,
+            readiness: options.database?.readiness,
           }),
         ]
       : []),

@@ -1,6 +1,8 @@
+import { randomBytes } from 'node:crypto';
 import { createServer, type Server } from 'node:net';
 import { Client } from 'pg';
-import { createDataSource, isUnreachable, untilReachable } from './database';
+import type { MigrationInterface, QueryRunner } from 'typeorm';
+import { createDataSource, isUnreachable, migrate, pendingMigrations, untilReachable } from './database';
 
 describe('a service booting while PostgreSQL is unreachable', () => {
   it('waits for it instead of failing', async () => {
@@ -71,6 +73,42 @@ describe('a pooled connection PostgreSQL terminates while it is checked out', ()
       held.release(true);
       await admin.end();
       await dataSource.destroy();
+    }
+  });
+});
+
+describe('readiness of an app that does not migrate', () => {
+  it('reads which migrations are pending without creating anything, so it never races the app that migrates', async () => {
+    // A database of its own (libs/testing depends on this library, so its helpers are not used here).
+    const adminUrl = process.env['TEST_PG_URL'] ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+    const name = `cf_pending_${randomBytes(6).toString('hex')}`;
+    const admin = async (sql: string) => {
+      const client = new Client({ connectionString: adminUrl });
+      await client.connect();
+      await client.query(sql).finally(() => client.end());
+    };
+    await admin(`CREATE DATABASE ${name}`);
+    const url = new URL(adminUrl);
+    url.pathname = `/${name}`;
+    const db = { url: url.toString(), drop: () => admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`) };
+    class First1700000000000 implements MigrationInterface {
+      name = 'First1700000000000';
+      async up(q: QueryRunner) {
+        await q.query('CREATE TABLE first_table (id int)');
+      }
+      async down() {}
+    }
+    const dataSource = createDataSource({ url: db.url, poolSize: 3, applicationName: 'pending-spec', migrations: [First1700000000000] });
+    await dataSource.initialize();
+    try {
+      expect(await pendingMigrations(dataSource, [First1700000000000])).toEqual(['First1700000000000']);
+      const [{ present }] = await dataSource.query(`SELECT to_regclass('schema_migrations') IS NOT NULL AS present`);
+      expect(present).toBe(false);
+      await migrate(dataSource);
+      expect(await pendingMigrations(dataSource, [First1700000000000])).toEqual([]);
+    } finally {
+      await dataSource.destroy();
+      await db.drop();
     }
   });
 });

@@ -13,6 +13,12 @@ export interface DatabaseOptions {
   /** TypeORM entities the app reads and writes through repositories (tables come from migrations). */
   // eslint-disable-next-line @typescript-eslint/no-unsafe-function-type
   readonly entities?: readonly Function[];
+  /**
+   * What readiness asks of PostgreSQL: `always` (default) — that it answers, now; `once` — that the
+   * migrations were applied, checked until they are; a later outage leaves the app ready (for an app
+   * that keeps serving from what it read, the HTTP channel's key checks).
+   */
+  readonly readiness?: 'always' | 'once';
 }
 
 // One lock for every service's migrations, so replicas and apps starting together never race.
@@ -38,6 +44,23 @@ export function createDataSource(options: DatabaseOptions): DataSource {
         void client.on('error', () => undefined),
     },
   });
+}
+
+/**
+ * The names of `migrations` not applied yet. Reads only (TypeORM's showMigrations creates the
+ * migrations table when it is missing, outside the migration lock: a readiness probe of an app that
+ * does not migrate then races the one that does, and needs a right to create tables).
+ */
+export async function pendingMigrations(dataSource: DataSource, migrations: readonly MigrationClass[]): Promise<string[]> {
+  const names = migrations.map((M) => new M().name ?? M.name);
+  const [table] = (await dataSource.query(`SELECT to_regclass('schema_migrations') IS NOT NULL AS present`)) as Array<{
+    present: boolean;
+  }>;
+  if (!table?.present) return names;
+  const applied = new Set(
+    ((await dataSource.query('SELECT name FROM schema_migrations')) as Array<{ name: string }>).map((r) => r.name),
+  );
+  return names.filter((name) => !applied.has(name));
 }
 
 /** Applies pending migrations under a cluster-wide advisory lock. Returns the names applied. */
@@ -110,9 +133,11 @@ class DatabaseLifecycle implements OnModuleInit, OnApplicationShutdown {
       if (this.options.migrateOnBoot) await migrate(this.dataSource);
     });
     this.readiness.register('database', async () => {
+      if (this.migrated && this.options.readiness === 'once') return;
       await this.dataSource.query('SELECT 1');
       if (!this.migrated) {
-        if (await this.dataSource.showMigrations()) throw new Error('migrations pending');
+        if ((await pendingMigrations(this.dataSource, this.options.migrations)).length)
+          throw new Error('migrations pending');
         this.migrated = true;
       }
     });

@@ -86,12 +86,14 @@ export class ProblemDetailsFilter implements ExceptionFilter {
     const request = http.getRequest<Request>();
     const response = http.getResponse<Response>();
     const problem = problemOf(error, request?.originalUrl);
-    if (problem.status >= 500) this.logger.error(error);
+    const readiness = problem.status === 503 && error instanceof HttpException;
+    // A readiness answer is not an error (an app waiting for another's migrations answers it at every probe).
+    if (problem.status >= 500 && !readiness) this.logger.error(error);
     if (response.headersSent) {
       response.end();
       return;
     }
-    if (problem.status === 503 && error instanceof HttpException) {
+    if (readiness) {
       // Readiness answers keep their own body: probes and operators read the checks.
       response.status(503).json(error.getResponse());
       return;

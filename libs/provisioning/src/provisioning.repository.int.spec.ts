@@ -152,6 +152,9 @@ describe('bindings, users and roles', () => {
       expect.objectContaining({ agentId: 'critic', engageMode: 'pattern', pattern: 'review' }),
     ]);
     expect(acme.identities.get(identityKey('telegram', 'alice'))).toBe(user);
+    // The HTTP channel's sender is the user of the caller's key: the user's own id is their identity there.
+    expect(acme.identities.get(identityKey('http', user))).toBe(user);
+    expect(acme.identities.get(identityKey('telegram', user))).toBeUndefined();
     expect(acme.roles.get(user)).toEqual(
       expect.arrayContaining([
         { userId: user, role: 'owner', agentId: null },

@@ -375,8 +375,12 @@ export class ProvisioningRepository {
          JOIN provisioning.messaging_groups g ON g.tenant_id = b.tenant_id AND g.id = b.group_id
          WHERE b.tenant_id = $1 ORDER BY b.created_at, b.id`,
       ),
+      // The HTTP channel's sender is the user of the caller's key: a user's own id is their http
+      // identity (listed last, so no stored identity can take it), beside any stored one.
       q<{ channel: string; external_id: string; user_id: string }>(
-        `SELECT channel, external_id, user_id FROM provisioning.channel_identities WHERE tenant_id = $1`,
+        `SELECT channel, external_id, user_id::text FROM provisioning.channel_identities WHERE tenant_id = $1
+         UNION ALL
+         SELECT 'http', id::text, id::text FROM provisioning.users WHERE tenant_id = $1`,
       ),
       q<{ user_id: string; agent_id: string; role: Role }>(
         `SELECT user_id, agent_id, role FROM provisioning.roles WHERE tenant_id = $1`,

@@ -12,7 +12,9 @@ async function startGateway() {
   const posted: unknown[] = [];
   const log: Array<{ id: number; data: object }> = [];
   const resumeHeaders: Array<string | undefined> = [];
+  const authorizations: Array<string | undefined> = [];
   const server: Server = createServer((req, res) => {
+    authorizations.push(req.headers.authorization);
     if (req.method === 'POST') {
       let body = '';
       req.on('data', (c) => (body += c));
@@ -43,6 +45,7 @@ async function startGateway() {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
     posted,
     resumeHeaders,
+    authorizations,
     reply(text: string, extra: object = {}) {
       const id = log.length + 1;
       const data = {
@@ -63,7 +66,7 @@ async function startGateway() {
         s.write(frame.slice(20));
       }
     },
-    endStreams: () => streams.forEach((s) => s.end()),
+    endStreams: (lastFrame = '') => streams.forEach((s) => s.end(lastFrame)),
     close: () => new Promise<void>((ok) => (server.closeAllConnections(), server.close(() => ok()))),
   };
 }
@@ -74,12 +77,14 @@ describe('chat client', () => {
   afterEach(() => gateway.close());
 
   it('posts messages and reads replies in order', async () => {
-    const chat = await openChat(gateway.url, 'c1');
-    await expect(chat.send('hello', 'm-1', { id: 'u1', displayName: 'Ann' })).resolves.toEqual({
+    const chat = await openChat(gateway.url, 'c1', { key: 'cf_key' });
+    await expect(chat.send('hello', 'm-1')).resolves.toEqual({
       messageId: 'm-1',
       duplicate: false,
     });
-    expect(gateway.posted).toEqual([{ text: 'hello', messageId: 'm-1', sender: { id: 'u1', displayName: 'Ann' } }]);
+    expect(gateway.posted).toEqual([{ text: 'hello', messageId: 'm-1' }]);
+    // The key on both requests, the stream's and the post's.
+    expect(gateway.authorizations).toEqual(['Bearer cf_key', 'Bearer cf_key']);
     gateway.reply('first');
     gateway.reply('second');
     expect((await chat.nextReply(5_000)).text).toBe('first');
@@ -90,7 +95,7 @@ describe('chat client', () => {
   });
 
   it('waits for n replies, and times out with what it saw', async () => {
-    const chat = await openChat(gateway.url, 'c1');
+    const chat = await openChat(gateway.url, 'c1', { key: 'cf_key' });
     gateway.reply('only one');
     await expect(chat.waitForReplies(1, 5_000)).resolves.toHaveLength(1);
     await expect(chat.waitForReplies(2, 100)).rejects.toThrow(/none after 100 ms; replies so far: \["only one"\]/);
@@ -100,26 +105,33 @@ describe('chat client', () => {
   it('resumes after a Last-Event-ID', async () => {
     gateway.reply('seen');
     gateway.reply('missed');
-    const chat = await openChat(gateway.url, 'c1', { lastEventId: '1' });
+    const chat = await openChat(gateway.url, 'c1', { key: 'cf_key', lastEventId: '1' });
     expect((await chat.nextReply(5_000)).text).toBe('missed');
     expect(gateway.resumeHeaders).toEqual(['1']);
     await chat.close();
   });
 
   it('fails waiting replies when the stream ends, and rejects invalid replies', async () => {
-    const chat = await openChat(gateway.url, 'c1');
+    const chat = await openChat(gateway.url, 'c1', { key: 'cf_key' });
     gateway.endStreams();
     await expect(chat.nextReply(5_000)).rejects.toThrow(/event stream of chat c1 ended/);
     await chat.close();
 
-    const strict = await openChat(gateway.url, 'c1');
+    const strict = await openChat(gateway.url, 'c1', { key: 'cf_key' });
     gateway.reply('', { kind: 'shout' });
     await expect(strict.nextReply(5_000)).rejects.toThrow(/invalid reply event/);
     await strict.close();
   });
 
+  it('says so when the gateway ends the stream because the key is no longer valid', async () => {
+    const chat = await openChat(gateway.url, 'c1', { key: 'cf_key' });
+    gateway.endStreams('event: unauthorized\ndata: {"status":401,"detail":"The API key was revoked or expired."}\n\n');
+    await expect(chat.nextReply(5_000)).rejects.toThrow(/ended the stream of chat c1: .*revoked or expired/);
+    await chat.close();
+  });
+
   it('reports a refused post with the gateway answer', async () => {
-    const chat = await openChat(gateway.url, 'c1');
+    const chat = await openChat(gateway.url, 'c1', { key: 'cf_key' });
     await expect(chat.send('')).rejects.toThrow(/answered 400: .*text must not be empty/);
     await chat.close();
   });

@@ -16,8 +16,8 @@ export interface ChatClient {
   readonly replies: readonly Reply[];
   /** The id of the last reply event, for `openChat(url, chatId, { lastEventId })` after a reconnect. */
   readonly lastEventId: string | undefined;
-  /** Posts a user message; rejects unless the gateway answers 202. */
-  send(text: string, messageId?: string, sender?: { id: string; displayName?: string }): Promise<SendResult>;
+  /** Posts a user message as the key's user; rejects unless the gateway answers 202. */
+  send(text: string, messageId?: string): Promise<SendResult>;
   /** The reply after the one the previous call returned (replies already received count). */
   nextReply(timeoutMs?: number): Promise<Reply>;
   /** Resolves with all replies once there are at least `n`. */
@@ -26,17 +26,24 @@ export interface ChatClient {
 }
 
 export interface OpenChatOptions {
+  /**
+   * A `channel:client` key (sent as `Authorization: Bearer`): the chat is its user's own, every
+   * message is sent as that user. In the e2e suite, `f.openChat(chatId, { user })` mints one.
+   */
+  readonly key: string;
   /** Resume after this event id (sent as `Last-Event-ID`). */
   readonly lastEventId?: string;
 }
 
 /**
  * Opens the HTTP channel of a chat: `POST /v1/chats/:chatId/messages` to talk, the SSE stream
- * `GET /v1/chats/:chatId/events` to listen. Resolves once the stream's headers arrived, which the
- * gateway sends only after subscribing, so no reply to a message sent afterwards can be missed.
+ * `GET /v1/chats/:chatId/events` to listen, both with the key. Resolves once the stream's headers
+ * arrived, which the gateway sends only after subscribing, so no reply to a message sent afterwards
+ * can be missed.
  */
-export async function openChat(gatewayUrl: string, chatId: string, options: OpenChatOptions = {}): Promise<ChatClient> {
+export async function openChat(gatewayUrl: string, chatId: string, options: OpenChatOptions): Promise<ChatClient> {
   const base = `${gatewayUrl.replace(/\/$/, '')}/v1/chats/${encodeURIComponent(chatId)}`;
+  const authorization = `Bearer ${options.key}`;
   const replies: Reply[] = [];
   const changed = new Set<() => void>();
   const notify = () => changed.forEach((listener) => listener());
@@ -46,7 +53,7 @@ export async function openChat(gatewayUrl: string, chatId: string, options: Open
 
   const abort = new AbortController();
   const response = await fetch(`${base}/events`, {
-    headers: { accept: 'text/event-stream', ...(lastEventId ? { 'last-event-id': lastEventId } : {}) },
+    headers: { accept: 'text/event-stream', authorization, ...(lastEventId ? { 'last-event-id': lastEventId } : {}) },
     signal: abort.signal,
   });
   if (!response.ok || !response.body) {
@@ -56,6 +63,9 @@ export async function openChat(gatewayUrl: string, chatId: string, options: Open
 
   const parser = createParser({
     onEvent(event) {
+      // The gateway's last frame when the key was revoked or expired (then it ends the stream).
+      if (event.event === 'unauthorized')
+        return void (ended ??= new Error(`the gateway ended the stream of chat ${chatId}: ${event.data}`));
       if (event.event !== 'reply') return;
       const data = HttpReplyPosted.data.safeParse(JSON.parse(event.data));
       // A reply that breaks the contract must fail the spec, not be skipped.
@@ -115,11 +125,11 @@ export async function openChat(gatewayUrl: string, chatId: string, options: Open
     get lastEventId() {
       return lastEventId;
     },
-    async send(text, messageId, sender) {
+    async send(text, messageId) {
       const res = await fetch(`${base}/messages`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ text, ...(messageId ? { messageId } : {}), ...(sender ? { sender } : {}) }),
+        headers: { 'content-type': 'application/json', authorization },
+        body: JSON.stringify({ text, ...(messageId ? { messageId } : {}) }),
       });
       const body = await res.text();
       if (res.status !== 202) throw new Error(`POST ${base}/messages answered ${res.status}: ${body}`);

@@ -22,6 +22,7 @@ export {
 } from './launcher';
 export { findRepoRoot, freePort } from './launcher/support';
 export { openChat, type ChatClient, type OpenChatOptions, type Reply, type SendResult } from './chat-client';
+export { openKeyMint, type KeyMint, type KeyOptions, type MintedKey } from './keys';
 export * from './chaos';
 export { undocumentedKeys } from './env-example';
 export { startNetnsHttpServer, type NetnsHttpServer } from './netns-server';

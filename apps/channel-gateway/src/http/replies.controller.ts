@@ -1,48 +1,61 @@
+import { ownedChatId } from '@clawfleet/auth';
 import { Bus } from '@clawfleet/bus';
 import { chatKey } from '@clawfleet/contracts';
-import { Controller, Get, Inject, Param, Req, Res } from '@nestjs/common';
+import { Controller, Get, Param, Req, Res, UseGuards } from '@nestjs/common';
 import type { Request, Response } from 'express';
 import { z } from 'zod';
-import { GATEWAY_CONFIG, type GatewayConfig } from '../config';
-import { parseChatId } from './chat-id';
+import type { ChannelCaller } from '../auth/channel-auth';
+import { Caller, ChannelKeyGuard } from '../auth/channel-key.guard';
+import { KeyWatch } from '../auth/key-watch';
+import { parseChatName } from './chat-id';
 import { openMailbox } from './mailbox.reader';
 import { ReplyStreams } from './reply-streams';
-import { PING, progressFrame, replyFrame, SSE_HEADERS } from './sse';
+import { keyEndedFrame, PING, progressFrame, replyFrame, SSE_HEADERS } from './sse';
 import { StreamClosed } from './stream-scope';
 
 const LastEventId = z.coerce.number().int().nonnegative();
 const HEARTBEAT_MS = 15_000;
 
-/** Who opens a stream, for the per-client limit: the peer address until keys identify users. */
-function clientOf(req: Request): string {
-  return req.socket.remoteAddress ?? 'unknown';
-}
-
 /**
- * The HTTP channel's reply transport: a chat's replies as Server-Sent Events. `Last-Event-ID` (or
- * `?after=`) resumes after a reply already seen. Streams are bounded per chat, per client and per
- * process (429 over a limit), and whatever a stream holds is released when its client leaves,
- * before, during or after setup.
+ * The HTTP channel's reply transport: the caller's chat's replies as Server-Sent Events. The chat is
+ * the key's user's own (`ownedChatId`), so `Last-Event-ID` (or `?after=`) resumes within it and can
+ * reach no one else's. Streams are bounded per chat, per user and per process (429 over a limit);
+ * whatever a stream holds is released when its client leaves, before, during or after setup, and
+ * the stream ends once its key is revoked or expires.
  */
 @Controller('v1/chats/:chatId')
+@UseGuards(ChannelKeyGuard)
 export class RepliesController {
   constructor(
     private readonly bus: Bus,
     private readonly streams: ReplyStreams,
-    @Inject(GATEWAY_CONFIG) private readonly config: GatewayConfig,
+    private readonly keyWatch: KeyWatch,
   ) {}
 
   @Get('events')
-  async events(@Param('chatId') rawChatId: string, @Req() req: Request, @Res() res: Response) {
-    const chatId = parseChatId(rawChatId);
+  async events(
+    @Param('chatId') rawChatId: string,
+    @Req() req: Request,
+    @Res() res: Response,
+    @Caller() caller: ChannelCaller,
+  ) {
+    const chatName = parseChatName(rawChatId);
     const resumeFrom = req.header('last-event-id') ?? (req.query['after'] as string | undefined);
     const after = resumeFrom === undefined ? undefined : LastEventId.parse(resumeFrom);
-    const tenantId = this.config.HTTP_CHANNEL_TENANT;
-    const scope = this.streams.open(chatKey({ channel: 'http', chatId }), clientOf(req));
+    const { tenantId, userId } = caller.principal;
+    const chatId = ownedChatId(userId, chatName);
+    const scope = this.streams.open(chatKey({ channel: 'http', chatId }), `${tenantId}\u001f${userId}`);
     // Before any await: the moment the client goes, everything the stream took is released.
     res.once('close', () => scope.close());
     if (res.destroyed || req.socket.destroyed) scope.close();
     try {
+      scope.own(
+        this.keyWatch.watch(caller, () => {
+          if (res.headersSent && !res.writableEnded) res.write(keyEndedFrame());
+          scope.close();
+        }),
+        (unwatch) => unwatch(),
+      );
       const { subjects } = this.bus.topology;
       const replies = await openMailbox(
         this.bus,
@@ -60,7 +73,9 @@ export class RepliesController {
         setInterval(() => res.write(PING), HEARTBEAT_MS),
         (timer) => clearInterval(timer),
       );
-      for await (const { seq, reply } of replies) res.write(replyFrame(seq, reply));
+      // The client sees its chat by the name it gave, not the owned id inside the platform.
+      const chat = { channel: 'http' as const, chatId: chatName };
+      for await (const { seq, reply } of replies) res.write(replyFrame(seq, { ...reply, chat }));
     } catch (error) {
       if (!(error instanceof StreamClosed)) throw error;
     } finally {

@@ -1,7 +1,15 @@
+import { authMigrations, ownedChatId } from '@clawfleet/auth';
 import { makeEnvelope } from '@clawfleet/bus';
 import { HttpReplyPosted, topology } from '@clawfleet/contracts';
 import { bootstrapService, parseConfig } from '@clawfleet/platform';
-import { TEST_NATS_URL, uniqueNamespace } from '@clawfleet/testing';
+import {
+  createMigratedDatabase,
+  openKeyMint,
+  TEST_NATS_URL,
+  uniqueNamespace,
+  type KeyMint,
+  type MigratedDatabase,
+} from '@clawfleet/testing';
 import { jetstream, jetstreamManager, type JetStreamManager } from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import type { INestApplication } from '@nestjs/common';
@@ -11,17 +19,27 @@ import { AppModule } from '../app.module';
 import { GatewayConfig } from '../config';
 import { ReplyStreams } from './reply-streams';
 
-// Real NATS, the gateway's own Nest application in this process (so its stream counts can be read).
+// Real NATS and PostgreSQL (the keys), the gateway's own Nest application in this process (so its
+// stream counts can be read).
 const namespace = uniqueNamespace('sse');
 const t = topology(namespace);
 let nc: NatsConnection;
 let jsm: JetStreamManager;
+let db: MigratedDatabase;
+let mint: KeyMint;
 const apps: INestApplication[] = [];
+/** A channel key per user, made on first use. */
+const keys = new Map<string, Promise<string>>();
+const keyOf = (user: string) => {
+  if (!keys.has(user)) keys.set(user, mint.clientKey(user).then((k) => k.key));
+  return keys.get(user)!;
+};
 
 async function startGateway(env: Record<string, string> = {}) {
   const config = parseConfig(GatewayConfig, {
     NATS_URL: TEST_NATS_URL,
     BUS_NAMESPACE: namespace,
+    DATABASE_URL: db.url,
     LOG_LEVEL: 'silent',
     PORT: '0',
     ...env,
@@ -40,17 +58,24 @@ interface OpenedStream {
   destroy(): void;
 }
 
+/** Opens a reply stream of `chatId` as `user` (default `alice`) with that user's key. */
 function openStream(
   port: number,
   chatId: string,
-  options: { localAddress?: string; lastEventId?: string } = {},
+  options: { user?: string; localAddress?: string; lastEventId?: string } = {},
 ): OpenedStream {
   const req = request({
     host: '127.0.0.1',
     port,
     path: `/v1/chats/${chatId}/events`,
-    headers: { accept: 'text/event-stream', ...(options.lastEventId && { 'last-event-id': options.lastEventId }) },
     localAddress: options.localAddress,
+  });
+  req.setHeader('accept', 'text/event-stream');
+  if (options.lastEventId) req.setHeader('last-event-id', options.lastEventId);
+  void keyOf(options.user ?? 'alice').then((key) => {
+    if (req.destroyed) return; // the client left before it had its key
+    req.setHeader('authorization', `Bearer ${key}`);
+    req.end();
   });
   const closed = new Promise<void>((resolve) => req.once('close', () => resolve()));
   const response = new Promise<IncomingMessage | undefined>((resolve) => {
@@ -58,7 +83,6 @@ function openStream(
     req.once('error', () => resolve(undefined));
     req.once('close', () => resolve(undefined));
   });
-  req.end();
   return { response, closed, destroy: () => req.destroy() };
 }
 
@@ -87,11 +111,15 @@ const activeTimers = () => process.getActiveResourcesInfo().filter((r) => r === 
 beforeAll(async () => {
   nc = await connect({ servers: TEST_NATS_URL });
   jsm = await jetstreamManager(nc);
+  db = await createMigratedDatabase(authMigrations, { poolSize: 2, applicationName: 'sse-spec' });
+  mint = await openKeyMint(db.url);
 });
 afterAll(async () => {
   for (const app of apps) await app.close();
   for (const spec of Object.values(t.streams)) await jsm.streams.delete(spec.name).catch(() => undefined);
   await nc.close();
+  await mint?.close();
+  await db?.close();
 });
 
 describe('a reply stream whose client leaves', () => {
@@ -105,7 +133,7 @@ describe('a reply stream whose client leaves', () => {
     const stream = openStream(gateway.port, 'after-setup');
     const res = await stream.response;
     expect(res?.statusCode).toBe(200);
-    expect(gateway.streams.stats()).toEqual({ streams: 1, resources: 5 }); // slot, consumer, messages, progress, heartbeat
+    expect(gateway.streams.stats()).toEqual({ streams: 1, resources: 6 }); // slot, key watch, consumer, messages, progress, heartbeat
     expect(await mailboxConsumers()).toBe(1);
     // It delivers what reaches the mailbox.
     const js = jetstream(nc);
@@ -115,13 +143,13 @@ describe('a reply stream whose client leaves', () => {
         outboundId: '01936b2e-0000-7000-8000-00000000f001',
         sessionId: '01936b2e-0000-7000-8000-00000000f002',
         turnId: null,
-        chat: { channel: 'http', chatId: 'after-setup' },
+        chat: { channel: 'http', chatId: ownedChatId('alice', 'after-setup') },
         seq: 1,
         text: 'hello',
         kind: 'reply',
       },
     });
-    await js.publish(t.subjects.httpMailbox('http', 'default', 'after-setup'), JSON.stringify(reply));
+    await js.publish(t.subjects.httpMailbox('http', 'default', ownedChatId('alice', 'after-setup')), JSON.stringify(reply));
     let seen = '';
     res!.on('data', (chunk) => (seen += String(chunk)));
     await eventually('the reply on the stream', () => seen.includes('event: reply'));
@@ -188,26 +216,24 @@ describe('the number of reply streams', () => {
     });
   }
 
-  it('is bounded per chat, per client and per process; a refused stream holds nothing', async () => {
+  it('is bounded per chat, per user and per process; a refused stream holds nothing', async () => {
     const open: OpenedStream[] = [];
-    const accept = async (chatId: string, localAddress?: string) => {
-      const stream = openStream(gateway.port, chatId, { localAddress });
+    const accept = async (chatId: string, user = 'alice') => {
+      const stream = openStream(gateway.port, chatId, { user });
       expect((await stream.response)?.statusCode).toBe(200);
       open.push(stream);
     };
     await accept('limited');
     await accept('limited');
     await expectRefused(openStream(gateway.port, 'limited'), /this chat has 2 open reply streams/);
-    // Another client is held to the same per-chat bound.
+    // The same user from another address is held to the same bounds: the key says who it is.
     await expectRefused(openStream(gateway.port, 'limited', { localAddress: '127.0.0.2' }), /this chat has 2/);
     await accept('other');
-    await expectRefused(openStream(gateway.port, 'third'), /this client has 3 open reply streams/);
-    // Another client may still open one, up to the process's bound.
-    await accept('third', '127.0.0.2');
-    await expectRefused(
-      openStream(gateway.port, 'fourth', { localAddress: '127.0.0.3' }),
-      /the gateway has 4 open reply streams/,
-    );
+    await expectRefused(openStream(gateway.port, 'third'), /this user has 3 open reply streams/);
+    await expectRefused(openStream(gateway.port, 'third', { localAddress: '127.0.0.2' }), /this user has 3/);
+    // Another user's chat of the same name is another chat; they may open one, up to the process's bound.
+    await accept('limited', 'bob');
+    await expectRefused(openStream(gateway.port, 'fourth', { user: 'carol' }), /the gateway has 4 open reply streams/);
     expect(gateway.streams.stats().streams).toBe(4);
     expect(await mailboxConsumers()).toBe(4);
 

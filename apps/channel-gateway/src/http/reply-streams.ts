@@ -4,7 +4,7 @@ import { StreamScope } from './stream-scope';
 export interface StreamLimits {
   /** Open reply streams of one chat (every client together). */
   readonly perChat: number;
-  /** Open reply streams of one client (its address until keys exist), over all chats. */
+  /** Open reply streams of one client (a key's user, in its tenant), over all its chats. */
   readonly perClient: number;
   /** Open reply streams of this gateway process: each one is a JetStream consumer. */
   readonly total: number;
@@ -55,7 +55,7 @@ export class ReplyStreams {
   private refusal(chat: string, client: string): string | undefined {
     const { perChat, perClient, total } = this.limits;
     if ((this.byChat.get(chat) ?? 0) >= perChat) return `this chat has ${perChat} open reply streams already`;
-    if ((this.byClient.get(client) ?? 0) >= perClient) return `this client has ${perClient} open reply streams already`;
+    if ((this.byClient.get(client) ?? 0) >= perClient) return `this user has ${perClient} open reply streams already`;
     if (this.count >= total) return `the gateway has ${total} open reply streams already`;
     return undefined;
   }

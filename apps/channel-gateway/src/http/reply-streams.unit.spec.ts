@@ -20,7 +20,7 @@ describe('reply stream limits', () => {
     );
     streams.open('http:b', 'c1');
     streams.open('http:c', 'c1');
-    expect(refused(() => streams.open('http:d', 'c1'))).toMatch(/^this client has 3 open/);
+    expect(refused(() => streams.open('http:d', 'c1'))).toMatch(/^this user has 3 open/);
     expect(refused(() => streams.open('http:d', 'c4'))).toMatch(/^the gateway has 4 open/);
     expect(streams.stats()).toEqual({ streams: 4, resources: 4 });
     a1.close();

@@ -21,3 +21,8 @@ export function replyFrame(seq: number, reply: HttpReplyPosted['data']): string 
 export function progressFrame(turnId: string, text: string): string {
   return `event: progress\ndata: ${JSON.stringify({ turnId, text })}\n\n`;
 }
+
+/** The stream's last frame when its key was revoked or expired: the client should not reconnect with it. */
+export function keyEndedFrame(): string {
+  return `event: unauthorized\ndata: ${JSON.stringify({ status: 401, detail: 'The API key was revoked or expired.' })}\n\n`;
+}

@@ -30,7 +30,10 @@ export function data(input: {
   identities?: Array<[string, string]>;
   roles?: RoleGrant[];
   defaultAgentId?: string | null;
+  /** The channel of the groups and identities (default telegram). */
+  channel?: string;
 }): RoutingData {
+  const channel = input.channel ?? 'telegram';
   return {
     tenantId: input.tenantId ?? 'acme',
     exists: true,
@@ -39,11 +42,11 @@ export function data(input: {
     agents: new Map((input.agents ?? []).map((a) => [a.id, a])),
     groups: new Map(
       (input.groups ?? []).map((g) => [
-        groupKey('telegram', g.chatId, g.threadId),
+        groupKey(channel, g.chatId, g.threadId),
         { id: g.bindings[0]?.groupId ?? 'g', bindings: g.bindings },
       ]),
     ),
-    identities: new Map((input.identities ?? []).map(([sender, user]) => [identityKey('telegram', sender), user])),
+    identities: new Map((input.identities ?? []).map(([sender, user]) => [identityKey(channel, sender), user])),
     roles: (input.roles ?? []).reduce(
       (m, r) => m.set(r.userId, [...(m.get(r.userId) ?? []), r]),
       new Map<string, RoleGrant[]>(),

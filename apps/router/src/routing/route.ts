@@ -1,3 +1,4 @@
+import { chatNameOf } from '@clawfleet/auth';
 import type { ChatCommand, ChatRef, Sender } from '@clawfleet/contracts';
 import {
   compilePattern,
@@ -109,6 +110,24 @@ function mentions(inbound: Inbound, agentId: string): boolean {
 }
 
 /**
+ * The group a chat belongs to: its thread's, else its own. An HTTP chat is its user's own (decision
+ * 15: `<owner tag>:<name>`), and a group provisioned for the name (`http` / `support`) holds for
+ * every user's chat of that name, each still a chat, and a session, of its own.
+ */
+function groupOf(data: RoutingData, chat: ChatRef) {
+  const ids = [chat.chatId];
+  const name = chat.channel === 'http' ? chatNameOf(chat.chatId) : undefined;
+  if (name) ids.push(name);
+  for (const chatId of ids) {
+    const group =
+      data.groups.get(groupKey(chat.channel, chatId, chat.threadId)) ??
+      (chat.threadId ? data.groups.get(groupKey(chat.channel, chatId)) : undefined);
+    if (group) return group;
+  }
+  return undefined;
+}
+
+/**
  * Routing as a pure workflow: which agents a message engages, in which session, and what is ignored
  * or refused and why. `recorded`: the outcome already recorded for this message — a repeated
  * inbound decides nothing again.
@@ -127,9 +146,7 @@ export function route(
       decisions: [{ kind: 'refuse', rule: 'tenant', reason: `tenant ${inbound.tenantId} is not provisioned` }],
     };
   const { chat, sender } = inbound;
-  const group =
-    data.groups.get(groupKey(chat.channel, chat.chatId, chat.threadId)) ??
-    (chat.threadId ? data.groups.get(groupKey(chat.channel, chat.chatId)) : undefined);
+  const group = groupOf(data, chat);
   if (!group && !data.defaultAgentId)
     return {
       outcome: 'refused',

@@ -1,3 +1,4 @@
+import { ownedChatId } from '@clawfleet/auth';
 import {
   ENGAGE_MODES,
   IGNORED_POLICIES,
@@ -286,6 +287,54 @@ describe('refusals and fallbacks', () => {
     const started = performance.now();
     expect(route(inbound(`${'a'.repeat(30_000)}!`), routing, noSessions, options).outcome).toBe('ignored');
     expect(performance.now() - started).toBeLessThan(1_000);
+  });
+});
+
+describe('HTTP chats, each its user’s own', () => {
+  // What the gateway publishes: the chat a user calls "support", the user of the key as the sender.
+  const http = (userId: string, text = 'hi') =>
+    inbound(text, { chat: { channel: 'http', chatId: ownedChatId(userId, 'support') }, sender: { id: userId } });
+  const routing = data({
+    channel: 'http',
+    agents: [agent('helper', { allowedModels: ['big'] })],
+    groups: [{ chatId: 'support', bindings: [binding('helper', { senderScope: 'known' })] }],
+    identities: [
+      ['8f0c6b9e-0000-7000-8000-000000000001', '8f0c6b9e-0000-7000-8000-000000000001'],
+      ['olga', 'user-olga'],
+    ],
+    roles: [{ userId: 'user-olga', role: 'owner', agentId: null }],
+  });
+
+  it('a group provisioned for the name binds every user’s chat of that name, each in a session of its own', () => {
+    const a = route(http('8f0c6b9e-0000-7000-8000-000000000001'), routing, noSessions, options).decisions[0];
+    const b = route(http('olga'), routing, noSessions, options).decisions[0];
+    expect(a).toMatchObject({ kind: 'engage', agentId: 'helper' });
+    expect(b).toMatchObject({ kind: 'engage', agentId: 'helper' });
+    expect((a as { sessionKey: string }).sessionKey).not.toBe((b as { sessionKey: string }).sessionKey);
+  });
+
+  it('the key’s user is the sender the router knows: unknown users are ignored by a known-only binding', () => {
+    expect(route(http('stranger'), routing, noSessions, options)).toMatchObject({
+      outcome: 'ignored',
+      decisions: [{ rule: 'sender-scope' }],
+    });
+  });
+
+  it('the key’s user has their roles: an owner may pin a model, a known member may not', () => {
+    expect(route(http('olga', '/model big'), routing, noSessions, options).decisions[0]).toMatchObject({
+      kind: 'engage',
+      command: { name: 'model', args: 'big' },
+    });
+    expect(
+      route(http('8f0c6b9e-0000-7000-8000-000000000001', '/model big'), routing, noSessions, options).decisions[0],
+    ).toMatchObject({ kind: 'refuse', rule: 'model-permission' });
+  });
+
+  it('a name that is not owned (another channel, or no owner tag) is matched as it is', () => {
+    const plain = inbound('hi', { chat: { channel: 'http', chatId: 'support' }, sender: { id: 'olga' } });
+    expect(route(plain, routing, noSessions, options).outcome).toBe('engaged');
+    const telegram = inbound('hi', { chat: { channel: 'telegram', chatId: ownedChatId('olga', 'support') } });
+    expect(route(telegram, routing, noSessions, options).outcome).toBe('refused'); // no group, no default agent
   });
 });
 

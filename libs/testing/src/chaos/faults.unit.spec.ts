@@ -1,4 +1,5 @@
-import { INBOUND_PARTITIONS } from '@clawfleet/contracts';
+import { ownedChatId } from '@clawfleet/auth';
+import { chatKey, INBOUND_PARTITIONS, partitionOf } from '@clawfleet/contracts';
 import { chatIdIn, httpPartitionOf } from './load';
 import { OVERLAP_KINDS, pickOverlap } from './faults';
 import { POISON_KINDS, poisonText } from './poison';
@@ -28,10 +29,11 @@ describe('poison inputs', () => {
 });
 
 describe('the load', () => {
-  it('puts lane n in router partition n mod 8', () => {
+  it('puts lane n in router partition n mod 8, the partition of the chat its user owns', () => {
     for (let lane = 0; lane < INBOUND_PARTITIONS; lane++) {
-      const chatId = chatIdIn(`r1-${lane}-${lane}`, lane);
-      expect(httpPartitionOf(chatId)).toBe(lane);
+      const chatId = chatIdIn(`r1-${lane}-${lane}`, lane, 'chaos-user');
+      expect(httpPartitionOf(chatId, 'chaos-user')).toBe(lane);
+      expect(partitionOf(chatKey({ channel: 'http', chatId: ownedChatId('chaos-user', chatId) }), INBOUND_PARTITIONS)).toBe(lane);
       expect(chatId.startsWith(`r1-${lane}-${lane}`)).toBe(true);
     }
   });

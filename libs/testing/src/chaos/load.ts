@@ -1,11 +1,19 @@
+import { ownedChatId } from '@clawfleet/auth';
 import { chatKey, INBOUND_PARTITIONS, partitionOf } from '@clawfleet/contracts';
 import { sleep } from '../launcher/support';
 import { echoOf, TOOL_MARKER } from './model';
 import { POISON_KINDS, poisonText, type PoisonKind } from './poison';
 import { ChatStream, postMessage, type ChaosRecorder } from './recorder';
 
+/** Whom the load chats as: a `channel:client` key and its user (every chat of the load is this user's). */
+export interface ChatUser {
+  readonly key: string;
+  readonly userId: string;
+}
+
 export interface LoadOptions {
   readonly gateway: string;
+  readonly user: ChatUser;
   readonly recorder: ChaosRecorder;
   /** Chats talking at once (default 8); chat n is in router partition n mod 8, so 8 cover them all. */
   readonly chats?: number;
@@ -42,14 +50,14 @@ export interface Load {
   close(): Promise<void>;
 }
 
-/** The router partition of an HTTP chat, as the gateway computes it. */
-export const httpPartitionOf = (chatId: string) =>
-  partitionOf(chatKey({ channel: 'http', chatId }), INBOUND_PARTITIONS);
+/** The router partition of a user's HTTP chat, as the gateway computes it (of the chat the user owns). */
+export const httpPartitionOf = (chatId: string, userId: string) =>
+  partitionOf(chatKey({ channel: 'http', chatId: ownedChatId(userId, chatId) }), INBOUND_PARTITIONS);
 
-/** `base`, or `base-<n>` with the first n that puts the chat in `partition`: the lanes cover every partition. */
-export function chatIdIn(base: string, partition: number): string {
+/** `base`, or `base-<n>` with the first n that puts the user's chat in `partition`: the lanes cover every partition. */
+export function chatIdIn(base: string, partition: number, userId: string): string {
   let chatId = base;
-  for (let n = 0; httpPartitionOf(chatId) !== partition; n++) chatId = `${base}-${n}`;
+  for (let n = 0; httpPartitionOf(chatId, userId) !== partition; n++) chatId = `${base}-${n}`;
   return chatId;
 }
 
@@ -60,7 +68,7 @@ export function chatIdIn(base: string, partition: number): string {
  * Every reply's text is known in advance (the model echoes), and poison inputs can be mixed in.
  */
 export function startLoad(options: LoadOptions): Load {
-  const { recorder, gateway, runId } = options;
+  const { recorder, gateway, runId, user } = options;
   const random = options.random ?? Math.random;
   const chats = options.chats ?? 8;
   const perChat = options.messagesPerChat ?? 50;
@@ -77,6 +85,7 @@ export function startLoad(options: LoadOptions): Load {
 
   const openStream = async (chatId: string) => {
     const stream = new ChatStream(gateway, chatId, (reply) => recorder.reply(reply), {
+      key: user.key,
       onReconnect: () => recorder.sseReconnects++,
     });
     streams.add(stream);
@@ -91,7 +100,7 @@ export function startLoad(options: LoadOptions): Load {
   };
 
   const talk = async (chatId: string, count: number, onFirstReply?: () => void) => {
-    const partition = httpPartitionOf(chatId);
+    const partition = httpPartitionOf(chatId, user.userId);
     const outstanding: string[] = [];
     let givenUp = 0;
     for (let index = 0; index < count && !stopping; index++) {
@@ -105,7 +114,7 @@ export function startLoad(options: LoadOptions): Load {
         ? poisonText(poison, `${chatId} message ${index}`)
         : `${chatId} message ${index}${tool ? ` ${TOOL_MARKER}` : ''}`;
       const sentAt = Date.now();
-      const result = await postMessage(gateway, chatId, messageId, text);
+      const result = await postMessage(gateway, chatId, messageId, text, { key: user.key });
       recorder.send({
         chatId,
         index,
@@ -141,7 +150,7 @@ export function startLoad(options: LoadOptions): Load {
   const lanes = Array.from({ length: chats }, async (_, lane) => {
     let first = true;
     while (!stopping) {
-      const chatId = chatIdIn(`${runId}-${lane}-${generation++}`, lane % INBOUND_PARTITIONS);
+      const chatId = chatIdIn(`${runId}-${lane}-${generation++}`, lane % INBOUND_PARTITIONS, user.userId);
       const stream = await openStream(chatId);
       await talk(chatId, perChat, first ? () => ++warmed === chats && markWarm() : undefined);
       first = false;

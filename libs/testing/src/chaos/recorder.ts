@@ -217,6 +217,8 @@ export async function readMailbox(natsUrl: string, namespace: string): Promise<M
 }
 
 export interface ChatStreamOptions {
+  /** The `channel:client` key of the chat's user (`Authorization: Bearer`). */
+  readonly key: string;
   /** Reconnect when nothing (not even the gateway's 15 s heartbeat) arrived for this long (default 20 s). */
   readonly idleTimeoutMs?: number;
   readonly onReconnect?: (reason: string) => void;
@@ -238,7 +240,7 @@ export class ChatStream {
     private readonly gateway: string,
     readonly chatId: string,
     private onReply: (reply: ReplyRecord) => void,
-    private readonly options: ChatStreamOptions = {},
+    private readonly options: ChatStreamOptions,
   ) {}
 
   /** Resolves once the first connection's headers arrived (the gateway subscribed). Again after close(): resumes after the last id. */
@@ -278,7 +280,11 @@ export class ChatStream {
     try {
       const url = `${this.gateway}/v1/chats/${encodeURIComponent(this.chatId)}/events`;
       const response = await fetch(url, {
-        headers: { accept: 'text/event-stream', 'last-event-id': this.lastEventId },
+        headers: {
+          accept: 'text/event-stream',
+          authorization: `Bearer ${this.options.key}`,
+          'last-event-id': this.lastEventId,
+        },
         signal: abort.signal,
       });
       if (!response.ok || !response.body) throw new Error(`GET events answered ${response.status}`);
@@ -339,6 +345,8 @@ export class ChatStream {
 }
 
 export interface SendOptions {
+  /** The `channel:client` key of the chat's user (`Authorization: Bearer`). */
+  readonly key: string;
   /** Retry with the same messageId until this long after the first attempt (default 20 s). */
   readonly budgetMs?: number;
   /** Per attempt (default 5 s): a POST that takes longer is abandoned and counts as not acknowledged. */
@@ -354,7 +362,7 @@ export async function postMessage(
   chatId: string,
   messageId: string,
   text: string,
-  options: SendOptions = {},
+  options: SendOptions,
 ): Promise<{
   status: 'accepted' | 'unknown' | 'rejected';
   attempts: number;
@@ -371,7 +379,7 @@ export async function postMessage(
     try {
       const res = await fetch(`${gateway}/v1/chats/${encodeURIComponent(chatId)}/messages`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json' },
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${options.key}` },
         body: JSON.stringify({ text, messageId }),
         signal: AbortSignal.timeout(options.attemptTimeoutMs ?? 5_000),
       });

@@ -3,6 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startDockerProxy, type DockerProxy } from '../docker-proxy';
+import { openKeyMint } from '../keys';
 import { launchPlatform, type AppExit, type AppInstance, type Platform } from '../launcher';
 import { sleep } from '../launcher/support';
 import { checkChaos, type ChaosReport } from './checker';
@@ -96,6 +97,8 @@ async function removeSandboxes(namespace: string | undefined): Promise<void> {
   const ours = await docker.listContainers({ all: true, filters: { label: [`clawfleet.namespace=${namespace}`] } });
   for (const c of ours) await docker.getContainer(c.Id).remove({ force: true }).catch(() => undefined);
 }
+/** The user the load's chats belong to. */
+export const CHAOS_USER = 'chaos-user';
 
 /** mulberry32: a seeded generator, so a run's fault sequence can be replayed with CHAOS_SEED. */
 export function seededRandom(seed: number): () => number {
@@ -194,8 +197,13 @@ export async function runChaos(options: ChaosRunOptions = {}): Promise<ChaosRunR
     supervisor = superviseApps(platform, held, log);
     tap = await openMailboxTap(nats.url, namespace);
     const gateway = platform.url('channel-gateway');
+    // The load chats as one user of the default tenant, with a channel key made straight in the database.
+    const mint = await openKeyMint(databaseUrl);
+    const user = { key: (await mint.clientKey(CHAOS_USER)).key, userId: CHAOS_USER };
+    await mint.close();
     load = startLoad({
       gateway,
+      user,
       recorder,
       runId: `r${seed.toString(36)}`,
       chats: options.chats ?? 8,
