@@ -1,4 +1,4 @@
-import type { RecordedRequest } from '@clawfleet/testing';
+import { openChat, type RecordedRequest } from '@clawfleet/testing';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 import { adminClient, type AdminClient } from './support/admin-client';
@@ -10,14 +10,16 @@ import { eventually, startPlatform, type PlatformFixture } from './support/fixtu
  * answered by the agent provisioned, its change of instructions on the next turn, and a channel
  * secret that never shows up anywhere.
  *
- * The HTTP channel does not take keys yet: it posts into HTTP_CHANNEL_TENANT ("default"). So the
- * chat part provisions the default tenant; once the channel authenticates channel:client keys, it
- * chats in "acme" with the key created here (see the report of decision 16).
+ * The chat in "acme" uses the channel:client key made over the API: its tenant and user are the
+ * message's. A second part provisions the default tenant, where a chat was routed before anything
+ * was bound, to show the change reaching a router that had cached the tenant.
  */
 const BOOTSTRAP = 'bootstrap-key-for-the-scenario-spec-0123456789';
 
 let f: PlatformFixture;
 let api: AdminClient;
+/** The channel:client key of acme's alice, made over the API. */
+let aliceKey: string;
 /** Every answer the admin API gave this spec, headers and body. */
 const seen: string[] = [];
 
@@ -88,6 +90,7 @@ describe('a tenant provisioned over the typed client', () => {
       body: { scope: 'channel:client', name: 'web chat', userId: 'alice' },
     });
     expect(key.data).toMatchObject({ scope: 'channel:client', userId: 'alice', key: expect.stringMatching(/^cf_/) });
+    aliceKey = key.data!.key;
 
     const read = await api.GET('/v1/tenants/{tenantId}/users/{userId}', {
       params: { path: { tenantId: 'acme', userId } },
@@ -102,6 +105,20 @@ describe('a tenant provisioned over the typed client', () => {
       params: { path: { tenantId: 'acme', agentId: 'nobody' } },
     });
     expect([missing.response.status, missing.data]).toEqual([404, undefined]);
+  });
+});
+
+describe('a chat in the tenant provisioned, with its key', () => {
+  it('is answered by the agent bound over the API, as the key\'s user', async () => {
+    const chat = await openChat(f.gateway, 'front-desk', { key: aliceKey });
+    // The binding engages on a mention: a message without one is ignored.
+    await chat.send('@concierge where is the front desk?');
+    const reply = await chat.nextReply(20_000);
+    expect(reply).toMatchObject({ kind: 'reply' });
+    const request = f.model.requests.at(-1)!;
+    expect(request.model).toBe('fake-concierge');
+    expect(systemOf(request)).toContain('You are the Acme concierge.');
+    await chat.close();
   });
 });
 
