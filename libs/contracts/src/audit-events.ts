@@ -9,7 +9,7 @@ export interface AuditActor {
   readonly scope: string;
 }
 
-export type AuditAction = 'key.created' | 'key.revoked';
+export type AuditAction = 'key.created' | 'key.revoked' | 'pairing.approved' | 'pairing.rejected';
 
 export type AuditEvent = {
   type: 'AuditRecorded';

@@ -330,9 +330,10 @@ export class ProvisioningRepository {
         sender_scope: Binding['senderScope'];
         ignored_policy: Binding['ignoredPolicy'];
         session_scope: Binding['sessionScope'];
+        unknown_senders: Binding['unknownSenders'];
       }>(
         `SELECT b.id, b.group_id, g.channel, g.chat_id, g.thread_id, b.agent_id, b.engage_mode, b.pattern,
-                b.sender_scope, b.ignored_policy, b.session_scope
+                b.sender_scope, b.ignored_policy, b.session_scope, b.unknown_senders
          FROM provisioning.bindings b
          JOIN provisioning.messaging_groups g ON g.tenant_id = b.tenant_id AND g.id = b.group_id
          WHERE b.tenant_id = $1 ORDER BY b.created_at, b.id`,
@@ -357,6 +358,7 @@ export class ProvisioningRepository {
         senderScope: b.sender_scope,
         ignoredPolicy: b.ignored_policy,
         sessionScope: b.session_scope,
+        unknownSenders: b.unknown_senders,
       });
       groups.set(key, group);
     }
