@@ -234,6 +234,29 @@ describe('a write alongside the append', () => {
     expect({ version, alongsideRows }).toEqual({ version: 1, alongsideRows: 0 });
     expect(await store.streamVersion('acme', id)).toBe(1);
   });
+
+  it('runs more writes in the same statement, each with its own parameters, counting only the first', async () => {
+    const id = streamId();
+    const result = await store.appendWithOutbox('acme', id, 0, [added(1)], {
+      alongside: mark(id, 'lease'),
+      extra: [mark(id, 'usage'), mark(id, 'more')],
+    });
+    expect(result.alongsideRows).toBe(1);
+    const onlyExtra = await store.appendWithOutbox('acme', id, 1, [added(2)], { extra: [mark(id, 'alone')] });
+    expect(onlyExtra.alongsideRows).toBe(0);
+    expect(await marks(id)).toEqual(
+      expect.arrayContaining([
+        { version: 1, note: 'lease' },
+        { version: 1, note: 'usage' },
+        { version: 1, note: 'more' },
+        { version: 2, note: 'alone' },
+      ]),
+    );
+    await expect(store.appendWithOutbox('acme', id, 1, [added(3)], { extra: [mark(id, 'stale')] })).rejects.toBeInstanceOf(
+      ConflictError,
+    );
+    expect(await marks(id)).toHaveLength(4);
+  });
 });
 
 describe('tenant isolation', () => {

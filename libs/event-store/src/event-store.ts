@@ -35,7 +35,7 @@ const APPEND_PARAMS = 13;
 // One statement, one round trip: claim the expected version, insert the events and the outbox
 // messages, run the caller's write alongside, and wake the relay. Nothing is written unless the
 // stream was at the expected version.
-const appendSql = (newStream: boolean, alongside?: string) => `
+const appendSql = (newStream: boolean, alongside?: string, extra: readonly string[] = []) => `
   WITH appended AS (
     ${
       newStream
@@ -56,21 +56,32 @@ const appendSql = (newStream: boolean, alongside?: string) => `
     FROM unnest($9::text[], $10::text[], $11::text[], $12::jsonb[]) AS u(message_id, subject, payload, headers)
     WHERE EXISTS (SELECT 1 FROM appended)
     RETURNING id
-  )${alongside ? `, a AS (${alongside})` : ''}
+  )${alongside ? `, a AS (${alongside})` : ''}${extra.map((sql, i) => `, x${i} AS (${sql})`).join('')}
   SELECT (SELECT version FROM appended) AS version,
          ${alongside ? '(SELECT count(*) FROM a)::int' : '0'} AS alongside_rows,
          (SELECT max(global_position) FROM e) AS position,
          (SELECT array_agg(id ORDER BY id) FROM o) AS outbox_ids,
          CASE WHEN $13 AND EXISTS (SELECT 1 FROM o) THEN pg_notify('${OUTBOX_CHANNEL}', '') END AS notified`;
 
-// The few texts an append can have (new stream or not, × each alongside write), built once each.
+// The few texts an append can have (new stream or not, × each combination of alongside writes), built once each.
 const appendStatements = new Map<string, string>();
-function appendStatement(newStream: boolean, alongside?: string): string {
-  const key = `${newStream}:${alongside ?? ''}`;
+function appendStatement(
+  newStream: boolean,
+  alongside?: AlongsideWrite,
+  extra: readonly AlongsideWrite[] = [],
+): string {
+  const key = `${newStream}:${alongside?.sql ?? ''}\u0000${extra.map((w) => w.sql).join('\u0000')}`;
   let sql = appendStatements.get(key);
   if (sql === undefined) {
-    const renumbered = alongside?.replace(/\$(\d+)/g, (_, n: string) => `$${Number(n) + APPEND_PARAMS}`);
-    sql = appendSql(newStream, renumbered);
+    // Each write numbers its parameters from $1; they follow the append's, in order.
+    let offset = APPEND_PARAMS;
+    const renumber = (write: AlongsideWrite) => {
+      const at = offset;
+      offset += write.params.length;
+      return write.sql.replace(/\$(\d+)/g, (_, n: string) => `$${Number(n) + at}`);
+    };
+    const first = alongside && renumber(alongside);
+    sql = appendSql(newStream, first, extra.map(renumber));
     appendStatements.set(key, sql);
   }
   return sql;
@@ -87,6 +98,8 @@ export interface AppendOptions {
   readonly notifyRelay?: boolean;
   /** A write that commits in the same statement as the events, and only if they are appended. */
   readonly alongside?: AlongsideWrite;
+  /** More such writes (a projection of the events), whose rows are not counted. */
+  readonly extra?: readonly AlongsideWrite[];
 }
 
 /**
@@ -155,8 +168,9 @@ export class EventStore {
       outbox.map((m) => JSON.stringify(m.headers ?? {})),
       options.notifyRelay ?? true,
       ...(options.alongside?.params ?? []),
+      ...(options.extra ?? []).flatMap((w) => w.params),
     ];
-    const sql = appendStatement(expectedVersion === 0, options.alongside?.sql);
+    const sql = appendStatement(expectedVersion === 0, options.alongside, options.extra);
     let rows: Array<{ version: number | null; outbox_ids: string[] | null; alongside_rows: number }>;
     try {
       rows = options.manager
