@@ -1,4 +1,3 @@
-import { chatKey, type ChatRef } from '@clawfleet/contracts';
 import { queryPrepared } from '@clawfleet/platform';
 import { Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
@@ -23,8 +22,7 @@ export interface RecordedOutcome {
   readonly recordedAt: Date;
 }
 
-/** A message's key among the tenant's: its chat and the channel's message id. */
-export const messageKeyOf = (chat: ChatRef, messageId: string) => `${chatKey(chat)}#${messageId}`;
+export { messageKeyOf } from './session-keys';
 
 /**
  * The terminal outcome of every inbound message, recorded once its effects are published (so a

@@ -26,6 +26,9 @@ export function sessionKeyOf(
   }
 }
 
+/** A message's key among the tenant's: its chat and the channel's message id. */
+export const messageKeyOf = (chat: ChatRef, messageId: string) => `${chatKey(chat)}#${messageId}`;
+
 /**
  * The turn a message asks of an agent: derived, so every redelivery asks for the same one. The
  * fallback route (no binding: the tenant's default agent) keeps the id it had before agents were
