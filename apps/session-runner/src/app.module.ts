@@ -20,6 +20,7 @@ import { ToolBox } from './tools/tool.port';
 import { OutboxRelayService } from './work/outbox-relay.service';
 import { ParkedSessions } from './work/parked-sessions';
 import { SessionLeases } from './work/session-leases';
+import { SessionUsage } from './work/session-usage';
 import { TokenBudgets } from './work/token-budgets';
 
 @Module({})
@@ -31,16 +32,25 @@ export class AppModule {
       providers: [
         { provide: RUNNER_CONFIG, useValue: config },
         TokenBudgets,
+        SessionUsage,
         { provide: SANDBOXES, useFactory: () => sandboxesFromConfig(config) },
         SandboxSweeper,
         AgentConfigs,
         {
           provide: TURN_EFFECTS,
-          inject: [TokenBudgets, PinoLogger, SANDBOXES, AgentConfigs],
-          useFactory: (budgets: TokenBudgets, logger: PinoLogger, sandboxes: SandboxPort, agents: AgentConfigs) =>
+          inject: [TokenBudgets, PinoLogger, SANDBOXES, AgentConfigs, SessionUsage],
+          useFactory: (
+            budgets: TokenBudgets,
+            logger: PinoLogger,
+            sandboxes: SandboxPort,
+            agents: AgentConfigs,
+            usage: SessionUsage,
+          ) =>
             createTurnEffects({
               warn: (fields, message) => logger.warn(fields, message),
               budgets,
+              usage,
+              prices: config.MODEL_PRICES,
               reserveOutputTokens: config.TOKEN_RESERVE_OUTPUT,
               agents: agents.resolve,
               tools: new ToolBox([

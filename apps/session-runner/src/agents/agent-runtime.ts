@@ -1,4 +1,4 @@
-import type { AgentConfig, QueueMode } from '@clawfleet/provisioning';
+import type { AgentConfig, McpServer, QueueMode, Skill } from '@clawfleet/provisioning';
 import type { LlmProvider } from '../llm/llm.port';
 
 /** What a session's turns run with: one version of an agent, its model chain built. */
@@ -16,6 +16,9 @@ export interface AgentRuntime {
   readonly maxRounds: number;
   /** 0: the runner's TOKEN_BUDGET_PER_AGENT. */
   readonly tokenBudgetPerMonth: number;
+  /** The version's MCP servers and skills: recorded in AgentConfigured, not used by any tool yet. */
+  readonly mcpServers: readonly McpServer[];
+  readonly skills: readonly Skill[];
 }
 
 /** Resolves the runtime of (tenant, agent, version); the port turn effects and the runner use. */
@@ -39,5 +42,7 @@ export function runtimeOf(
     queueMode: config.queueMode,
     maxRounds: config.maxRounds,
     tokenBudgetPerMonth: config.tokenBudgetPerMonth,
+    mcpServers: config.mcpServers,
+    skills: config.skills,
   };
 }

@@ -11,7 +11,8 @@ import { nextStep, type Step } from './session.decider';
 import { evolve, type SessionState } from './session.state';
 import type { Loaded, SessionStore } from './session.store';
 import type { RunningState, TurnEffects } from './turn.effects';
-import { cancelTurn, completeTurn, failTurn, sendNotice, statusText, suspendTurn } from './turn.outcomes';
+import { cancelTurn, completeTurn, failTurn, sendNotice, suspendTurn } from './turn.outcomes';
+import { usageWriteOf } from '../work/session-usage';
 
 /** Another runner holds the session now: this one stops without writing. */
 export class LeaseLost extends Error {}
@@ -151,8 +152,8 @@ export class SessionRun {
       case 'notify': {
         const active = this.state as Exclude<SessionState, { status: 'empty' }>;
         const { notice } = step;
-        const defaultModel = notice.kind === 'status' ? await effects.defaultModelOf(tenantId, active).catch(() => 'unavailable') : '';
-        const text = notice.kind === 'status' ? statusText(active, defaultModel) : notice.text;
+        // status and usage are composed now, from the state and what was recorded; NoticeSent keeps the text.
+        const text = notice.kind === 'text' ? notice.text : await effects.composeNotice(tenantId, active, notice.kind);
         return this.commit(sendNotice(active, tenantId, bus.topology, notice, text));
       }
       case 'compact': {
@@ -214,11 +215,16 @@ export class SessionRun {
     while (this.pending.length > 0) {
       if (this.leaseLost()) throw new LeaseLost();
       const done = nextStep(this.state, this.limits).kind === 'wait';
+      const usage =
+        this.state.status === 'empty'
+          ? undefined
+          : usageWriteOf({ tenantId: this.tenantId, agentId: this.state.agentId, sessionId: this.state.sessionId }, this.pending);
       try {
         const appended = await store.appendWith(this.tenantId, this.streamId, this.version, this.pending, {
           outbox: this.outbox,
           stateAfter: this.state,
           ...(done && { alongside: leases.settleAlongside(this.session, owner) }),
+          ...(usage && { extra: [usage] }),
         });
         this.version = appended.version;
         this.settled = appended.alongside;

@@ -21,7 +21,7 @@ export const streamIdOf = (sessionId: string) => `session-${sessionId}`;
 export type Loaded = LoadedState<SessionState>;
 
 /** Bump when SessionState's shape changes: older snapshots are ignored and rebuilt. */
-const SNAPSHOTS = { schemaVersion: 2, every: 100 };
+const SNAPSHOTS = { schemaVersion: 3, every: 100 };
 
 /** Publishes the outbox rows an append committed (the relay's fast path). */
 export interface OutboxPublishing {
@@ -84,9 +84,15 @@ export class SessionStore {
     streamId: string,
     expectedVersion: number,
     events: readonly SessionEvent[],
-    options: { outbox?: readonly OutboxMessage[]; stateAfter?: SessionState; alongside?: AlongsideWrite },
+    options: {
+      outbox?: readonly OutboxMessage[];
+      stateAfter?: SessionState;
+      alongside?: AlongsideWrite;
+      /** Writes of what the events record (usage), in the same statement. */
+      extra?: readonly AlongsideWrite[];
+    },
   ): Promise<{ version: number; alongside: boolean }> {
-    const { outbox = [], stateAfter, alongside } = options;
+    const { outbox = [], stateAfter, alongside, extra } = options;
     const { version, outboxIds, alongsideRows } = await this.events.appendWithOutbox(
       tenantId,
       streamId,
@@ -96,6 +102,7 @@ export class SessionStore {
         outbox,
         notifyRelay: false, // published right below; the relay only sweeps what this misses
         alongside,
+        ...(extra && { extra }),
       },
     );
     if (stateAfter) this.cache.remember(tenantId, streamId, { state: stateAfter, version }, events);
