@@ -6,7 +6,10 @@ import {
   type Platform,
   type TestDatabase,
 } from '@clawfleet/testing';
+import { createDataSource } from '@clawfleet/platform';
+import { PairingRepository, provisioningEntities, ProvisioningRepository } from '@clawfleet/provisioning';
 import { execFileSync } from 'node:child_process';
+import type { DataSource } from 'typeorm';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Client } from 'pg';
@@ -17,6 +20,27 @@ const DOC_FILE = path.join(__dirname, '../../../docs/openapi.json');
 let db: TestDatabase;
 let platform: Platform;
 let api: string;
+/** The provisioning model of the spec's database (admin-api migrated it), where routers put pairings. */
+let pg: DataSource;
+let pairings: PairingRepository;
+
+/** What the router does for an unknown sender under a `pair` binding: a pending pairing (and its code). */
+async function offerPairing(tenantId: string, senderId: string, ttlMs = 3_600_000) {
+  await new ProvisioningRepository(pg).ensureTenant(tenantId);
+  const offered = await pairings.offer(tenantId, {
+    channel: 'http',
+    senderId,
+    displayName: `The ${senderId}`,
+    chatId: 'lobby',
+    messageKey: `http:lobby#${senderId}-${Math.random()}`,
+    now: new Date(),
+    ttlMs,
+    intervalMs: 0,
+    maxPending: 1_000,
+  });
+  if (offered.kind !== 'offered') throw new Error(`no offer: ${offered.kind}`);
+  return offered;
+}
 
 async function call(method: string, url: string, key?: string | null, body?: unknown, raw?: string) {
   const headers: Record<string, string> = {};
@@ -64,8 +88,18 @@ beforeAll(async () => {
     appEnv: { 'admin-api': { ADMIN_BOOTSTRAP_KEY: BOOTSTRAP, AUTH_KEY_CACHE_MS: '200' } },
   });
   api = platform.url('admin-api');
+  pg = createDataSource({
+    url: db.url,
+    poolSize: 2,
+    applicationName: 'admin-spec',
+    migrations: [],
+    entities: provisioningEntities,
+  });
+  await pg.initialize();
+  pairings = new PairingRepository(pg);
 });
 afterAll(async () => {
+  await pg?.destroy();
   await platform?.stop();
   await db?.drop();
 });
@@ -74,6 +108,8 @@ describe('the authorization matrix of every admin route', () => {
   let keys: Record<string, string | null>;
   let acmeKeyId: string;
   let platformKeyId: string;
+  let toApprove: string;
+  let toReject: string;
 
   beforeAll(async () => {
     const platformKey = (await call('POST', '/v1/platform/keys', BOOTSTRAP, { name: 'ops' })).json;
@@ -90,6 +126,8 @@ describe('the authorization matrix of every admin route', () => {
     });
     acmeKeyId = (await createKey('acme', { scope: 'tenant:read', name: 'victim' })).id;
     platformKeyId = (await call('POST', '/v1/platform/keys', BOOTSTRAP, { name: 'victim' })).json.id;
+    toApprove = (await offerPairing('acme', 'matrix-approve')).pairingId;
+    toReject = (await offerPairing('acme', 'matrix-reject')).pairingId;
     await untilRefused(expiring.key, 5_000);
     keys = {
       none: null,
@@ -156,6 +194,25 @@ describe('the authorization matrix of every admin route', () => {
       method: 'DELETE',
       doc: '/v1/tenants/{tenantId}/keys/{keyId}',
       url: () => `/v1/tenants/acme/keys/${acmeKeyId}`,
+      expect: { readOnly: 403, channelClient: 404, otherTenantAdmin: 404, right: 200, platform: 200 },
+    },
+    {
+      method: 'GET',
+      doc: '/v1/tenants/{tenantId}/pairings',
+      url: () => '/v1/tenants/acme/pairings',
+      expect: { readOnly: 200, channelClient: 404, otherTenantAdmin: 404, right: 200, platform: 200 },
+    },
+    {
+      method: 'POST',
+      doc: '/v1/tenants/{tenantId}/pairings/{pairingId}/approve',
+      url: () => `/v1/tenants/acme/pairings/${toApprove}/approve`,
+      // The right key approves; the platform's, after it, gets the approved pairing unchanged.
+      expect: { readOnly: 403, channelClient: 404, otherTenantAdmin: 404, right: 200, platform: 200 },
+    },
+    {
+      method: 'POST',
+      doc: '/v1/tenants/{tenantId}/pairings/{pairingId}/reject',
+      url: () => `/v1/tenants/acme/pairings/${toReject}/reject`,
       expect: { readOnly: 403, channelClient: 404, otherTenantAdmin: 404, right: 200, platform: 200 },
     },
     {
@@ -262,6 +319,82 @@ describe('keys', () => {
     expect(names).toEqual(['k0', 'k1', 'k2', 'k3', 'k4']);
     expect((await call('GET', '/v1/tenants/paged/keys?cursor=bogus', BOOTSTRAP)).status).toBe(400);
     expect((await call('GET', '/v1/tenants/paged/keys?limit=100000', BOOTSTRAP)).status).toBe(400);
+  });
+});
+
+describe('pairings', () => {
+  const audit = async (id: string) =>
+    (
+      await pg.query(`SELECT tenant_id, data FROM eventstore.events WHERE stream_id = $1 ORDER BY version`, [
+        `audit-pairing-${id}`,
+      ])
+    ).map((r: { tenant_id: string; data: { action: string; actor: { keyId: string } } }) => [
+      r.tenant_id,
+      r.data.action,
+      r.data.actor.keyId,
+    ]);
+
+  it('lists pending pairings without their codes; approving makes the sender a member, once, audited', async () => {
+    const offered = await offerPairing('pairco', 'newcomer');
+    const listed = await call('GET', '/v1/tenants/pairco/pairings?status=pending', BOOTSTRAP);
+    expect(listed.status).toBe(200);
+    expect(listed.json.items).toEqual([
+      expect.objectContaining({
+        id: offered.pairingId,
+        channel: 'http',
+        senderId: 'newcomer',
+        status: 'pending',
+        expired: false,
+      }),
+    ]);
+    expect(JSON.stringify(listed.json)).not.toContain(offered.code.replace('-', ''));
+    expect(JSON.stringify(listed.json)).not.toContain(offered.code);
+
+    const approved = await call('POST', `/v1/tenants/pairco/pairings/${offered.pairingId}/approve`, BOOTSTRAP);
+    expect(approved.status).toBe(200);
+    expect(approved.json).toMatchObject({ status: 'approved', decidedBy: 'key:bootstrap', userId: expect.any(String) });
+    const again = await call('POST', `/v1/tenants/pairco/pairings/${offered.pairingId}/approve`, BOOTSTRAP);
+    expect(again.json).toEqual(approved.json);
+    const [identity] = await pg.query(
+      `SELECT i.user_id, r.role FROM provisioning.channel_identities i
+       JOIN provisioning.roles r ON r.tenant_id = i.tenant_id AND r.user_id = i.user_id
+       WHERE i.tenant_id = 'pairco' AND i.channel = 'http' AND i.external_id = 'newcomer'`,
+    );
+    expect(identity).toEqual({ user_id: approved.json.userId, role: 'member' });
+    expect(await audit(offered.pairingId)).toEqual([['pairco', 'pairing.approved', 'bootstrap']]);
+    // Decided: rejecting it now is a conflict, and changes nothing.
+    const reject = await call('POST', `/v1/tenants/pairco/pairings/${offered.pairingId}/reject`, BOOTSTRAP);
+    expect(reject).toMatchObject({ status: 409, type: expect.stringContaining('application/problem+json') });
+    expect((await call('GET', '/v1/tenants/pairco/pairings?status=approved', BOOTSTRAP)).json.items).toHaveLength(1);
+  });
+
+  it('a rejected or expired pairing cannot be approved; another tenant’s pairing is not found', async () => {
+    const rejected = await offerPairing('pairco', 'pest');
+    expect(
+      (await call('POST', `/v1/tenants/pairco/pairings/${rejected.pairingId}/reject`, BOOTSTRAP)).json,
+    ).toMatchObject({
+      status: 'rejected',
+    });
+    expect((await call('POST', `/v1/tenants/pairco/pairings/${rejected.pairingId}/approve`, BOOTSTRAP)).status).toBe(
+      409,
+    );
+
+    const expired = await offerPairing('pairco', 'late', 10);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const late = await call('POST', `/v1/tenants/pairco/pairings/${expired.pairingId}/approve`, BOOTSTRAP);
+    expect(late).toMatchObject({ status: 409, json: { detail: expect.stringContaining('expired') } });
+
+    const theirs = await offerPairing('otherco', 'stranger');
+    const ours = await createKey('pairco', { scope: 'tenant:admin', name: 'pairco admin' });
+    expect((await call('POST', `/v1/tenants/pairco/pairings/${theirs.pairingId}/approve`, ours.key)).status).toBe(404);
+    expect((await call('POST', `/v1/tenants/otherco/pairings/${theirs.pairingId}/approve`, ours.key)).status).toBe(404);
+    expect((await pairings.get('otherco', theirs.pairingId))?.status).toBe('pending');
+  });
+
+  it('refuses a pairing id that is no UUID and a status it does not know', async () => {
+    expect((await call('POST', '/v1/tenants/pairco/pairings/not-a-uuid/approve', BOOTSTRAP)).status).toBe(400);
+    expect((await call('GET', '/v1/tenants/pairco/pairings?status=maybe', BOOTSTRAP)).status).toBe(400);
+    expect((await call('GET', '/v1/tenants/pairco/pairings?cursor=bogus', BOOTSTRAP)).status).toBe(400);
   });
 });
 
