@@ -318,8 +318,9 @@ export class ProvisioningRepository {
          JOIN provisioning.agent_versions v ON v.tenant_id = a.tenant_id AND v.agent_id = a.id AND v.version = a.current_version
          WHERE a.tenant_id = $1`,
       ),
+      // Every group, with its bindings (none: they were all deleted, and the chat is refused with a notice).
       q<{
-        id: string;
+        id: string | null;
         group_id: string;
         channel: string;
         chat_id: string;
@@ -332,11 +333,11 @@ export class ProvisioningRepository {
         session_scope: Binding['sessionScope'];
         unknown_senders: Binding['unknownSenders'];
       }>(
-        `SELECT b.id, b.group_id, g.channel, g.chat_id, g.thread_id, b.agent_id, b.engage_mode, b.pattern,
+        `SELECT b.id, g.id AS group_id, g.channel, g.chat_id, g.thread_id, b.agent_id, b.engage_mode, b.pattern,
                 b.sender_scope, b.ignored_policy, b.session_scope, b.unknown_senders
-         FROM provisioning.bindings b
-         JOIN provisioning.messaging_groups g ON g.tenant_id = b.tenant_id AND g.id = b.group_id
-         WHERE b.tenant_id = $1 ORDER BY b.created_at, b.id`,
+         FROM provisioning.messaging_groups g
+         LEFT JOIN provisioning.bindings b ON b.tenant_id = g.tenant_id AND b.group_id = g.id
+         WHERE g.tenant_id = $1 ORDER BY b.created_at, b.id`,
       ),
       q<{ channel: string; external_id: string; user_id: string }>(
         `SELECT channel, external_id, user_id FROM provisioning.channel_identities WHERE tenant_id = $1`,
@@ -349,6 +350,8 @@ export class ProvisioningRepository {
     for (const b of bindings) {
       const key = groupKey(b.channel, b.chat_id, b.thread_id);
       const group = groups.get(key) ?? { id: b.group_id, bindings: [] };
+      groups.set(key, group);
+      if (b.id === null) continue;
       group.bindings.push({
         id: b.id,
         groupId: b.group_id,
@@ -360,7 +363,6 @@ export class ProvisioningRepository {
         sessionScope: b.session_scope,
         unknownSenders: b.unknown_senders,
       });
-      groups.set(key, group);
     }
     const grants = new Map<string, RoleGrant[]>();
     for (const r of roles)

@@ -40,7 +40,7 @@ export function data(input: {
     groups: new Map(
       (input.groups ?? []).map((g) => [
         groupKey('telegram', g.chatId, g.threadId),
-        { id: g.bindings[0]?.groupId ?? 'g', bindings: g.bindings },
+        { id: g.bindings[0]?.groupId ?? `g-${g.chatId}-${g.threadId ?? ''}`, bindings: g.bindings },
       ]),
     ),
     identities: new Map((input.identities ?? []).map(([sender, user]) => [identityKey('telegram', sender), user])),

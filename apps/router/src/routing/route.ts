@@ -162,14 +162,31 @@ export function route(
       decisions: [{ kind: 'refuse', rule: 'tenant', reason: `tenant ${inbound.tenantId} is not provisioned` }],
     };
   const { chat, sender } = inbound;
-  const group =
-    data.groups.get(groupKey(chat.channel, chat.chatId, chat.threadId)) ??
-    (chat.threadId ? data.groups.get(groupKey(chat.channel, chat.chatId)) : undefined);
+  // A thread's group whose bindings were all deleted leaves the thread to the chat's group.
+  const threadGroup = chat.threadId ? data.groups.get(groupKey(chat.channel, chat.chatId, chat.threadId)) : undefined;
+  const group = threadGroup?.bindings.length ? threadGroup : data.groups.get(groupKey(chat.channel, chat.chatId));
   if (!group && !data.defaultAgentId)
     return {
       outcome: 'refused',
       decisions: [{ kind: 'refuse', rule: 'no-binding', reason: 'no agent is bound to this chat' }],
     };
+  if (group && group.bindings.length === 0) {
+    // A group whose bindings were deleted is told so (through the default agent's session, as the
+    // chat's route before bindings was), never handed to the default agent silently.
+    const reason = 'No agent is bound to this chat.';
+    const fallback = data.defaultAgentId ? data.agents.get(data.defaultAgentId) : undefined;
+    const notice = fallback && {
+      sessionKey: sessionKeyOf('per-thread', chat, { senderId: sender.id }),
+      turnId: turnIdOf(inbound.tenantId, chat, inbound.messageId, fallback.id, true),
+      ...(fallback.currentVersion > 0 && { agentVersion: fallback.currentVersion }),
+    };
+    return {
+      outcome: 'refused',
+      decisions: [
+        { kind: 'refuse', rule: 'no-binding', reason, ...(fallback && notice && { agentId: fallback.id, notice }) },
+      ],
+    };
+  }
   const bindings = group?.bindings ?? [fallbackBinding(data.defaultAgentId!)];
   const userId = data.identities.get(identityKey(chat.channel, sender.id));
   const addressed = parseAddressedCommand(inbound.text);
@@ -206,11 +223,17 @@ export function route(
     const { agentId } = binding;
     const fallback = binding.id === FALLBACK_ID;
     const agent = data!.agents.get(agentId);
-    if (!agent) return { kind: 'refuse', agentId, rule: 'agent', reason: `agent ${agentId} does not exist` };
     const unknown = binding.senderScope === 'known' && !userId;
-    if (unknown && binding.unknownSenders !== 'pair') return { kind: 'ignore', agentId, rule: 'sender-scope' };
     const sessionKey = sessionKeyOf(binding.sessionScope, chat, { userId, senderId: sender.id });
     const turnId = turnIdOf(inbound.tenantId, chat, inbound.messageId, agentId, fallback);
+    if (!agent) {
+      // Told in the (never configured) agent's session: a notice needs no configuration. Not to strangers.
+      const reason = `The agent ${agentId} does not exist.`;
+      return unknown
+        ? { kind: 'refuse', agentId, rule: 'agent', reason }
+        : { kind: 'refuse', agentId, rule: 'agent', reason, notice: { sessionKey, turnId } };
+    }
+    if (unknown && binding.unknownSenders !== 'pair') return { kind: 'ignore', agentId, rule: 'sender-scope' };
     // Version 0: the environment's agent, before session-runner first seeded it (the session runs the environment's config).
     const agentVersion = agent.currentVersion > 0 ? agent.currentVersion : undefined;
     const mentioned = mentions(inbound, agentId);

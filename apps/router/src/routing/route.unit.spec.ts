@@ -230,11 +230,50 @@ describe('refusals and fallbacks', () => {
     });
   });
 
-  it('a binding or default naming an agent that does not exist is refused with a reason', () => {
+  it('a binding or default naming an agent that does not exist is refused with a notice (not to strangers)', () => {
     expect(route(inbound('hi'), data({ defaultAgentId: 'ghost' }), noSessions, options).decisions[0]).toMatchObject({
       kind: 'refuse',
       rule: 'agent',
-      reason: 'agent ghost does not exist',
+      reason: 'The agent ghost does not exist.',
+      notice: { sessionKey: 'telegram:-100:7', turnId: expect.any(String) },
+    });
+    const closed = data({ groups: [{ chatId: '-100', bindings: [binding('ghost', { senderScope: 'known' })] }] });
+    expect(route(inbound('hi'), closed, noSessions, options).decisions[0]).not.toHaveProperty('notice');
+  });
+
+  it('a group whose bindings were all deleted is refused with a notice, never handed to the default agent', () => {
+    const emptied = data({
+      defaultAgentId: 'default',
+      agents: [agent('default', { currentVersion: 2 })],
+      groups: [{ chatId: '-100', bindings: [] }],
+    });
+    expect(route(inbound('hi'), emptied, noSessions, options)).toEqual({
+      outcome: 'refused',
+      decisions: [
+        {
+          kind: 'refuse',
+          agentId: 'default',
+          rule: 'no-binding',
+          reason: 'No agent is bound to this chat.',
+          notice: { sessionKey: 'telegram:-100:7', turnId: expect.any(String), agentVersion: 2 },
+        },
+      ],
+    });
+    // Without a default agent there is no session to tell it in.
+    expect(route(inbound('hi'), { ...emptied, defaultAgentId: null }, noSessions, options).decisions).toEqual([
+      { kind: 'refuse', rule: 'no-binding', reason: 'No agent is bound to this chat.' },
+    ]);
+    // A thread's emptied group leaves the thread to the chat's group.
+    const threaded = data({
+      agents: [agent('bot')],
+      groups: [
+        { chatId: '-100', threadId: '7', bindings: [] },
+        { chatId: '-100', bindings: [binding('bot')] },
+      ],
+    });
+    expect(route(inbound('hi'), threaded, noSessions, options).decisions[0]).toMatchObject({
+      kind: 'engage',
+      agentId: 'bot',
     });
   });
 

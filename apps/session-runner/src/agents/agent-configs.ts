@@ -114,7 +114,7 @@ export class AgentConfigs implements OnModuleInit, OnApplicationBootstrap, OnApp
   private async load(tenantId: string, agentId: string, version: number): Promise<AgentRuntime> {
     const stored = await this.repository.agentVersion(tenantId, agentId, version);
     if (!stored)
-      throw new ModelError(`agent ${agentId} (version ${version}) is not provisioned`, false, 'agent-missing');
+      throw new ModelError(`The agent ${agentId} (version ${version}) is not provisioned.`, false, 'agent-missing');
     const { config } = stored;
     let llm = this.environment.llm;
     try {

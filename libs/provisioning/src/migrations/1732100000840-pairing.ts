@@ -11,6 +11,9 @@ export class Pairing1732100000840 implements MigrationInterface {
     await q.query(`
       ALTER TABLE provisioning.bindings ADD COLUMN unknown_senders text NOT NULL DEFAULT 'ignore'
         CHECK (unknown_senders IN ('ignore', 'pair'))`);
+    // Deleting a user (or a tenant) cascades to its identities: without this index each deleted user
+    // scans every identity of the tenant (found by the routing bench: minutes for 100,000 users).
+    await q.query(`CREATE INDEX channel_identities_user ON provisioning.channel_identities (tenant_id, user_id)`);
     await q.query(`
       CREATE TABLE provisioning.pairings (
         tenant_id           text NOT NULL REFERENCES provisioning.tenants (id) ON DELETE CASCADE,
@@ -57,6 +60,7 @@ export class Pairing1732100000840 implements MigrationInterface {
   async down(q: QueryRunner): Promise<void> {
     await q.query(`DROP TABLE provisioning.pairing_failures`);
     await q.query(`DROP TABLE provisioning.pairings`);
+    await q.query(`DROP INDEX provisioning.channel_identities_user`);
     await q.query(`ALTER TABLE provisioning.bindings DROP COLUMN unknown_senders`);
   }
 }
