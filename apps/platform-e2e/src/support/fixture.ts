@@ -21,7 +21,7 @@ export interface PlatformFixture {
 }
 
 /** The six apps as processes on a fresh database and bus namespace, with a fake OpenAI-compatible model. */
-export async function startPlatform(options: Partial<Pick<LaunchOptions, 'replicas' | 'env' | 'appEnv'>> & { modelLatencyMs?: number } = {}): Promise<PlatformFixture> {
+export async function startPlatform(options: Partial<Pick<LaunchOptions, 'replicas' | 'env' | 'appEnv' | 'instanceEnv'>> & { modelLatencyMs?: number } = {}): Promise<PlatformFixture> {
   const db = await createTestDatabase();
   const namespace = uniqueNamespace('e');
   const model = await startFakeOpenAI({ latencyMs: options.modelLatencyMs ?? 0 });
@@ -36,6 +36,7 @@ export async function startPlatform(options: Partial<Pick<LaunchOptions, 'replic
       // Short leases, so a killed runner's sessions move on within a test's patience.
       env: { SESSION_LEASE_MS: '2000', SESSION_SWEEP_MS: '200', SHUTDOWN_GRACE_MS: '2000', ...options.env },
       appEnv: options.appEnv,
+      instanceEnv: options.instanceEnv,
       replicas: options.replicas,
     });
   } catch (error) {

@@ -227,7 +227,7 @@ export function statusText(
 ): string {
   const doing =
     state.status === 'running'
-      ? `Working on a turn (${state.turn.round} model call(s), ${state.turn.toolCallsDone} tool call(s) so far).`
+      ? `Working on a turn (${state.turn.round} model call(s) and ${state.turn.toolCallsDone} tool call(s) done).`
       : state.status === 'suspended'
         ? 'Waiting for an answer.'
         : 'Idle.';
