@@ -6,6 +6,8 @@
 //   npm run admin -- keys create --tenant acme --scope tenant:admin|tenant:read|channel:client --name NAME [--user ID] [--expires ISO]
 //   npm run admin -- keys revoke --tenant acme --id KEY_ID
 //   npm run admin -- platform-keys list | create --name NAME | revoke --id KEY_ID
+//   npm run admin -- pairings list --tenant acme [--status pending|approved|rejected]
+//   npm run admin -- pairings approve|reject --tenant acme --id PAIRING_ID
 //
 // The API and key: ADMIN_API_URL (default http://127.0.0.1:$ADMIN_API_PORT or 8085) and ADMIN_API_KEY
 // (default: the key `npm start` wrote to .clawfleet/admin-key). Prints JSON; exits 1 with the
@@ -19,7 +21,8 @@ const USAGE = `usage: npm run admin -- me
        npm run admin -- keys list --tenant T [--limit N]
        npm run admin -- keys create --tenant T --scope S --name N [--user U] [--expires ISO]
        npm run admin -- keys revoke --tenant T --id ID
-       npm run admin -- platform-keys list | create --name N [--expires ISO] | revoke --id ID`;
+       npm run admin -- platform-keys list | create --name N [--expires ISO] | revoke --id ID
+       npm run admin -- pairings list --tenant T [--status S] | approve --tenant T --id ID | reject --tenant T --id ID`;
 
 export function parseArgs(argv) {
   const words = [];
@@ -66,6 +69,13 @@ export function requestOf({ words, flags }) {
     if (verb === 'create')
       return { method: 'POST', path: '/v1/platform/keys', body: { name: flags.name, ...expiresAt } };
     if (verb === 'revoke') return { method: 'DELETE', path: `/v1/platform/keys/${need(flags, 'id')}` };
+  }
+  if (group === 'pairings') {
+    const base = `/v1/tenants/${need(flags, 'tenant')}/pairings`;
+    const status = flags.status ? `&status=${encodeURIComponent(flags.status)}` : '';
+    if (verb === 'list') return { method: 'GET', path: `${base}?limit=${Number(flags.limit ?? 200)}${status}` };
+    if (verb === 'approve' || verb === 'reject')
+      return { method: 'POST', path: `${base}/${need(flags, 'id')}/${verb}` };
   }
   throw new UsageError(`unknown command: ${words.join(' ') || '(none)'}`);
 }

@@ -465,6 +465,16 @@ describe('the admin CLI', () => {
     expect(cli(['me']).out).toMatchObject({ scope: 'platform:admin' });
   });
 
+  it('lists and approves pairings over the REST API', async () => {
+    const offered = await offerPairing('clipair', 'walk-in');
+    expect(cli(['pairings', 'list', '--tenant', 'clipair', '--status', 'pending']).out.items).toEqual([
+      expect.objectContaining({ id: offered.pairingId, senderId: 'walk-in' }),
+    ]);
+    expect(cli(['pairings', 'approve', '--tenant', 'clipair', '--id', offered.pairingId]).out).toMatchObject({
+      status: 'approved',
+    });
+  });
+
   it('says what is wrong: a usage error, or the problem the API answered', () => {
     expect(cli(['keys', 'create', '--scope', 'tenant:read'])).toMatchObject({
       code: 2,
