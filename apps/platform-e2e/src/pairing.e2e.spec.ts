@@ -143,8 +143,10 @@ describe('an unknown sender', () => {
     expect(codeIn(asked.reply)).toBeDefined();
     const api = f.platform.url('admin-api');
     const headers = { authorization: `Bearer ${BOOTSTRAP}` };
-    const list = await (await fetch(`${api}/v1/tenants/default/pairings?status=pending`, { headers })).json();
-    const pending = list.items.find((i: { senderId: string }) => i.senderId === 'guest');
+    const list = (await (await fetch(`${api}/v1/tenants/default/pairings?status=pending`, { headers })).json()) as {
+      items: Array<{ id: string; senderId: string }>;
+    };
+    const pending = list.items.find((i) => i.senderId === 'guest')!;
     expect(pending).toMatchObject({ channel: 'http', chatId: 'door', displayName: 'The guest', expired: false });
     const approved = await fetch(`${api}/v1/tenants/default/pairings/${pending.id}/approve`, {
       method: 'POST',

@@ -379,15 +379,13 @@ describe('unknown senders: every sender scope × unknown-sender policy × engage
         pairingIndex({ pendingCount: 0 }),
         options,
       );
-      if (combo.senderScope === 'all') {
-        expect(result).toMatchObject({ outcome: 'engaged', decisions: [{ kind: 'engage', sessionKey: key }] });
-      } else if (combo.unknownSenders === 'ignore') {
-        expect(result).toEqual({
-          outcome: 'ignored',
-          decisions: [{ kind: 'ignore', agentId: 'bot', rule: 'sender-scope' }],
-        });
-      } else {
-        expect(result).toEqual({
+      const expected = {
+        served: expect.objectContaining({
+          outcome: 'engaged',
+          decisions: [expect.objectContaining({ kind: 'engage', sessionKey: key })],
+        }),
+        ignored: { outcome: 'ignored', decisions: [{ kind: 'ignore', agentId: 'bot', rule: 'sender-scope' }] },
+        offered: {
           outcome: 'refused',
           decisions: [
             {
@@ -396,8 +394,9 @@ describe('unknown senders: every sender scope × unknown-sender policy × engage
               notice: { sessionKey: key, turnId: expect.any(String), agentVersion: 1 },
             },
           ],
-        });
-      }
+        },
+      }[combo.senderScope === 'all' ? 'served' : combo.unknownSenders === 'ignore' ? 'ignored' : 'offered'];
+      expect(result).toEqual(expected);
     });
 
     if (combo.engageMode !== 'always') {
