@@ -8,6 +8,10 @@
 // Environment: BENCH_SECONDS (per load level, default 10), BENCH_LEVELS (default 1,32,256),
 // BENCH_SEQUENTIAL (default 500), BENCH_TOOLS (default 50), BENCH_WARMUP (default 50),
 // BENCH_ROUTING (bindings,users,messages of the routing figure; default 10000,100000,50000).
+// BENCH_SESSIONS (sessions seeded for the admin API's list endpoint, default 100000).
+// BENCH_SANDBOX_SESSIONS (new sessions whose first tool call is timed, default 10), BENCH_SANDBOX_CALLS
+// (no-op bash calls in a running sandbox, default 50). The sandbox figures need Docker and the sandbox
+// image; without them (or with BENCH_SANDBOX=0) they are skipped with a note.
 import os from 'node:os';
 import path from 'node:path';
 import { spawn } from 'node:child_process';
@@ -30,6 +34,9 @@ const config = {
   sequential: num('BENCH_SEQUENTIAL', 500),
   tools: num('BENCH_TOOLS', 50),
   warmup: num('BENCH_WARMUP', 50),
+  sessions: num('BENCH_SESSIONS', 100_000),
+  sandboxSessions: num('BENCH_SANDBOX_SESSIONS', 10),
+  sandboxCalls: num('BENCH_SANDBOX_CALLS', 50),
   sessionSizes: [1_000, 10_000],
   routing: (process.env.BENCH_ROUTING ?? '10000,100000,50000').split(',').map(Number),
 };
@@ -100,16 +107,26 @@ async function main() {
     if (bench) (results.appLogs ??= []).push({ after: what, logs: appLogs(bench.platform, 60) });
   };
 
+  // The sandbox figures need the engine and the image; the runner then keeps one warm container.
+  const { sandboxBench } = await import('./bench/sandbox.mjs');
+  const sbx = await sandboxBench(libs, cleanup);
+  if (sbx.skipped) say(`bench: NOTE the sandbox figures are skipped: ${sbx.skipped}`);
+
   phase('starting the platform');
-  bench = await startBench(libs, cleanup).catch((error) => abort(`platform did not start: ${error.message}`, 1));
+  bench = await startBench(libs, cleanup, { env: sbx.env }).catch((error) =>
+    abort(`platform did not start: ${error.message}`, 1),
+  );
+  sbx.attach?.(bench.namespace);
   const { cpuSnapshot, cpuReport } = await import('./bench/cpu.mjs');
   const ctx = {
     testing: libs.testing,
     gateway: bench.gateway,
     model: bench.model,
     query: bench.query,
+    admin: bench.admin,
     cpu: () => cpuSnapshot(bench.platform, bench.db.name),
     cpuReport,
+    sandbox: sbx.context,
   };
   phase(`platform up (namespace ${bench.namespace}, database ${bench.db.name})`);
 
@@ -138,6 +155,15 @@ async function main() {
     results.throughput.push(r);
     if (r.errors) problem(`closed loop with ${level} chats`, `${r.errors} turn(s) failed, e.g. ${r.errorSamples[0]}`);
   }
+  results.listSessions = await scenario(`admin API session list (${config.sessions} sessions)`, () =>
+    scenarios.listSessions(ctx, config.sessions),
+  );
+  results.sandbox = sbx.skipped
+    ? { skipped: sbx.skipped }
+    : await scenario(
+        `sandbox tool calls (${config.sandboxSessions} new sessions, ${config.sandboxCalls} no-op calls)`,
+        () => scenarios.sandbox(ctx, { sessions: config.sandboxSessions, calls: config.sandboxCalls }),
+      );
   results.memory = await memoryOf(bench.platform);
   // LOG_LEVEL=warn: anything an app logged during the run is worth a look.
   results.appLogLines = Object.fromEntries(

@@ -20,6 +20,7 @@
 //   CLAWFLEET_LAUNCHER_LOGS=1  mirror the apps' output
 import path from 'node:path';
 import { ROOT, build, say } from './lib/common.mjs';
+import { ensureSandboxImage } from './sandbox-image.mjs';
 import { describeTrace, writeResult, updateReliabilityDoc } from './chaos/report.mjs';
 import { git } from './bench/host.mjs';
 
@@ -34,6 +35,13 @@ const range = (value, fallback) => {
 const source = git();
 say('building (tsc -b tsconfig.build.json)');
 await build();
+// `[tool]` messages make real sandbox calls: the image must be there (built once per machine).
+try {
+  await ensureSandboxImage();
+} catch (e) {
+  say(`the sandbox image is not available:\n${e.message}`);
+  process.exit(1);
+}
 const { runChaos, FAULT_KINDS, DEFAULT_FAULT_WEIGHTS } = await import(path.join(ROOT, 'libs/testing/dist/index.js'));
 
 const kinds = env.CHAOS_KINDS ? env.CHAOS_KINDS.split(',').map((k) => k.trim()) : undefined;

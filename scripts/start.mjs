@@ -34,6 +34,7 @@ import { randomBytes } from 'node:crypto';
 
 const ADMIN_KEY_FILE = path.join(ROOT, '.clawfleet', 'admin-key');
 const ADMIN_KEY_FILE_SHOWN = path.relative(process.cwd(), ADMIN_KEY_FILE) || ADMIN_KEY_FILE;
+const CREDENTIALS_KEYS_FILE = path.join(ROOT, '.clawfleet', 'credentials-keys');
 
 // Provider keys reach session-runner alone; the admin bootstrap key, admin-api alone.
 const SECRET_OWNERS = {
@@ -41,6 +42,7 @@ const SECRET_OWNERS = {
   OPENAI_API_KEY: 'session-runner',
   ANTHROPIC_API_KEY: 'session-runner',
   ADMIN_BOOTSTRAP_KEY: 'admin-api',
+  CREDENTIALS_KEYS: 'admin-api',
 };
 function withoutSecrets(env, app) {
   const out = { ...env };
@@ -55,6 +57,15 @@ function localAdminKey() {
   fs.mkdirSync(path.dirname(ADMIN_KEY_FILE), { recursive: true });
   fs.writeFileSync(ADMIN_KEY_FILE, `${key}\n`, { mode: 0o600 });
   return key;
+}
+
+/** The key ring sealing channel credentials for this checkout, made on first start (decision 16). */
+function localCredentialsKeys() {
+  if (fs.existsSync(CREDENTIALS_KEYS_FILE)) return fs.readFileSync(CREDENTIALS_KEYS_FILE, 'utf8').trim();
+  const ring = `k1:${randomBytes(32).toString('base64')}`;
+  fs.mkdirSync(path.dirname(CREDENTIALS_KEYS_FILE), { recursive: true });
+  fs.writeFileSync(CREDENTIALS_KEYS_FILE, `${ring}\n`, { mode: 0o600 });
+  return ring;
 }
 
 const args = process.argv.slice(2);
@@ -98,6 +109,8 @@ const env = {
 // The admin API's bootstrap key goes to admin-api alone: set, or generated once per checkout.
 const adminKey = env.ADMIN_BOOTSTRAP_KEY || localAdminKey();
 delete env.ADMIN_BOOTSTRAP_KEY;
+const credentialsKeys = env.CREDENTIALS_KEYS || localCredentialsKeys();
+delete env.CREDENTIALS_KEYS;
 const ports = Object.fromEntries(APPS.map(({ name, port }) => [name, Number(env[portVar(name)] ?? port)]));
 for (const [name, port] of Object.entries(ports)) {
   if (!Number.isInteger(port) || port <= 0 || port > 65535)
@@ -164,7 +177,7 @@ const started = APPS.map(({ name }) => ({
   ...startApp(name, {
     ...withoutSecrets(env, name),
     PORT: String(ports[name]),
-    ...(name === 'admin-api' && { ADMIN_BOOTSTRAP_KEY: adminKey }),
+    ...(name === 'admin-api' && { ADMIN_BOOTSTRAP_KEY: adminKey, CREDENTIALS_KEYS: credentialsKeys }),
   }),
   port: ports[name],
 }));
@@ -194,7 +207,7 @@ say(
 );
 
 if (interactive) {
-  await chat(gateway);
+  await chat(gateway, { downloads: path.join(ROOT, '.clawfleet', 'downloads') });
   await shutdown(0);
 } else {
   say('running until SIGTERM/SIGINT (no chat: --no-chat given or stdin is not a terminal)');

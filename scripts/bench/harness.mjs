@@ -1,5 +1,6 @@
 // The platform a benchmark runs against: a fresh database, a unique bus namespace, an instant fake
 // OpenAI model and the six apps as processes — and one idempotent teardown for success, failure and Ctrl-C.
+import { randomBytes } from 'node:crypto';
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import { ROOT, say } from '../lib/common.mjs';
@@ -59,7 +60,7 @@ export function createCleanup() {
   };
 }
 
-/** Starts the bench platform: { db, model, platform, gateway, namespace, query, stopPlatform }; cleanup gets every undo step. */
+/** Starts the bench platform: { db, model, platform, gateway, admin, namespace, query, stopPlatform }; cleanup gets every undo step. */
 export async function startBench(libs, cleanup, { env = {} } = {}) {
   const { testing } = libs;
   const steps = { push: ([what, step]) => cleanup.add(what, step) };
@@ -75,6 +76,8 @@ export async function startBench(libs, cleanup, { env = {} } = {}) {
     await pgClient.connect();
     steps.push(['close pg client', () => pgClient.end()]);
 
+    // The admin API with a key of the run's own, and no rate limit: the bench measures the list, not the limiter.
+    const adminKey = `bench-${randomBytes(24).toString('hex')}`;
     // Registered before the launch resolves, so an interrupted start still ends with the apps stopped
     // before the streams they provision are deleted.
     const launching = testing.launchPlatform({
@@ -83,6 +86,7 @@ export async function startBench(libs, cleanup, { env = {} } = {}) {
       natsUrl: testing.TEST_NATS_URL,
       model: { baseUrl: model.url, apiKey: 'test-key', name: 'fake-model' },
       env: { LOG_LEVEL: 'warn', ...env },
+      appEnv: { 'admin-api': { ADMIN_BOOTSTRAP_KEY: adminKey, RATE_LIMIT_PER_KEY: '0' } },
       stopTimeoutMs: 10_000,
     });
     let platformStopped;
@@ -100,6 +104,7 @@ export async function startBench(libs, cleanup, { env = {} } = {}) {
       platform,
       namespace,
       gateway: platform.url('channel-gateway'),
+      admin: { url: platform.url('admin-api'), key: adminKey },
       query: async (sql, params) => (await pgClient.query(sql, params)).rows,
       stopPlatform,
     };

@@ -27,6 +27,20 @@ export function sections(r) {
       rows,
     });
   }
+  if (r.sandbox) {
+    const x = r.sandbox;
+    out.push({
+      title: 'Sandbox tool calls, ToolCallStarted → ToolCallCompleted commit (ms)',
+      head: ['', 'n', 'p50', 'p90', 'p99', 'max'],
+      rows: x.skipped
+        ? [[`skipped: ${x.skipped}`, '—', '—', '—', '—', '—']]
+        : [
+            ['first call of a new session, warm pool', ...pct(x.firstCallWarm)],
+            ['first call of a new session, cold (create, start)', ...pct(x.firstCallCold)],
+            ['no-op bash in a running sandbox', ...pct(x.noopCall)],
+          ],
+    });
+  }
   if (r.throughput?.length) {
     out.push({
       title: `Closed-loop throughput (${r.config.seconds} s per level)`,
@@ -66,6 +80,20 @@ export function sections(r) {
           ...runs.map(([, c]) => fmtNum(c?.writesPerTurn?.[app], 1)),
         ]),
       });
+  }
+  const l = r.listSessions;
+  if (l) {
+    out.push({
+      title: `Admin API: GET …/sessions over ${l.sessions.toLocaleString('en')} sessions of one tenant (ms, sequential requests)`,
+      head: ['', 'n', 'p50', 'p90', 'p99', 'max'],
+      rows: [
+        ['first page (50)', ...pct(l.firstPage)],
+        [`page after ${l.deepAfter.toLocaleString('en')} (50, cursor)`, ...pct(l.deepPage)],
+        [`every page of a walk through all (${l.walkPageSize} each)`, ...pct(l.walk)],
+        ['first page, one agent of 10', ...pct(l.agentFiltered)],
+        ['first page, status=running (1 in 100)', ...pct(l.runningFiltered)],
+      ],
+    });
   }
   if (r.memory) {
     out.push({
@@ -176,9 +204,18 @@ function markdown(r) {
     '  answers at once).',
     '- **Tool turns**: the model calls `get_time` three times, one call per round, then answers: four model calls,',
     '  three tool executions and their events in one turn.',
+    '- **Sandbox tool calls**: the model calls `bash true`. Each call is timed by the store, from the commit of its',
+    '  ToolCallStarted to that of its ToolCallCompleted (PostgreSQL `now()` of each): the runner\'s dispatch, the',
+    '  exec through the container\'s helper, one commit. *First call of a new session*: the runner keeps one warm',
+    '  container (`SANDBOX_WARM_POOL=1`); new sessions alternate between waiting for it to refill and starting at',
+    '  once, and each is counted by the container that served it (a claimed warm one, or one made for it). Skipped,',
+    '  with a note, when Docker or the sandbox image is missing.',
     '- **Throughput**: N chats in a closed loop (each sends its next message when its reply arrived) for a fixed',
     '  time; each chat has one untimed turn first so sessions exist. turns/s counts replies within the window.',
     '- **Memory**: VmHWM (peak resident set) of each app process after all of the above.',
+    '- **Admin API session list**: `BENCH_SESSIONS` sessions seeded in one statement into the session index, then',
+    '  `GET /v1/tenants/:t/sessions` through HTTP with a platform key: the first page, the page a cursor 90 % deep',
+    '  starts (keyset on `(updated_at, session_id)`: it should cost what the first does), and every page of a walk.',
     '- **Session load**: `SessionStore.load()` on one session of realistic events (1 + 4 per turn), written through',
     '  the store itself; *with snapshot* reads the snapshot the first load took, *without* deletes it first (so the',
     '  time includes writing a new one), *fold only* reads and folds every event without any snapshot policy.',

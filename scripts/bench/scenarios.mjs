@@ -161,3 +161,147 @@ export async function tools(ctx, count) {
   }
   return { count, toolCallsPerTurn: 3, modelCallsPerTurn: 4, latency: summarize(latencies), toolResults };
 }
+
+/**
+ * The admin API's session list over `count` sessions of one tenant, seeded in one statement into the
+ * session index (as session-runner writes it): the first page, a page deep in the cursor chain, and
+ * every page of a walk through all of them. Keyset pages should cost the same at any depth.
+ */
+export async function listSessions(ctx, count, repeats = 100) {
+  const tenant = 'bench-list';
+  const t0 = wallNow();
+  await ctx.query(
+    `INSERT INTO runner.sessions (session_id, tenant_id, agent_id, channel, chat_id, status, turn_id, last_seq, turns, version, created_at, updated_at)
+     SELECT gen_random_uuid(), $1, 'agent-' || (n % 10), 'http', 'chat-' || n,
+            CASE WHEN n % 100 = 0 THEN 'running' ELSE 'idle' END, CASE WHEN n % 100 = 0 THEN gen_random_uuid() END,
+            n % 40, n % 20, 1 + n % 80, now() - n * interval '1 second', now() - n * interval '1 second'
+     FROM generate_series(1, $2::int) AS n`,
+    [tenant, count],
+  );
+  await ctx.query('ANALYZE runner.sessions');
+  const seedMs = wallNow() - t0;
+
+  const get = async (query) => {
+    const started = wallNow();
+    const res = await fetch(`${ctx.admin.url}/v1/tenants/${tenant}/sessions?${query}`, {
+      headers: { authorization: `Bearer ${ctx.admin.key}` },
+    });
+    const body = await res.json();
+    if (res.status !== 200) throw new Error(`GET sessions?${query}: ${res.status} ${JSON.stringify(body)}`);
+    return { ms: wallNow() - started, body };
+  };
+  const timesOf = async (query) => {
+    const ms = [];
+    for (let i = 0; i < repeats; i++) ms.push((await get(query)).ms);
+    return ms;
+  };
+
+  // Walk the whole chain, 200 a page; keep the cursor that starts about 90 % deep.
+  const pageSize = 200;
+  const walk = [];
+  let cursor;
+  let deepCursor;
+  let seen = 0;
+  do {
+    const { ms, body } = await get(`limit=${pageSize}${cursor ? `&cursor=${cursor}` : ''}`);
+    walk.push(ms);
+    seen += body.items.length;
+    cursor = body.nextCursor;
+    if (!deepCursor && seen >= count * 0.9) deepCursor = cursor;
+  } while (cursor);
+  if (seen !== count) throw new Error(`the walk saw ${seen} sessions, not ${count}`);
+
+  await timesOf('limit=50'); // warm
+  const first = await timesOf('limit=50');
+  const deep = await timesOf(`limit=50&cursor=${deepCursor}`);
+  const firstFiltered = await timesOf('limit=50&agentId=agent-3');
+  const running = await timesOf('limit=50&status=running');
+  return {
+    sessions: count,
+    seedMs: Math.round(seedMs),
+    deepAfter: Math.round(count * 0.9),
+    firstPage: summarize(first),
+    deepPage: summarize(deep),
+    walk: summarize(walk),
+    walkPageSize: pageSize,
+    agentFiltered: summarize(firstFiltered),
+    runningFiltered: summarize(running),
+/** The tool calls of a chat's session, timed by the store: ToolCallStarted → ToolCallCompleted commit, per call (ms). */
+async function toolCallTimes(ctx, chatId) {
+  const rows = await ctx.query(
+    `SELECT e.type, e.data->>'toolCallId' AS id, extract(epoch FROM e.recorded_at) * 1000 AS ms
+     FROM eventstore.events e
+     WHERE e.type IN ('ToolCallStarted', 'ToolCallCompleted') AND e.stream_id IN (
+       SELECT stream_id FROM eventstore.events WHERE type = 'SessionStarted' AND data->'chat'->>'chatId' = $1)
+     ORDER BY e.global_position`,
+    [chatId],
+  );
+  const started = new Map();
+  const out = [];
+  for (const r of rows) {
+    if (r.type === 'ToolCallStarted') started.set(r.id, Number(r.ms));
+    else if (started.has(r.id)) out.push(Number(r.ms) - started.get(r.id));
+  }
+  return out;
+}
+
+const bashCall = (command) => ({ name: 'bash', arguments: { command } });
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Sandbox tool calls through the platform (the runner has SANDBOX_WARM_POOL=1): the first call of new
+ * sessions, each classified by the container that served it (a claimed warm one carries the pool
+ * label; sessions alternate between waiting for the pool to refill and starting right after, when it
+ * is empty), and no-op `bash` calls in a running sandbox. Each call is timed from its ToolCallStarted
+ * commit to its ToolCallCompleted commit (the runner's own work, the exec, one commit).
+ */
+export async function sandbox(ctx, { sessions, calls }) {
+  const { docker, namespace } = ctx.sandbox;
+  const named = async (prefix) =>
+    (await docker.listContainers({ all: true, filters: { label: [`clawfleet.namespace=${namespace}`] } })).filter((c) =>
+      c.Names.some((n) => n.startsWith(`/clawfleet.${namespace}.${prefix}`)),
+    );
+  const warm = [];
+  const cold = [];
+  for (let i = 0; i < sessions; i++) {
+    if (i % 2 === 0) {
+      // The pool refills after a claim: wait for its container and its helper's first answer.
+      for (let t = 0; t < 100 && (await named('_pool.')).length === 0; t++) await sleep(100);
+      await sleep(1_000);
+    }
+    const chatId = `bench-sbx-new-${i}`;
+    const [chat] = await openChats(ctx.testing, ctx.gateway, chatId, 1);
+    ctx.model.script({ toolCalls: [bashCall('true')] }, { text: 'done' });
+    await turn(chat, `first call ${i}`, 'done');
+    await chat.close();
+    const [ms] = await toolCallTimes(ctx, `${chatId}-0`);
+    const [session] = await ctx.query(
+      `SELECT data->>'sessionId' AS id FROM eventstore.events WHERE type = 'SessionStarted' AND data->'chat'->>'chatId' = $1`,
+      [`${chatId}-0`],
+    );
+    let container;
+    for (let t = 0; t < 40 && !container; t++) {
+      [container] = await named(`default.${session.id}`);
+      if (!container) await sleep(50);
+    }
+    if (ms !== undefined) (container?.Labels['clawfleet.pool'] ? warm : cold).push(ms);
+  }
+
+  const [chat] = await openChats(ctx.testing, ctx.gateway, 'bench-sbx-noop', 1);
+  ctx.model.script({ toolCalls: [bashCall('true')] }, { text: 'done' });
+  await turn(chat, 'prime the sandbox', 'done');
+  const perTurn = 10;
+  for (let i = 0; i < Math.ceil(calls / perTurn); i++) {
+    ctx.model.script({ toolCalls: Array.from({ length: perTurn }, () => bashCall('true')) }, { text: 'done' });
+    await turn(chat, `no-op calls ${i}`, 'done');
+  }
+  await chat.close();
+  const noop = (await toolCallTimes(ctx, 'bench-sbx-noop-0')).slice(1);
+  return {
+    sessions,
+    firstCallWarm: summarize(warm),
+    firstCallCold: summarize(cold),
+    noopCall: summarize(noop),
+    note: 'ToolCallStarted → ToolCallCompleted commit times (PostgreSQL now() of each commit), per call',
+  };
+}

@@ -1,7 +1,11 @@
 // Terminal chat with the default agent over channel-gateway's HTTP channel:
 //   POST /v1/chats/:chatId/messages {text, sender:{id}} -> 202 {messageId, duplicate}
-//   GET  /v1/chats/:chatId/events   (SSE, event: reply, data: {text, kind})
+//   GET  /v1/chats/:chatId/events   (SSE, event: reply, data: {text, kind, attachment?})
+// A reply's attachment (a file the agent sent) is saved under `downloads` and shown as one line.
+import { createHash } from 'node:crypto';
+import fs from 'node:fs';
 import os from 'node:os';
+import path from 'node:path';
 import readline from 'node:readline';
 
 export function cliChatId() {
@@ -59,8 +63,33 @@ export function subscribe(url, onEvent, onTrouble, signal) {
   void connect();
 }
 
-/** Interactive chat; resolves when the user quits (/quit, Ctrl-D, Ctrl-C). */
-export function chat(baseUrl) {
+/**
+ * Saves a reply's attachment in `dir` under its name (made safe again: the last path part, no control
+ * characters; `name (1).ext` when taken) after checking its size and hash. Returns the line to show.
+ */
+export function saveAttachment(dir, attachment) {
+  const bytes = Buffer.from(String(attachment.content ?? ''), 'base64');
+  const size = bytes.length < 1024 ? `${bytes.length} bytes` : `${(bytes.length / 1024).toFixed(1)} KiB`;
+  if (bytes.length !== attachment.size || createHash('sha256').update(bytes).digest('hex') !== attachment.sha256)
+    return `[file ${JSON.stringify(attachment.name)} arrived damaged; not saved]`;
+  // eslint-disable-next-line no-control-regex -- control characters are what is removed
+  const safe = String(attachment.name).split(/[/\\]/).at(-1).replace(/[\u0000-\u001f\u007f-\u009f]/g, '_') || 'file';
+  const base = safe === '.' || safe === '..' ? 'file' : safe;
+  fs.mkdirSync(dir, { recursive: true });
+  const ext = path.extname(base);
+  for (let n = 0; ; n++) {
+    const file = path.join(dir, n === 0 ? base : `${path.basename(base, ext)} (${n})${ext}`);
+    try {
+      fs.writeFileSync(file, bytes, { flag: 'wx', mode: 0o600 });
+      return `[file ${base}, ${size}, ${attachment.mediaType}: saved to ${path.relative(process.cwd(), file) || file}]`;
+    } catch (e) {
+      if (e.code !== 'EEXIST') return `[file ${base}, ${size}: could not be saved: ${e.message}]`;
+    }
+  }
+}
+
+/** Interactive chat; resolves when the user quits (/quit, Ctrl-D, Ctrl-C). Files the agent sends go to `downloads`. */
+export function chat(baseUrl, { downloads = path.join(process.cwd(), 'downloads') } = {}) {
   const { user, chatId } = cliChatId();
   const out = process.stdout;
   const rl = readline.createInterface({ input: process.stdin, output: out, prompt: 'you> ' });
@@ -87,6 +116,7 @@ export function chat(baseUrl) {
       if (event !== 'reply' && msg.kind === undefined) return;
       waiting = false;
       const kind = msg.kind ?? 'reply';
+      if (msg.attachment) return print(`agent> ${msg.text}\n       ${saveAttachment(downloads, msg.attachment)}`);
       print(
         kind === 'reply' ? `agent> ${msg.text}` : kind === 'error' ? `agent! ${msg.text}` : `[${kind}] ${msg.text}`,
       );

@@ -1,9 +1,10 @@
 import { serviceImports } from '@clawfleet/bus';
+import { DeliveryLog } from '@clawfleet/records';
 import { DynamicModule, Module } from '@nestjs/common';
+import { DataSource } from 'typeorm';
 import type { DeliveryConfig } from './config';
 import { CHANNEL_SENDERS } from './delivery/channel-sender';
 import { DeliveryConsumer } from './delivery/delivery.consumer';
-import { DeliveryLog } from './delivery/delivery-log';
 import { HttpMailboxSender } from './delivery/http-mailbox.sender';
 import { deliveryMigrations } from './migrations';
 
@@ -14,7 +15,7 @@ export class AppModule {
       module: AppModule,
       imports: serviceImports('delivery', config, { migrations: deliveryMigrations }),
       providers: [
-        DeliveryLog,
+        { provide: DeliveryLog, inject: [DataSource], useFactory: (ds: DataSource) => new DeliveryLog(ds) },
         HttpMailboxSender,
         { provide: CHANNEL_SENDERS, useFactory: (http: HttpMailboxSender) => [http], inject: [HttpMailboxSender] },
         DeliveryConsumer,

@@ -9,18 +9,33 @@ import {
 } from '@clawfleet/contracts';
 import { uuidV7Ids } from '@clawfleet/platform';
 import { openChat } from '@clawfleet/testing';
+import Docker from 'dockerode';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { readSessionStreams, type StoredEvent } from './support/event-store-probe';
 import { eventually, startPlatform, type PlatformFixture } from './support/fixture';
 import { openProvisioning } from './support/provisioning';
 
 let f: PlatformFixture;
+// The sandbox tools' workspaces; the containers made on them are this spec's to remove.
+const docker = new Docker();
+const workspaces = fs.mkdtempSync(path.join(os.tmpdir(), 'clawfleet-e2e-bad-'));
+const containers = async () =>
+  (await docker.listContainers({ all: true, filters: { label: ['clawfleet.sandbox=1'] } })).filter((c) =>
+    c.Mounts.some((m) => m.Source?.startsWith(`${workspaces}/`)),
+  );
 
 beforeAll(async () => {
-  f = await startPlatform({ env: { TURN_MAX_ROUNDS: '4' } });
+  f = await startPlatform({ env: { TURN_MAX_ROUNDS: '4', SANDBOX_WORKSPACE_ROOT: workspaces } });
 });
 afterAll(async () => {
   expect(f.platform.unexpectedExits()).toEqual([]);
   await f?.stop();
+  for (const c of await containers()) await docker.getContainer(c.Id).remove({ force: true });
+  const left = await containers();
+  fs.rmSync(workspaces, { recursive: true, force: true });
+  expect(left).toEqual([]);
 });
 afterEach(() => {
   f.model.reset();
@@ -171,6 +186,112 @@ describe('a model or tool whose output cannot be stored', () => {
     expect(f.model.requests).toHaveLength(2); // nothing was asked twice
     await chat.send('thanks');
     expect(await chat.nextReply(15_000)).toMatchObject({ kind: 'reply', text: 'echo: thanks' });
+    await chat.close();
+  });
+});
+
+describe('web_fetch with bad input', () => {
+  const offered = (body: { tools?: Array<{ function: { name: string } }> }) => (body.tools ?? []).map((t) => t.function.name);
+
+  it('is not offered to an agent without egress, and refused when called anyway', async () => {
+    const chat = await openChat(f.gateway, 'fetch-none');
+    f.model.script({ toolCalls: [{ name: 'web_fetch', arguments: { url: 'http://example.com/' } }] }, { text: 'no web here' });
+    await chat.send('fetch a page');
+    expect(await chat.nextReply(15_000)).toMatchObject({ kind: 'reply', text: 'no web here' });
+    expect(offered(f.model.requests[0]!.body)).toEqual(expect.arrayContaining(['bash', 'read_file']));
+    expect(offered(f.model.requests[0]!.body)).not.toContain('web_fetch');
+    expect(toolMessages(f.model.requests.at(-1)!.body)).toEqual([
+      'The tool "web_fetch" is not available to this agent: its sandbox has no egress.',
+    ]);
+    await chat.close();
+  });
+
+  it('of an agent with egress: other schemes, invalid URLs, metadata addresses and unlisted hosts are tool errors, then it answers', async () => {
+    const p = await openProvisioning(f);
+    try {
+      await p.repo.createAgent('default', {
+        id: 'fetcher',
+        config: { instructions: 'You fetch pages.', sandbox: { egress: { allow: ['docs.example.test'] } } },
+      });
+      const group = await p.repo.createGroup('default', { channel: 'http', chatId: 'fetch-bad' });
+      await p.repo.bind('default', group, { agentId: 'fetcher', engageMode: 'always' });
+      p.changed('default', 'binding');
+      const chat = await openChat(f.gateway, 'fetch-bad');
+      await eventually('the chat is routed to the agent with egress', async () => {
+        f.model.reset();
+        await chat.send(`hello ${Date.now()}`);
+        await chat.nextReply(15_000);
+        return offered(f.model.requests[0]!.body).includes('web_fetch');
+      });
+      f.model.reset();
+      // None of these is resolved or connected to: each is refused by its URL or address alone.
+      const urls = ['file:///etc/passwd', 'not a url', 'gopher://docs.example.test/', 'http://169.254.169.254/latest/meta-data/', 'http://[::1]:8082/healthz', 'http://elsewhere.test/'];
+      f.model.script({ toolCalls: urls.map((url) => ({ name: 'web_fetch', arguments: { url } })) }, { text: 'none of that worked' });
+      await chat.send('fetch these');
+      expect(await chat.nextReply(15_000)).toMatchObject({ kind: 'reply', text: 'none of that worked' });
+      expect(toolMessages(f.model.requests.at(-1)!.body)).toEqual([
+        'Invalid arguments for web_fetch: url: only http and https URLs can be fetched, not file:',
+        'Invalid arguments for web_fetch: url: "not a url" is not an absolute URL',
+        'Invalid arguments for web_fetch: url: only http and https URLs can be fetched, not gopher:',
+        'web_fetch failed: 169.254.169.254 is a cloud metadata address: never reachable from a sandbox',
+        'web_fetch failed: ::1 is a loopback address: never reachable from a sandbox',
+        "web_fetch failed: elsewhere.test:80 is not on this agent's egress allow-list (docs.example.test)",
+      ]);
+      f.model.setReply((request) => `echo: ${request.lastUserText ?? ''}`);
+      await chat.send('still there?');
+      expect(await chat.nextReply(15_000)).toMatchObject({ kind: 'reply', text: 'echo: still there?' });
+      await chat.close();
+    } finally {
+      await p.close();
+    }
+  });
+});
+
+describe('a model that gives the sandbox tools bad input, through a turn', () => {
+  it('gets a clear tool error for each, the turn completes, and the sandbox and the chat go on', async () => {
+    const chat = await openChat(f.gateway, 'bad-sandbox-input');
+    f.model.script(
+      {
+        toolCalls: [
+          { name: 'bash', arguments: { command: 42 } },
+          { name: 'read_file', arguments: '{"path": ' },
+          { name: 'bash', arguments: { command: 'head -c 100000000 /dev/zero | tr "\\0" a' } },
+          { name: 'read_file', arguments: { path: '../../etc/passwd' } },
+          { name: 'bash', arguments: { command: "ln -s /etc/passwd escape; touch $'new\\nline'; echo made" } },
+          { name: 'read_file', arguments: { path: 'escape' } },
+          { name: 'send_file', arguments: { path: 'escape' } },
+          { name: 'write_file', arguments: { path: 'bad\nname.txt', content: 'x' } },
+          { name: 'send_file', arguments: { path: 'tab\there.txt' } },
+          { name: 'list_files', arguments: {} },
+        ],
+      },
+      { text: 'handled' },
+    );
+    await chat.send('break the sandbox');
+    expect(await chat.nextReply(60_000)).toMatchObject({ kind: 'reply', text: 'handled' });
+    const results = toolMessages(f.model.requests.at(-1)!.body);
+    expect(results).toEqual([
+      expect.stringMatching(/^Invalid arguments for bash: command:/),
+      'The arguments of read_file are not valid JSON.',
+      expect.stringMatching(/^bash failed: the command wrote \d+ bytes of output and was stopped; redirect large output to a file/),
+      'Invalid arguments for read_file: path: the path "../../etc/passwd" is outside /workspace',
+      'exit code: 0\n--- stdout ---\nmade\n',
+      'read_file failed: the path "escape" leads outside /workspace through a symbolic link',
+      'send_file failed: the path "escape" leads outside /workspace through a symbolic link',
+      'Invalid arguments for write_file: path: the path "bad\\nname.txt" contains control characters (such as a newline)',
+      'Invalid arguments for send_file: path: the path "tab\\there.txt" contains control characters (such as a newline)',
+      'escape\nnew\\nline',
+    ]);
+    // The 100 MB were cut in the sandbox: what reached the model is bounded.
+    expect(results[2]!.length).toBeLessThan(25_000);
+    const completed = (await sessionOf('bad-sandbox-input')).filter((e) => e.type === 'ToolCallCompleted');
+    expect(completed.map((e) => e.data.outcome.status)).toEqual(['error', 'error', 'error', 'error', 'ok', 'error', 'error', 'error', 'error', 'ok']);
+    // Nothing broke: the same sandbox answers the next turn, and the chat goes on.
+    f.model.script({ toolCalls: [{ name: 'bash', arguments: { command: 'echo still here' } }] }, { text: 'fine' });
+    await chat.send('are you there?');
+    expect(await chat.nextReply(30_000)).toMatchObject({ kind: 'reply', text: 'fine' });
+    expect(toolMessages(f.model.requests.at(-1)!.body).at(-1)).toBe('exit code: 0\n--- stdout ---\nstill here\n');
+    expect(await containers()).toHaveLength(1);
     await chat.close();
   });
 });

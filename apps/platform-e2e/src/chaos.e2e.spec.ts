@@ -7,7 +7,9 @@ import { explainRun, POISON_KINDS, runChaos, type ChaosRunResult, type FaultKind
  * quarter of the messages make the model call a tool, 3 % are poison inputs), and ten faults one
  * after another — one of each new kind: a runner paused past its 2 s lease (2.5–3 s), two faults at once, and
  * PostgreSQL and NATS down (for 2.5–3 s here; minutes in the long form). Every accepted message must
- * get exactly one reply with the right text, in order, and every poison input a 400.
+ * get exactly one reply with the right text, in order, and every poison input a 400. `[tool]` messages
+ * make real sandbox calls (a bash append, a grep); `runner:mid-tool` kills a runner as one reaches the
+ * engine, and the workspaces must show no call ran twice.
  */
 const PLAN: FaultKind[] = [
   'kill9:router',
@@ -41,7 +43,9 @@ beforeAll(async () => {
 
 afterAll(() => {
   if (run)
-    process.stderr.write(`[chaos] ${run.report.line} (seed ${run.seed}, ${(run.durationMs / 1000).toFixed(0)} s)\n`);
+    process.stderr.write(
+      `[chaos] ${run.report.line} (seed ${run.seed}, ${(run.durationMs / 1000).toFixed(0)} s); sandbox ${JSON.stringify({ ...run.report.sandbox, examples: undefined })}\n`,
+    );
 });
 
 /** On failure: the timeline of each problem message and the apps' last log lines. */
@@ -89,6 +93,14 @@ describe(`chaos, short form (${PLAN.length} faults)`, () => {
         `${poison.accepted} poison inputs accepted ${JSON.stringify(poison.byKind)}, ${stranded} stranded chats ` +
           `${JSON.stringify(strandedChats.slice(0, 10))}\n${evidence()}`,
       );
+  });
+
+  it('makes real sandbox calls, cuts one off mid-exec, and runs none twice (judged by the workspaces)', () => {
+    const { sandbox, traps } = run.report;
+    expect(sandbox?.bashCalls).toBeGreaterThan(0);
+    expect(traps.find((t) => t.kind === 'runner:mid-tool')).toEqual({ kind: 'runner:mid-tool', injected: 1, struckInWindow: 1 });
+    if (sandbox!.ranTwice + sandbox!.okWithoutEffect + sandbox!.effectsWithoutCall > 0)
+      throw new Error(`${JSON.stringify(sandbox)}\n${evidence()}`);
   });
 
   it('finds nothing else wrong: texts, stray or error replies, partitions, the store, app exits', () => {

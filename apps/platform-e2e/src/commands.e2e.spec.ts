@@ -74,7 +74,8 @@ describe('chat commands', () => {
       /^This session: [\d,]+ tokens in, [\d,]+ out, 2 model call\(s\), \$\d+\.\d{4}\. Agent default today \(UTC\): [\d,]+ tokens in, [\d,]+ out, \d+ model call\(s\), \$\d+\.\d{4}\.$/,
     );
     const [rows] = await provisioning.dataSource.query(
-      `SELECT sum(input_tokens)::int AS i, sum(output_tokens)::int AS o FROM runner.session_usage WHERE agent_id = 'default'`,
+      `SELECT sum(input_tokens)::int AS i, sum(output_tokens)::int AS o FROM runner.usage_daily
+       WHERE agent_id = 'default' AND day = (now() AT TIME ZONE 'UTC')::date`,
     );
     expect(usage.text).toContain(
       `Agent default today (UTC): ${rows.i.toLocaleString('en')} tokens in, ${rows.o.toLocaleString('en')} out`,

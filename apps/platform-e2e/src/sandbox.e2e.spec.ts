@@ -1,5 +1,6 @@
 import { openChat, type RecordedRequest } from '@clawfleet/testing';
 import Docker from 'dockerode';
+import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -11,6 +12,7 @@ const docker = new Docker();
 const workspaces = fs.mkdtempSync(path.join(os.tmpdir(), 'clawfleet-e2e-ws-'));
 let f: PlatformFixture;
 
+const CSV = 'city,visits\nOslo,3\nLima,5\n';
 const SCRIPT = 'with open("out.txt", "w") as f:\n    f.write("sum=%d" % sum(range(10)))\nprint("script ran")\n';
 
 type Message = { role: string; content?: string };
@@ -31,6 +33,10 @@ function agent(request: RecordedRequest) {
       { name: 'read_file', arguments: { path: 'out.txt' } },
     ],
     'read it again': [{ name: 'read_file', arguments: { path: 'out.txt' } }],
+    'send me the report': [
+      { name: 'write_file', arguments: { path: 'reports/visits.csv', content: CSV } },
+      { name: 'send_file', arguments: { path: 'reports/visits.csv', caption: 'the report' } },
+    ],
     'after the stop': [{ name: 'bash', arguments: { command: 'cat out.txt; ls' } }],
     'show the long file': [{ name: 'bash', arguments: { command: 'cat long.txt' } }],
     'a long command': [
@@ -98,6 +104,35 @@ describe('a turn with sandbox tools', () => {
     const outcomes = events.filter((e) => e.type === 'ToolCallCompleted').map((e) => e.data.outcome.status);
     expect(outcomes).toEqual(['ok', 'ok', 'ok', 'ok', 'ok']);
     expect(await containers()).toHaveLength(1);
+  });
+
+  it('sends a workspace file to the user as an attachment of a reply on the HTTP channel; the session keeps no bytes', async () => {
+    const chat = await openChat(f.gateway, 'sandbox-file');
+    await chat.send('send me the report');
+    const sent = await chat.nextReply(60_000);
+    expect(sent).toMatchObject({
+      kind: 'reply',
+      text: 'the report',
+      attachment: { name: 'visits.csv', mediaType: 'text/csv', size: CSV.length },
+    });
+    expect(Buffer.from(sent.attachment!.content, 'base64').toString('utf8')).toBe(CSV);
+    expect(sent.attachment!.sha256).toBe(createHash('sha256').update(CSV).digest('hex'));
+    const answer = await chat.nextReply(30_000);
+    expect(answer.text).toBe(
+      `results: wrote ${CSV.length} bytes to reports/visits.csv | sent visits.csv (${CSV.length} bytes, text/csv) to the user`,
+    );
+    expect(answer.seq).toBe(sent.seq + 1);
+    await chat.close();
+    // The session records what was sent (name, type, size, hash), never the bytes.
+    const events = [...(await readSessionStreams(f.db.url)).values()].find((es) =>
+      es.some((e) => e.type === 'UserMessageAdded' && e.data.text === 'send me the report'),
+    )!;
+    const completed = events.filter((e) => e.type === 'ToolCallCompleted');
+    expect(completed.map((e) => e.data.sent)).toEqual([
+      undefined,
+      expect.objectContaining({ name: 'visits.csv', size: CSV.length, outboundSeq: sent.seq, outboundId: sent.outboundId }),
+    ]);
+    expect(JSON.stringify(events)).not.toContain(sent.attachment!.content);
   });
 
   it('reports a bash call cut off by a kill -9 of session-runner as interrupted; the next runner adopts the container', async () => {

@@ -1,9 +1,10 @@
 import { serviceImports } from '@clawfleet/bus';
+import { InboundOutcomes } from '@clawfleet/records';
 import { provisioningEntities } from '@clawfleet/provisioning';
 import { DynamicModule, Module } from '@nestjs/common';
+import { DataSource } from 'typeorm';
 import { ROUTER_CONFIG, type RouterConfig } from './config';
 import { routerMigrations } from './migrations';
-import { InboundOutcomes } from './routing/inbound-outcomes';
 import { PendingContext } from './routing/pending-context';
 import { RouterConsumer } from './routing/router.consumer';
 import { RoutingCache } from './routing/routing-cache';
@@ -19,7 +20,7 @@ export class AppModule {
         { provide: ROUTER_CONFIG, useValue: config },
         SessionDirectory,
         RoutingCache,
-        InboundOutcomes,
+        { provide: InboundOutcomes, inject: [DataSource], useFactory: (ds: DataSource) => new InboundOutcomes(ds) },
         PendingContext,
         RouterConsumer,
       ],

@@ -6,7 +6,8 @@ import type { NatsConnection } from '@nats-io/transport-node';
 import pino from 'pino';
 import { connectNats } from './connection';
 import { ConsumerRunner } from './consumer';
-import { HEADER_REDRIVEN_FROM, listDeadLetters, redriveDeadLetters } from './dead-letters';
+import { HEADER_DLQ_REASON, HEADER_DLQ_SUBJECT } from './consumer';
+import { getDeadLetter, HEADER_REDRIVEN_FROM, listDeadLetters, redriveDeadLetter, redriveDeadLetters } from './dead-letters';
 import { makeEnvelope } from './envelope';
 import { provision } from './provision';
 import { Publisher } from './publisher';
@@ -114,5 +115,32 @@ describe('dead letters', () => {
     } finally {
       await runner.stop(1_000);
     }
+  });
+
+  it('page after a sequence, and one is redriven by its sequence, once', async () => {
+    const subject = t.subjects.turnRequested('acme', 'one-by-one');
+    const seqs: number[] = [];
+    for (const n of [1, 2, 3]) {
+      const ack = await publisher.publishRaw({
+        subject: t.subjects.deadLetter(subject),
+        msgId: `dead-${n}`,
+        payload: new TextEncoder().encode(`{"n":${n}}`),
+        headers: { [HEADER_DLQ_SUBJECT]: subject, [HEADER_DLQ_REASON]: `reason ${n}` },
+      });
+      seqs.push(ack.seq);
+    }
+    const filter = { subject };
+    expect((await listDeadLetters(jsm, t, { ...filter, limit: 2 })).map((l) => l.seq)).toEqual(seqs.slice(0, 2));
+    expect((await listDeadLetters(jsm, t, { ...filter, afterSeq: seqs[1] })).map((l) => l.seq)).toEqual([seqs[2]]);
+    expect(await getDeadLetter(jsm, t, seqs[1]!)).toMatchObject({ seq: seqs[1], subject, reason: 'reason 2' });
+
+    const before = (await jsm.streams.info(t.streams.TURNS.name)).state.messages;
+    expect(await redriveDeadLetter(jsm, publisher, t, seqs[1]!)).toMatchObject({ seq: seqs[1], subject });
+    expect(await redriveDeadLetter(jsm, publisher, t, seqs[1]!)).toBeUndefined();
+    expect(await getDeadLetter(jsm, t, seqs[1]!)).toBeUndefined();
+    expect((await jsm.streams.info(t.streams.TURNS.name)).state.messages).toBe(before + 1);
+    const back = await jsm.streams.getMessage(t.streams.TURNS.name, { last_by_subj: subject });
+    expect(new TextDecoder().decode(back!.data)).toBe('{"n":2}');
+    expect((await listDeadLetters(jsm, t, filter)).map((l) => l.seq)).toEqual([seqs[0], seqs[2]]);
   });
 });

@@ -41,6 +41,8 @@ export interface DeadLetterFilter {
   readonly since?: Date;
   /** At most this many (default 1,000). */
   readonly limit?: number;
+  /** Only dead letters after this DLQ sequence (the last one of the page before). */
+  readonly afterSeq?: number;
 }
 
 function subjectMatches(pattern: string, subject: string): boolean {
@@ -77,7 +79,8 @@ export async function listDeadLetters(
   const out: DeadLetter[] = [];
   if (state.messages === 0) return out;
   // One sequence at a time (nats-server 2.9 has no batch get): an operator's tool, not a hot path.
-  for (let seq = state.first_seq; seq <= state.last_seq && out.length < limit; seq++) {
+  const first = Math.max(state.first_seq, (filter.afterSeq ?? 0) + 1);
+  for (let seq = first; seq <= state.last_seq && out.length < limit; seq++) {
     const msg = await jsm.streams.getMessage(name, { seq }).catch(() => null);
     if (!msg) continue; // deleted (redriven) or expired
     const letter = toDeadLetter(msg);
@@ -86,6 +89,36 @@ export async function listDeadLetters(
     out.push(letter);
   }
   return out;
+}
+
+/** One dead letter by its DLQ sequence; undefined when there is none (redriven, expired, never). */
+export async function getDeadLetter(jsm: JetStreamManager, topology: Topology, seq: number): Promise<DeadLetter | undefined> {
+  const msg = await jsm.streams.getMessage(topology.streams.DLQ.name, { seq }).catch(() => null);
+  return msg ? toDeadLetter(msg) : undefined;
+}
+
+/**
+ * Publishes one dead letter again to its original subject, with its original headers and bytes,
+ * then removes it from the DLQ; undefined when it is not there (redriven meanwhile, expired). The
+ * message id is derived from the DLQ sequence, so doing it twice publishes it once (within
+ * JetStream's duplicate window).
+ */
+export async function redriveDeadLetter(
+  jsm: JetStreamManager,
+  publisher: Publisher,
+  topology: Topology,
+  seq: number,
+): Promise<DeadLetter | undefined> {
+  const name = topology.streams.DLQ.name;
+  const stored = await jsm.streams.getMessage(name, { seq }).catch(() => null);
+  if (!stored) return undefined;
+  const headers: Record<string, string> = {};
+  for (const key of stored.header.keys()) if (!DLQ_HEADERS.has(key)) headers[key] = stored.header.get(key);
+  headers[HEADER_REDRIVEN_FROM] = String(seq);
+  const letter = toDeadLetter(stored);
+  await publisher.publishRaw({ subject: letter.subject, payload: letter.payload, msgId: `redrive:${name}:${seq}`, headers });
+  await jsm.streams.deleteMessage(name, seq, false).catch(() => undefined);
+  return letter;
 }
 
 /**
@@ -100,22 +133,11 @@ export async function redriveDeadLetters(
   topology: Topology,
   filter: DeadLetterFilter = {},
 ): Promise<DeadLetter[]> {
-  const name = topology.streams.DLQ.name;
   const redriven: DeadLetter[] = [];
   for (const letter of await listDeadLetters(jsm, topology, filter)) {
-    const stored = await jsm.streams.getMessage(name, { seq: letter.seq }).catch(() => null);
-    if (!stored) continue; // redriven meanwhile by someone else
-    const headers: Record<string, string> = {};
-    for (const key of stored.header.keys()) if (!DLQ_HEADERS.has(key)) headers[key] = stored.header.get(key);
-    headers[HEADER_REDRIVEN_FROM] = String(letter.seq);
-    await publisher.publishRaw({
-      subject: letter.subject,
-      payload: letter.payload,
-      msgId: `redrive:${name}:${letter.seq}`,
-      headers,
-    });
-    await jsm.streams.deleteMessage(name, letter.seq, false).catch(() => undefined);
-    redriven.push(letter);
+    // Gone meanwhile: redriven by someone else.
+    const done = await redriveDeadLetter(jsm, publisher, topology, letter.seq);
+    if (done) redriven.push(done);
   }
   return redriven;
 }

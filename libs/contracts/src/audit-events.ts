@@ -9,7 +9,27 @@ export interface AuditActor {
   readonly scope: string;
 }
 
-export type AuditAction = 'key.created' | 'key.revoked' | 'pairing.approved' | 'pairing.rejected';
+export type AuditAction =
+  | 'key.created'
+  | 'key.revoked'
+  | 'session.message-posted'
+  | 'session.turn-cancel-requested'
+  | 'session.released'
+  | 'dead-letter.redriven'
+  | 'pairing.approved'
+  | 'pairing.rejected'
+  | ProvisioningAuditAction;
+
+/** Changes of the provisioning model: `<resource>.<what happened>`. */
+export type ProvisioningAuditAction =
+  | `${'tenant' | 'agent' | 'channel' | 'group' | 'binding' | 'user'}.${'created' | 'updated' | 'deleted'}`
+  | 'channel.credentials-set'
+  | 'identity.added'
+  | 'identity.removed'
+  | 'role.granted'
+  | 'role.revoked'
+  | 'relationship.created'
+  | 'relationship.deleted';
 
 export type AuditEvent = {
   type: 'AuditRecorded';

@@ -1,8 +1,11 @@
 import {
+  AttachmentName,
+  base64Bytes,
   Channel,
   chatKey,
   Events,
   INBOUND_PARTITIONS,
+  MAX_ATTACHMENT_BYTES,
   MAX_MESSAGE_CHARS,
   MAX_REPLY_CHARS,
   partitionOf,
@@ -180,6 +183,38 @@ describe('message size limits', () => {
   });
 });
 
+describe('attachments', () => {
+  const bytes = Buffer.from('a,b\n1,2\n');
+  const file = {
+    name: 'report.csv',
+    mediaType: 'text/csv',
+    size: bytes.length,
+    sha256: '492d5ea496056f1a6a6592241032fab764c321596317930b4fa0e1e8bc3b7470', // of the bytes above
+    content: bytes.toString('base64'),
+  };
+  const withFile = (type: EventType, patch: Record<string, unknown>) => withDataAt(type, ['attachment'], { ...file, ...patch });
+
+  it.each(['outbound.ready', 'http.reply.posted'] as EventType[])('%s carries a file inline, and only a consistent one', (type) => {
+    expect(accepts(type, withFile(type, {}))).toBe(true);
+    expect(accepts(type, withFile(type, { size: 9 }))).toBe(false);
+    expect(accepts(type, withFile(type, { content: 'not base64!' }))).toBe(false);
+    expect(accepts(type, withFile(type, { sha256: 'abc' }))).toBe(false);
+    expect(accepts(type, withFile(type, { mediaType: 'Text/CSV' }))).toBe(false);
+  });
+
+  it.each(['../x', 'a/b', 'a\\b', 'new\nline', 'bell\u0007', '.', '..', '', 'x'.repeat(256), 'nul\u0000'])('refuses the file name %j', (name) => {
+    expect(AttachmentName.safeParse(name).success).toBe(false);
+  });
+
+  it('bounds a file by MAX_ATTACHMENT_BYTES', () => {
+    const big = Buffer.alloc(MAX_ATTACHMENT_BYTES + 3);
+    expect(base64Bytes(big.toString('base64'))).toBe(big.length);
+    expect(
+      accepts('outbound.ready', withFile('outbound.ready', { size: big.length, content: big.toString('base64') })),
+    ).toBe(false);
+  });
+});
+
 describe('topology', () => {
   const ns = 'cf-test1';
   const t = topology(ns);
@@ -260,6 +295,7 @@ describe('topology', () => {
       ['TURNS', t.subjects.toolCompleted('acme', SESSION)],
       ...channels.map((c): [string, string] => ['OUTBOUND', t.subjects.outboundReady(c)]),
       ['EVENTS', t.subjects.event('delivery.failed', 'acme')],
+      ['EVENTS', t.subjects.provisioningChanged('acme')],
       ['HTTP_MAILBOX', t.subjects.httpMailbox('http', 'acme', 'c1')],
       ['HTTP_MAILBOX', t.subjects.httpMailbox('cli', 'acme', 'c1')],
       ['DLQ', t.subjects.deadLetter(t.subjects.outboundReady('slack'))],

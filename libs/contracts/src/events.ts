@@ -66,6 +66,15 @@ export const InboundReceived = defineEvent(
     receivedAt: z.iso.datetime({ offset: true }),
     /** Whom the message addresses, as the channel reports it (a bot's username, an agent's handle). */
     mentions: z.array(z.string().min(1).max(100)).max(50).optional(),
+    /**
+     * Posted by an operator through the admin API into one session (`sessionId`, of agent `agentId`)
+     * rather than by a user of the chat: the router puts it in that session, in the chat's order,
+     * without bindings, engage modes or sender scopes, and runs its commands (`/stop`) as an admin's.
+     * `keyId` is the API key it was posted with (the sender is `operator:<key prefix>`).
+     */
+    operator: z
+      .object({ sessionId: z.uuid(), agentId: z.string().min(1).max(100), keyId: z.string().min(1).max(100) })
+      .optional(),
   }),
 );
 export type InboundReceived = EventOf<typeof InboundReceived>;
@@ -133,6 +142,55 @@ export const ToolCompleted = defineEvent(
 );
 export type ToolCompleted = EventOf<typeof ToolCompleted>;
 
+/**
+ * Largest file one outbound message carries, in bytes (before base64). Files travel inline: in the
+ * outbox row, the OUTBOUND stream, the HTTP mailbox and the reply event, so one message stays well
+ * under NATS's 1 MiB limit (base64 adds a third). Larger files need object storage (not built).
+ */
+export const MAX_ATTACHMENT_BYTES = 512 * 1024;
+
+// eslint-disable-next-line no-control-regex -- finding control characters is the point
+const NAME_FORBIDDEN = /[\u0000-\u001f\u007f-\u009f/\\]/;
+
+/** A file's name as a user sees it: no path parts, no control characters, not `.` or `..`. */
+export const AttachmentName = storable(
+  z
+    .string()
+    .min(1)
+    .max(255)
+    .refine((name) => !NAME_FORBIDDEN.test(name) && name !== '.' && name !== '..', {
+      message: 'a file name has no path separators or control characters and is not "." or ".."',
+    }),
+  'attachment name',
+);
+
+/** `type/subtype`, lower case, without parameters. */
+export const MediaType = z
+  .string()
+  .max(255)
+  .regex(/^[a-z0-9][a-z0-9!#$&^_.+-]*\/[a-z0-9][a-z0-9!#$&^_.+-]*$/, 'a media type is type/subtype in lower case');
+
+/** Bytes that `base64` (padded, standard alphabet) stands for. */
+export const base64Bytes = (base64: string) =>
+  (base64.length / 4) * 3 - (base64.endsWith('==') ? 2 : base64.endsWith('=') ? 1 : 0);
+
+/**
+ * A file sent to the user with a reply (the agent's `send_file`): inline, base64, up to
+ * MAX_ATTACHMENT_BYTES. Never a path: the bytes themselves, checked against `size` and `sha256`.
+ */
+export const Attachment = z
+  .object({
+    name: AttachmentName,
+    mediaType: MediaType,
+    size: z.number().int().nonnegative().max(MAX_ATTACHMENT_BYTES),
+    /** Hex SHA-256 of the bytes, for a client to check what it saved. */
+    sha256: z.string().regex(/^[0-9a-f]{64}$/),
+    /** The bytes, base64 (standard, padded). */
+    content: z.base64().max(Math.ceil(MAX_ATTACHMENT_BYTES / 3) * 4),
+  })
+  .refine((a) => base64Bytes(a.content) === a.size, { message: 'content does not hold size bytes', path: ['content'] });
+export type Attachment = z.infer<typeof Attachment>;
+
 /** A reply ready to be sent to a chat, exactly once and in `seq` order per session. */
 export const OutboundReady = defineEvent(
   'outbound.ready',
@@ -148,6 +206,8 @@ export const OutboundReady = defineEvent(
     /** The channel message id this answers, when there is one. */
     replyTo: StorableText(200, 'replyTo').optional(),
     kind: z.enum(['reply', 'error', 'notice']),
+    /** A file for the user (`send_file`); `text` is then its caption. Each channel shows it its own way. */
+    attachment: Attachment.optional(),
   }),
 );
 export type OutboundReady = EventOf<typeof OutboundReady>;
@@ -217,8 +277,8 @@ export type TurnProgressed = EventOf<typeof TurnProgressed>;
 
 /**
  * Provisioning data of a tenant changed (an agent, a binding, a user, a role ...): routers and runners
- * drop what they cached of it. Ephemeral (core NATS): caches also expire on their own, so a lost one
- * only delays the change.
+ * drop what they cached of it. Written to admin-api's outbox with the change, so it is published
+ * once the change commits (EVENTS stream); caches also expire on their own.
  */
 export const ProvisioningChanged = defineEvent(
   'provisioning.changed',

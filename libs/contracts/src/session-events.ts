@@ -46,6 +46,16 @@ export interface CommandOutcome {
   readonly queue?: string;
 }
 
+/** A file a tool call sent to the user, as the session records it (without its bytes). */
+export interface SentFile {
+  readonly outboundId: string;
+  readonly outboundSeq: number;
+  readonly name: string;
+  readonly mediaType: string;
+  readonly size: number;
+  readonly sha256: string;
+}
+
 export type SessionEvent =
   | { type: 'SessionStarted'; data: { sessionId: string; agentId: string; chat: ChatRef } }
   /**
@@ -130,8 +140,12 @@ export type SessionEvent =
   | { type: 'ToolCallStarted'; data: { turnId: string; toolCallId: string; name: string } }
   | {
       type: 'ToolCallCompleted';
-      /** `answeredBy`: the user message (its turn id) that answered a question; it starts no turn of its own. */
-      data: { turnId: string; toolCallId: string; outcome: ToolOutcome; answeredBy?: string };
+      /**
+       * `answeredBy`: the user message (its turn id) that answered a question; it starts no turn of its own.
+       * `sent`: the call sent the user a file (`send_file`), as reply `outboundSeq` in the same commit;
+       * the file's bytes went with that reply only, never into the session's events.
+       */
+      data: { turnId: string; toolCallId: string; outcome: ToolOutcome; answeredBy?: string; sent?: SentFile };
     }
   | {
       type: 'TurnSuspended';

@@ -127,8 +127,12 @@ export function topology(namespace = '', options: TopologyOptions = {}) {
     /** One mailbox per channel and chat: an http and a cli chat with the same id never share one. */
     httpMailbox: (channel: MailboxChannel, tenantId: string, chatId: string) =>
       s(`mailbox.${channel}.${tenantId}.${chatId}`),
-    /** Core NATS only (no stream): a tenant's provisioning data changed; caches drop it. */
-    provisioningChanged: (tenantId: string) => s(`provisioning.changed.${tenantId}`),
+    /**
+     * A tenant's provisioning data changed; caches drop it. Stored in EVENTS, because admin-api
+     * publishes it through its outbox (a committed change is always announced); routers and runners
+     * read it with core subscriptions, which see what JetStream stores.
+     */
+    provisioningChanged: (tenantId: string) => s(`events.provisioning.changed.${tenantId}`),
     /** Core NATS only (no stream): a reply's text while it is written. */
     progress: (channel: Channel, tenantId: string, chatId: string) => s(`progress.${channel}.${tenantId}.${chatId}`),
     /** The dead-letter subject of a message that was on `subject`. */

@@ -234,28 +234,71 @@ describe('a write alongside the append', () => {
     expect({ version, alongsideRows }).toEqual({ version: 1, alongsideRows: 0 });
     expect(await store.streamVersion('acme', id)).toBe(1);
   });
+});
 
-  it('runs more writes in the same statement, each with its own parameters, counting only the first', async () => {
+describe('more writes alongside (read models kept with the stream)', () => {
+  beforeAll(async () => {
+    await dataSource.query(`CREATE TABLE IF NOT EXISTS public.also_marks (stream_id text, version int, note text)`);
+  });
+  const marks = (id: string) =>
+    dataSource.query(`SELECT version, note FROM public.also_marks WHERE stream_id = $1 ORDER BY note`, [id]);
+  // No RETURNING: the count of these writes is not asked for.
+  const mark = (id: string, note: string) => ({
+    sql: `INSERT INTO public.also_marks SELECT $1, (SELECT version FROM appended), $2 WHERE EXISTS (SELECT 1 FROM appended)`,
+    params: [id, note],
+  });
+  const lease = (id: string) => ({
+    sql: `INSERT INTO public.also_marks SELECT $1, (SELECT version FROM appended), $2
+          WHERE EXISTS (SELECT 1 FROM appended) RETURNING stream_id`,
+    params: [id, 'lease'],
+  });
+
+  it('commit with the events, each with its own parameters, next to the counted write', async () => {
     const id = streamId();
-    const result = await store.appendWithOutbox('acme', id, 0, [added(1)], {
-      alongside: mark(id, 'lease'),
-      extra: [mark(id, 'usage'), mark(id, 'more')],
+    const first = await store.appendWithOutbox('acme', id, 0, [added(1)], {
+      alongside: lease(id),
+      also: [mark(id, 'index'), mark(id, 'usage')],
     });
-    expect(result.alongsideRows).toBe(1);
-    const onlyExtra = await store.appendWithOutbox('acme', id, 1, [added(2)], { extra: [mark(id, 'alone')] });
-    expect(onlyExtra.alongsideRows).toBe(0);
-    expect(await marks(id)).toEqual(
-      expect.arrayContaining([
-        { version: 1, note: 'lease' },
-        { version: 1, note: 'usage' },
-        { version: 1, note: 'more' },
-        { version: 2, note: 'alone' },
-      ]),
-    );
-    await expect(store.appendWithOutbox('acme', id, 1, [added(3)], { extra: [mark(id, 'stale')] })).rejects.toBeInstanceOf(
-      ConflictError,
-    );
-    expect(await marks(id)).toHaveLength(4);
+    await store.appendWithOutbox('acme', id, 1, [added(2)], { also: [mark(id, 'index again')] });
+    expect(first.alongsideRows).toBe(1);
+    expect(await marks(id)).toEqual([
+      { version: 1, note: 'index' },
+      { version: 2, note: 'index again' },
+      { version: 1, note: 'lease' },
+      { version: 1, note: 'usage' },
+    ]);
+  });
+
+  it('write nothing when the append does not happen', async () => {
+    const id = streamId();
+    await store.append('acme', id, 0, [added(1)]);
+    await expect(
+      store.appendWithOutbox('acme', id, 0, [added(2)], { also: [mark(id, 'stale new')] }),
+    ).rejects.toBeInstanceOf(ConflictError);
+    await expect(
+      store.appendWithOutbox('acme', id, 5, [added(2)], { alongside: lease(id), also: [mark(id, 'stale')] }),
+    ).rejects.toBeInstanceOf(ConflictError);
+    expect(await marks(id)).toEqual([]);
+  });
+});
+
+describe('readStreamPage', () => {
+  it('pages a stream by version, and reads another tenant\'s stream as empty', async () => {
+    const id = streamId();
+    await store.append('acme', id, 0, [1, 2, 3, 4, 5].map(added));
+    const page = async (after: number, limit: number) =>
+      (await store.readStreamPage('acme', id, after, limit)).map((e) => [e.version, (e.data as { n: number }).n]);
+    expect(await page(0, 2)).toEqual([
+      [1, 1],
+      [2, 2],
+    ]);
+    expect(await page(2, 2)).toEqual([
+      [3, 3],
+      [4, 4],
+    ]);
+    expect(await page(4, 2)).toEqual([[5, 5]]);
+    expect(await page(5, 2)).toEqual([]);
+    expect(await store.readStreamPage('globex', id, 0, 10)).toEqual([]);
   });
 });
 

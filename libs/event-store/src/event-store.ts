@@ -35,7 +35,7 @@ const APPEND_PARAMS = 13;
 // One statement, one round trip: claim the expected version, insert the events and the outbox
 // messages, run the caller's write alongside, and wake the relay. Nothing is written unless the
 // stream was at the expected version.
-const appendSql = (newStream: boolean, alongside?: string, extra: readonly string[] = []) => `
+const appendSql = (newStream: boolean, alongside?: string, also: readonly string[] = []) => `
   WITH appended AS (
     ${
       newStream
@@ -56,32 +56,28 @@ const appendSql = (newStream: boolean, alongside?: string, extra: readonly strin
     FROM unnest($9::text[], $10::text[], $11::text[], $12::jsonb[]) AS u(message_id, subject, payload, headers)
     WHERE EXISTS (SELECT 1 FROM appended)
     RETURNING id
-  )${alongside ? `, a AS (${alongside})` : ''}${extra.map((sql, i) => `, x${i} AS (${sql})`).join('')}
+  )${alongside ? `, a AS (${alongside})` : ''}${also.map((sql, i) => `, a${i + 1} AS (${sql})`).join('')}
   SELECT (SELECT version FROM appended) AS version,
          ${alongside ? '(SELECT count(*) FROM a)::int' : '0'} AS alongside_rows,
          (SELECT max(global_position) FROM e) AS position,
          (SELECT array_agg(id ORDER BY id) FROM o) AS outbox_ids,
          CASE WHEN $13 AND EXISTS (SELECT 1 FROM o) THEN pg_notify('${OUTBOX_CHANNEL}', '') END AS notified`;
 
-// The few texts an append can have (new stream or not, × each combination of alongside writes), built once each.
+// The few texts an append can have (new stream or not, × each set of alongside writes), built once each.
 const appendStatements = new Map<string, string>();
-function appendStatement(
-  newStream: boolean,
-  alongside?: AlongsideWrite,
-  extra: readonly AlongsideWrite[] = [],
-): string {
-  const key = `${newStream}:${alongside?.sql ?? ''}\u0000${extra.map((w) => w.sql).join('\u0000')}`;
+function appendStatement(newStream: boolean, alongside?: AlongsideWrite, also: readonly AlongsideWrite[] = []): string {
+  const key = `${newStream}:${alongside?.sql ?? ''}${also.map((w) => `\u0000${w.sql}`).join('')}`;
   let sql = appendStatements.get(key);
   if (sql === undefined) {
-    // Each write numbers its parameters from $1; they follow the append's, in order.
+    // Each write numbers its parameters from $1: shift them past the append's and the writes' before it
+    // (a write's text fixes how many parameters it has).
     let offset = APPEND_PARAMS;
     const renumber = (write: AlongsideWrite) => {
-      const at = offset;
+      const base = offset;
       offset += write.params.length;
-      return write.sql.replace(/\$(\d+)/g, (_, n: string) => `$${Number(n) + at}`);
+      return write.sql.replace(/\$(\d+)/g, (_, n: string) => `$${Number(n) + base}`);
     };
-    const first = alongside && renumber(alongside);
-    sql = appendSql(newStream, first, extra.map(renumber));
+    sql = appendSql(newStream, alongside && renumber(alongside), also.map(renumber));
     appendStatements.set(key, sql);
   }
   return sql;
@@ -98,8 +94,11 @@ export interface AppendOptions {
   readonly notifyRelay?: boolean;
   /** A write that commits in the same statement as the events, and only if they are appended. */
   readonly alongside?: AlongsideWrite;
-  /** More such writes (a projection of the events), whose rows are not counted. */
-  readonly extra?: readonly AlongsideWrite[];
+  /**
+   * More writes of the same kind (read models kept with the stream: a session's summary, daily
+   * usage); their rows are not counted. They need no RETURNING.
+   */
+  readonly also?: readonly AlongsideWrite[];
 }
 
 /**
@@ -168,9 +167,9 @@ export class EventStore {
       outbox.map((m) => JSON.stringify(m.headers ?? {})),
       options.notifyRelay ?? true,
       ...(options.alongside?.params ?? []),
-      ...(options.extra ?? []).flatMap((w) => w.params),
+      ...(options.also ?? []).flatMap((w) => w.params),
     ];
-    const sql = appendStatement(expectedVersion === 0, options.alongside, options.extra);
+    const sql = appendStatement(expectedVersion === 0, options.alongside, options.also);
     let rows: Array<{ version: number | null; outbox_ids: string[] | null; alongside_rows: number }>;
     try {
       rows = options.manager
@@ -205,6 +204,20 @@ export class EventStore {
     const rows: EventRow[] = manager
       ? await manager.query(sql, params)
       : (await queryPrepared<EventRow>(this.dataSource, sql, params)).rows;
+    return rows.map(toRecorded);
+  }
+
+  /**
+   * At most `limit` events of a stream after `afterVersion`, in order: a page of its timeline, as
+   * cheap at any depth (keyset on the stream's version). Another tenant's stream reads as empty.
+   */
+  async readStreamPage(tenantId: string, streamId: string, afterVersion: number, limit: number): Promise<RecordedEvent[]> {
+    const { rows } = await queryPrepared<EventRow>(
+      this.dataSource,
+      `SELECT ${COLUMNS} FROM eventstore.events
+       WHERE stream_id = $1 AND tenant_id = $2 AND version > $3 ORDER BY version LIMIT $4`,
+      [streamId, tenantId, afterVersion, limit],
+    );
     return rows.map(toRecorded);
   }
 

@@ -49,6 +49,20 @@ export class ConflictError extends DomainError {
   readonly status = 409;
 }
 
+/** An `If-Match` that names a revision other than the current one: someone changed it since it was read. */
+export class PreconditionFailedError extends DomainError {
+  readonly code = 'precondition-failed';
+  readonly retryable = false;
+  readonly status = 412;
+}
+
+/** A change of a resource that must name the revision it read (`If-Match`) and did not. */
+export class PreconditionRequiredError extends DomainError {
+  readonly code = 'precondition-required';
+  readonly retryable = false;
+  readonly status = 428;
+}
+
 /** Something outside failed for now (a server down, a lock held, a predecessor not yet recorded). */
 export class TransientError extends DomainError {
   readonly code = 'transient';

@@ -19,6 +19,9 @@ export class TenantEntity {
   @PrimaryColumn('text') id!: string;
   @Column('text') name!: string;
   @Column('text', { name: 'default_agent_id', nullable: true }) defaultAgentId!: string | null;
+  @Column('boolean') enabled!: boolean;
+  /** Incremented by every change: the admin API's ETag. */
+  @Column('integer') revision!: number;
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt!: Date;
 }
 
@@ -29,6 +32,7 @@ export class AgentEntity {
   @Column('text') name!: string;
   @Column('boolean') enabled!: boolean;
   @Column('integer', { name: 'current_version' }) currentVersion!: number;
+  @Column('integer') revision!: number;
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt!: Date;
   @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' }) updatedAt!: Date;
 }
@@ -51,6 +55,8 @@ export class ChannelEntity {
   /** Sealed: never returned, logged or traced (see credentials.ts). */
   @Column('bytea', { nullable: true, select: false }) credentials!: Buffer | null;
   @Column('text', { name: 'credentials_key_id', nullable: true }) credentialsKeyId!: string | null;
+  @Column('timestamptz', { name: 'credentials_set_at', nullable: true }) credentialsSetAt!: Date | null;
+  @Column('integer') revision!: number;
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt!: Date;
 }
 
@@ -63,6 +69,7 @@ export class MessagingGroupEntity {
   @Column('text', { name: 'chat_id' }) chatId!: string;
   @Column('text', { name: 'thread_id', nullable: true }) threadId!: string | null;
   @Column('text') name!: string;
+  @Column('integer') revision!: number;
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt!: Date;
 }
 
@@ -78,6 +85,7 @@ export class BindingEntity {
   @Column('text', { name: 'ignored_policy' }) ignoredPolicy!: IgnoredPolicy;
   @Column('text', { name: 'session_scope' }) sessionScope!: SessionScope;
   @Column('text', { name: 'unknown_senders' }) unknownSenders!: UnknownSenderPolicy;
+  @Column('integer') revision!: number;
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt!: Date;
 }
 
@@ -86,6 +94,7 @@ export class UserEntity {
   @PrimaryColumn('text', { name: 'tenant_id' }) tenantId!: string;
   @PrimaryColumn('uuid') id!: string;
   @Column('text', { name: 'display_name' }) displayName!: string;
+  @Column('integer') revision!: number;
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt!: Date;
 }
 

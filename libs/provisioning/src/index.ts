@@ -1,4 +1,5 @@
 export * from './model';
+export * from './sandbox';
 export * from './patterns';
 export * from './credentials';
 export * from './routing-data';
@@ -6,3 +7,4 @@ export * from './entities';
 export { ProvisioningRepository } from './provisioning.repository';
 export * from './pairings';
 export { provisioningMigrations } from './migrations';
+export * from './resources';

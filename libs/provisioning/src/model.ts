@@ -1,5 +1,6 @@
 import { Channel, TenantId } from '@clawfleet/contracts';
 import { z } from 'zod';
+import { AgentSandbox, NO_AGENT_SANDBOX } from './sandbox';
 
 /*
  * The provisioning model as data: what an agent is, how a group of a channel is bound to agents,
@@ -80,6 +81,8 @@ export const AgentConfig = z.object({
   allowedModels: z.array(z.string().min(1).max(200)).max(100).default([]),
   /** Tool names the agent may use; null: every tool the runner has. */
   toolsAllowed: z.array(z.string().min(1).max(100)).max(200).nullable().default(null),
+  /** Its sandbox: lower limits than the runner's, a runtime, an egress allow-list (./sandbox.ts). */
+  sandbox: AgentSandbox.default(NO_AGENT_SANDBOX),
   queueMode: z.enum(QUEUE_MODES).default('followup'),
   /** Model calls allowed in one turn. */
   maxRounds: z.number().int().min(1).max(200).default(16),

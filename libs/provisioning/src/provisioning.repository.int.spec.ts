@@ -7,6 +7,7 @@ import { provisioningEntities } from './entities';
 import { provisioningMigrations } from './migrations';
 import { ProvisioningRepository } from './provisioning.repository';
 import { groupKey, identityKey } from './routing-data';
+import type { SandboxCeiling } from './sandbox';
 
 let db: TestDatabase;
 let dataSource: DataSource;
@@ -65,6 +66,61 @@ describe('agents are versioned', () => {
     await expect(repo.createAgent('acme', { id: 'bad id', config: config('x') })).rejects.toThrow(ValidationError);
     await expect(repo.createAgent('acme', { id: 'x', config: { instructions: '' } })).rejects.toThrow(/instructions/);
     await expect(repo.createAgent('acme', { id: 'writer', config: config('x') })).rejects.toThrow(ConflictError);
+  });
+});
+
+describe("an agent's sandbox", () => {
+  const ceiling: SandboxCeiling = {
+    memoryMb: 512,
+    cpus: 1,
+    pidsLimit: 256,
+    bashTimeoutMs: 300_000,
+    maxOutputBytes: 16_384,
+    runtimesAllowed: ['runsc'],
+    egress: true,
+  };
+  const guarded = () => new ProvisioningRepository(dataSource, keys, { sandboxCeiling: ceiling });
+  const withSandbox = (sandbox: unknown) => ({ instructions: 'Sandboxed.', sandbox });
+
+  it('is stored with the version: a tightening is a new version, the old one keeps its sandbox', async () => {
+    const v1 = await guarded().createAgent('acme', {
+      id: 'coder',
+      config: withSandbox({ memoryMb: 256, pidsLimit: 64, runtime: 'runsc', egress: { allow: ['pypi.org', '*.pythonhosted.org'] } }),
+    });
+    expect(v1.config.sandbox).toEqual({ memoryMb: 256, pidsLimit: 64, runtime: 'runsc', egress: { allow: ['pypi.org', '*.pythonhosted.org'] } });
+    await guarded().updateAgent('acme', 'coder', { config: withSandbox({ memoryMb: 128 }) });
+    expect((await repo.agentVersion('acme', 'coder', 2))!.config.sandbox).toEqual({ memoryMb: 128, egress: null, runtime: null });
+    expect((await repo.agentVersion('acme', 'coder', 1))!.config.sandbox.egress).toEqual({ allow: ['pypi.org', '*.pythonhosted.org'] });
+    // A version stored before sandboxes existed reads as the runner's defaults, no network.
+    expect((await repo.agentVersion('acme', 'writer', 1))!.config.sandbox).toEqual({ egress: null, runtime: null });
+  });
+
+  it('refuses a value that would loosen the operator ceiling, naming it, and stores nothing', async () => {
+    const refused = guarded().createAgent('acme', { id: 'greedy', config: withSandbox({ memoryMb: 4_096, runtime: 'kata' }) });
+    await expect(refused).rejects.toThrow(ValidationError);
+    await expect(refused).rejects.toThrow(
+      /^agent config: sandbox.memoryMb: 4096 is above the operator's 512 \(SANDBOX_MEMORY_MB\); an agent's sandbox may only tighten; sandbox.runtime: "kata" is not a runtime the operator allows \(SANDBOX_RUNTIMES_ALLOWED: runsc\)$/,
+    );
+    await expect(guarded().updateAgent('acme', 'coder', { config: withSandbox({ cpus: 2 }) })).rejects.toThrow(/sandbox.cpus: 2 is above/);
+    await expect(
+      new ProvisioningRepository(dataSource, keys, { sandboxCeiling: { ...ceiling, egress: false } }).updateAgent('acme', 'coder', {
+        config: withSandbox({ egress: { allow: ['example.com'] } }),
+      }),
+    ).rejects.toThrow(/SANDBOX_EGRESS=off/);
+    await expect(guarded().createAgent('acme', { id: 'sneaky', config: withSandbox({ networkMode: 'host' }) })).rejects.toThrow(
+      /agent config: sandbox: Unrecognized key: "networkMode"/,
+    );
+    expect(await repo.agent('acme', 'greedy')).toBeUndefined();
+    expect((await repo.agent('acme', 'coder'))!.version).toBe(2);
+  });
+
+  it('is kept in shape by the table too, for a row written around the repository', async () => {
+    const insert = (config: unknown) =>
+      dataSource.query(`INSERT INTO provisioning.agent_versions (tenant_id, agent_id, version, config) VALUES ('acme', 'coder', 99, $1)`, [
+        JSON.stringify(config),
+      ]);
+    for (const bad of [{ sandbox: 'open' }, { sandbox: { egress: { allow: 'everything' } } }, { sandbox: { egress: true } }, { sandbox: { runtime: 1 } }])
+      await expect(insert({ instructions: 'x', ...bad })).rejects.toThrow(/agent_versions_sandbox_shape/);
   });
 });
 

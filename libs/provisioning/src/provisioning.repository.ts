@@ -1,5 +1,5 @@
 import type { Channel } from '@clawfleet/contracts';
-import { ConflictError, NotFoundError, uuidV7Ids, ValidationError } from '@clawfleet/platform';
+import { ConflictError, NotFoundError, PreconditionFailedError, uuidV7Ids, ValidationError } from '@clawfleet/platform';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { CredentialKeys } from './credentials';
 import {
@@ -26,6 +26,7 @@ import {
   type RoleGrant,
 } from './model';
 import { compilePattern } from './patterns';
+import { sandboxLoosening, type SandboxCeiling } from './sandbox';
 import { groupKey, identityKey, type RoutingData } from './routing-data';
 
 const parse = <T>(
@@ -58,10 +59,35 @@ export class ProvisioningRepository {
   constructor(
     private readonly dataSource: DataSource,
     private readonly keys?: CredentialKeys,
+    /**
+     * The operator's sandbox ceiling (session-runner's SANDBOX_* settings): an agent config whose
+     * sandbox would loosen it is refused. Without it only the schema's own bounds apply (the runner
+     * still clamps at use).
+     */
+    private readonly options: { sandboxCeiling?: SandboxCeiling } = {},
+    private readonly tx?: EntityManager,
   ) {}
 
+  /** The same repository inside the caller's transaction: its writes commit (or not) with the caller's. */
+  in(manager: EntityManager): ProvisioningRepository {
+    return new ProvisioningRepository(this.dataSource, this.keys, this.options, manager);
+  }
+
+  /** An agent config, validated, and refused when its sandbox would loosen the operator's ceiling. */
+  private agentConfig(input: unknown): AgentConfig {
+    const config = parse(AgentConfig, input, 'agent config');
+    const loosening = this.options.sandboxCeiling ? sandboxLoosening(this.options.sandboxCeiling, config.sandbox) : [];
+    if (loosening.length > 0) throw new ValidationError(`agent config: ${loosening.join('; ')}`);
+    return config;
+  }
+
   private get manager(): EntityManager {
-    return this.dataSource.manager;
+    return this.tx ?? this.dataSource.manager;
+  }
+
+  /** A transaction of its own, or a savepoint of the caller's. */
+  private transaction<T>(work: (tx: EntityManager) => Promise<T>): Promise<T> {
+    return this.manager.transaction(work);
   }
 
   /** Creates the tenant unless it exists. */
@@ -87,9 +113,9 @@ export class ProvisioningRepository {
     input: { id: string; name?: string; enabled?: boolean; config: unknown },
   ): Promise<AgentVersion> {
     const id = parse(AgentId, input.id, 'agent id');
-    const config = parse(AgentConfig, input.config, 'agent config');
+    const config = this.agentConfig(input.config);
     try {
-      await this.dataSource.transaction(async (tx) => {
+      await this.transaction(async (tx) => {
         await tx.insert(AgentEntity, {
           tenantId,
           id,
@@ -129,14 +155,19 @@ export class ProvisioningRepository {
     tenantId: string,
     agentId: string,
     change: { name?: string; enabled?: boolean; config?: unknown },
+    options: { expectedRevision?: number } = {},
   ): Promise<AgentVersion> {
-    const config = change.config === undefined ? undefined : parse(AgentConfig, change.config, 'agent config');
-    return this.dataSource.transaction(async (tx) => {
+    const config = change.config === undefined ? undefined : this.agentConfig(change.config);
+    return this.transaction(async (tx) => {
       const agent = await tx.findOne(AgentEntity, {
         where: { tenantId, id: agentId },
         lock: { mode: 'pessimistic_write' },
       });
       if (!agent) throw new NotFoundError(`agent ${agentId} does not exist`);
+      if (options.expectedRevision !== undefined && agent.revision !== options.expectedRevision)
+        throw new PreconditionFailedError(
+          `agent ${agentId} is at revision ${agent.revision}, not ${options.expectedRevision}: read it again`,
+        );
       let version = agent.currentVersion;
       if (config) {
         version += 1;
@@ -147,6 +178,7 @@ export class ProvisioningRepository {
         { tenantId, id: agentId },
         {
           currentVersion: version,
+          revision: agent.revision + 1,
           ...(change.name !== undefined && { name: change.name }),
           ...(change.enabled !== undefined && { enabled: change.enabled }),
         },
@@ -180,7 +212,8 @@ export class ProvisioningRepository {
     const id = uuidV7Ids.next();
     let sealed: { keyId: string; data: Buffer } | undefined;
     if (input.credentials !== undefined) {
-      if (!this.keys) throw new ValidationError('no CREDENTIALS_KEYS configured: credentials cannot be stored');
+      if (!this.keys?.currentKeyId)
+        throw new ValidationError('no CREDENTIALS_KEYS configured: credentials cannot be stored');
       sealed = this.keys.seal(input.credentials, { tenantId, id });
     }
     await this.manager.insert(ChannelEntity, {
@@ -190,6 +223,7 @@ export class ProvisioningRepository {
       name: input.name ?? '',
       credentials: sealed?.data ?? null,
       credentialsKeyId: sealed?.keyId ?? null,
+      credentialsSetAt: sealed ? new Date() : null,
     });
     return id;
   }
@@ -236,6 +270,8 @@ export class ProvisioningRepository {
       await this.manager.insert(MessagingGroupEntity, { tenantId, id, ...group });
     } catch (error) {
       if (isUniqueViolation(error)) throw new ConflictError(`a group for ${group.channel} chat ${group.chatId} exists`);
+      if ((error as { code?: string }).code === '23503')
+        throw new NotFoundError(`channel ${group.channelId} does not exist`);
       throw error;
     }
     return id;
@@ -311,7 +347,9 @@ export class ProvisioningRepository {
   async loadRouting(tenantId: string): Promise<RoutingData> {
     const q = <R>(sql: string) => this.manager.query(sql, [tenantId]) as Promise<R[]>;
     const [tenants, agents, bindings, identities, roles] = await Promise.all([
-      q<{ default_agent_id: string | null }>(`SELECT default_agent_id FROM provisioning.tenants WHERE id = $1`),
+      q<{ default_agent_id: string | null; enabled: boolean }>(
+        `SELECT default_agent_id, enabled FROM provisioning.tenants WHERE id = $1`,
+      ),
       q<{ id: string; name: string; enabled: boolean; current_version: number; allowed: string[] | null }>(
         `SELECT a.id, a.name, a.enabled, a.current_version, v.config -> 'allowedModels' AS allowed
          FROM provisioning.agents a
@@ -372,7 +410,8 @@ export class ProvisioningRepository {
       ]);
     return {
       tenantId,
-      exists: tenants.length > 0,
+      exists: tenants.length > 0 && tenants[0]!.enabled,
+      disabled: tenants[0]?.enabled === false,
       defaultAgentId: tenants[0]?.default_agent_id ?? null,
       agents: new Map(
         agents.map((a) => [

@@ -9,6 +9,8 @@ export interface RoutingData {
   readonly tenantId: string;
   /** False for a tenant that is not provisioned: its messages are refused. */
   readonly exists: boolean;
+  /** A tenant an operator disabled: its messages are refused, the environment's default tenant too. */
+  readonly disabled: boolean;
   readonly defaultAgentId: string | null;
   readonly agents: ReadonlyMap<string, AgentSummary>;
   /** By `groupKey(channel, chatId, threadId)`: every group and its bindings (none: all were deleted). */

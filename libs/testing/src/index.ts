@@ -24,3 +24,6 @@ export { findRepoRoot, freePort } from './launcher/support';
 export { openChat, type ChatClient, type OpenChatOptions, type Reply, type SendResult } from './chat-client';
 export * from './chaos';
 export { undocumentedKeys } from './env-example';
+export { startNetnsHttpServer, type NetnsHttpServer } from './netns-server';
+export { probeConnections, type ConnectionProbe } from './connection-probe';
+export { startDockerProxy, type DockerProxy, type Hold, type ProxiedConnection } from './docker-proxy';

@@ -78,6 +78,7 @@ const SECRET_OWNERS: Readonly<Record<string, AppName>> = {
   OPENAI_API_KEY: 'session-runner',
   ANTHROPIC_API_KEY: 'session-runner',
   ADMIN_BOOTSTRAP_KEY: 'admin-api',
+  CREDENTIALS_KEYS: 'admin-api',
 };
 
 /** The environment an app inherits, less the secrets another app owns. */
@@ -114,6 +115,8 @@ export async function launchPlatform(options: LaunchOptions): Promise<Platform> 
         MODEL_NAME: options.model.name,
         // The model provider's key goes to session-runner alone, as in production.
         ...(app === 'session-runner' && { MODEL_API_KEY: options.model.apiKey }),
+        // Each replica is a runner of its own on the one engine (as pods are): it stops only what it left running.
+        ...(app === 'session-runner' && { SANDBOX_RUNNER_ID: instance.replace('#', '-') }),
         ...options.env,
         ...options.appEnv?.[app],
         ...options.instanceEnv?.[instance],

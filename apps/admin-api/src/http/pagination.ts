@@ -15,10 +15,11 @@ export interface Page<T> {
 
 export const encodeCursor = (after: string) => Buffer.from(JSON.stringify({ after }), 'utf8').toString('base64url');
 
-export function decodeCursor(cursor: string | undefined): string | undefined {
+/** The cursor's `after`: a time-ordered UUID, or `key` for lists keyed otherwise (ids chosen by clients, versions). */
+export function decodeCursor(cursor: string | undefined, key: z.ZodType<string> = z.uuid()): string | undefined {
   if (cursor === undefined) return undefined;
   try {
-    const parsed = z.object({ after: z.uuid() }).parse(JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')));
+    const parsed = z.object({ after: key }).parse(JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')));
     return parsed.after;
   } catch {
     throw new ValidationError('cursor is not one this API gave out');
@@ -26,16 +27,18 @@ export function decodeCursor(cursor: string | undefined): string | undefined {
 }
 
 /** Fetches limit+1 rows to know whether another page follows. */
-export async function pageOf<T extends { id: string }, R>(
+export async function pageOf<T, R>(
   query: z.infer<typeof PageQuery>,
   fetch: (page: { after?: string; limit: number }) => Promise<readonly T[]>,
   view: (row: T) => R,
+  keyed: { key?: z.ZodType<string>; of?: (row: T) => string } = {},
 ): Promise<Page<R>> {
-  const rows = await fetch({ after: decodeCursor(query.cursor), limit: query.limit + 1 });
+  const rows = await fetch({ after: decodeCursor(query.cursor, keyed.key), limit: query.limit + 1 });
   const items = rows.slice(0, query.limit);
+  const keyOf = keyed.of ?? ((row: T) => (row as { id: string }).id);
   return {
     items: items.map(view),
-    ...(rows.length > query.limit && { nextCursor: encodeCursor(items.at(-1)!.id) }),
+    ...(rows.length > query.limit && { nextCursor: encodeCursor(keyOf(items.at(-1)!)) }),
   };
 }
 

@@ -17,13 +17,21 @@ export function parseBody<S extends z.ZodType>(schema: S, body: unknown): z.infe
 }
 
 /** Documents a route's body and its success response from their zod schemas. */
-export function Documented(options: { body?: z.ZodType; status: number; response?: z.ZodType; description: string }) {
+export function Documented(options: {
+  body?: z.ZodType;
+  status: number;
+  response?: z.ZodType;
+  description: string;
+  /** Response headers, e.g. the ETag of an editable resource. */
+  headers?: Record<string, { description: string; schema: { type: 'string' } }>;
+}) {
   return applyDecorators(
     ...(options.body ? [ApiBody({ schema: openApiSchema(options.body) })] : []),
     ApiResponse({
       status: options.status,
       description: options.description,
       ...(options.response && { schema: openApiSchema(options.response) }),
+      ...(options.headers && { headers: options.headers }),
     }),
     ApiResponse({ status: 401, description: 'No API key, or one that is not valid' }),
   );

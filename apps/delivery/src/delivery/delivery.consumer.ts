@@ -4,7 +4,7 @@ import type { z } from 'zod';
 import { deriveId, DomainError, KeyedQueue, TransientError, ValidationError } from '@clawfleet/platform';
 import { Inject, Injectable } from '@nestjs/common';
 import { CHANNEL_SENDERS, type ChannelSender } from './channel-sender';
-import { DeliveryLog, type Settlement } from './delivery-log';
+import { DeliveryLog, type Settlement } from '@clawfleet/records';
 
 /**
  * Sends each reply once, in the session's order: a reply whose predecessor is not settled yet waits

@@ -1,3 +1,4 @@
-import { Delivery1732100000200 } from './1732100000200-delivery';
+import { deliveryRecordMigrations } from '@clawfleet/records';
 
-export const deliveryMigrations = [Delivery1732100000200];
+/** Delivery's tables live in libs/records (the admin API lists the failures). */
+export const deliveryMigrations = deliveryRecordMigrations;

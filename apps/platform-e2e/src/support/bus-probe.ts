@@ -1,5 +1,11 @@
 import { topology, type Topology } from '@clawfleet/contracts';
-import { jetstream, jetstreamManager, type JetStreamClient, type JetStreamManager, type StoredMsg } from '@nats-io/jetstream';
+import {
+  jetstream,
+  jetstreamManager,
+  type JetStreamClient,
+  type JetStreamManager,
+  type StoredMsg,
+} from '@nats-io/jetstream';
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 
 /** A test's own view of the bus: publish anything (garbage included), read streams, clean up. */

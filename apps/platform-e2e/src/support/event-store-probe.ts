@@ -21,7 +21,13 @@ export async function readSessionStreams(databaseUrl: string): Promise<Map<strin
     const streams = new Map<string, StoredEvent[]>();
     for (const row of rows) {
       const list = streams.get(row.stream_id) ?? [];
-      list.push({ streamId: row.stream_id, version: row.version, type: row.type, data: row.data, recordedAt: row.recorded_at });
+      list.push({
+        streamId: row.stream_id,
+        version: row.version,
+        type: row.type,
+        data: row.data,
+        recordedAt: row.recorded_at,
+      });
       streams.set(row.stream_id, list);
     }
     return streams;

@@ -21,7 +21,9 @@ export interface PlatformFixture {
 }
 
 /** The six apps as processes on a fresh database and bus namespace, with a fake OpenAI-compatible model. */
-export async function startPlatform(options: Partial<Pick<LaunchOptions, 'replicas' | 'env' | 'appEnv' | 'instanceEnv'>> & { modelLatencyMs?: number } = {}): Promise<PlatformFixture> {
+export async function startPlatform(
+  options: Partial<Pick<LaunchOptions, 'replicas' | 'env' | 'appEnv' | 'instanceEnv'>> & { modelLatencyMs?: number } = {},
+): Promise<PlatformFixture> {
   const db = await createTestDatabase();
   const namespace = uniqueNamespace('e');
   const model = await startFakeOpenAI({ latencyMs: options.modelLatencyMs ?? 0 });
@@ -58,7 +60,11 @@ export async function startPlatform(options: Partial<Pick<LaunchOptions, 'replic
 }
 
 /** Resolves once `check` returns true, polling; rejects with `what` after the timeout. */
-export async function eventually(what: string, check: () => Promise<boolean> | boolean, timeoutMs = 15_000): Promise<void> {
+export async function eventually(
+  what: string,
+  check: () => Promise<boolean> | boolean,
+  timeoutMs = 15_000,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await check())) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);

@@ -8,12 +8,12 @@ import type { PlatformFixture } from './fixture';
 export interface ProvisioningProbe {
   readonly repo: ProvisioningRepository;
   readonly dataSource: DataSource;
-  /** Tells routers and runners that the tenant's provisioning changed (what admin-api will do). */
+  /** Tells routers and runners that the tenant's provisioning changed, as admin-api does with every change. */
   changed(tenantId: string, kind: ProvisioningChanged['data']['kind'], id?: string): void;
   close(): Promise<void>;
 }
 
-/** The provisioning model of a running platform's database, as admin-api will write it. */
+/** The provisioning model of a running platform's database, written directly (admin-api's routes are tested on their own). */
 export async function openProvisioning(f: PlatformFixture): Promise<ProvisioningProbe> {
   const dataSource = createDataSource({
     url: f.db.url,

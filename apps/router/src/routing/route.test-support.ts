@@ -35,6 +35,7 @@ export function data(input: {
   return {
     tenantId: input.tenantId ?? 'acme',
     exists: true,
+    disabled: false,
     defaultAgentId: input.defaultAgentId ?? null,
     agents: new Map((input.agents ?? []).map((a) => [a.id, a])),
     groups: new Map(

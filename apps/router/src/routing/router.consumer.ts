@@ -6,14 +6,15 @@ import {
   TurnRequested,
   type ChatCommand,
 } from '@clawfleet/contracts';
-import { DomainError, uuidV7Ids } from '@clawfleet/platform';
+import { deriveId, DomainError, uuidV7Ids } from '@clawfleet/platform';
 import { PairingRepository, type RoutingData } from '@clawfleet/provisioning';
 import { Inject, Injectable } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { ROUTER_CONFIG, type RouterConfig } from '../config';
-import { InboundOutcomes, messageKeyOf, type OutcomeDecision, type TerminalOutcome } from './inbound-outcomes';
+import { InboundOutcomes, messageKeyOf, type OutcomeDecision, type TerminalOutcome } from '@clawfleet/records';
+import { parseAddressedCommand } from './chat-commands';
 import { PendingContext, withContext } from './pending-context';
-import { PAIR_REFUSAL } from './permissions';
+import { modelChangeRefusal, PAIR_REFUSAL } from './permissions';
 import { route, type Decision, type Inbound, type PairingView, type RouteResult } from './route';
 import { RoutingCache } from './routing-cache';
 import { SessionDirectory } from './session-directory';
@@ -58,6 +59,10 @@ export class RouterConsumer {
     const recorded =
       (delivery?.deliveryCount ?? 1) > 1 ? (await this.outcomes.outcomeOf(tenantId, messageKey))?.outcome : undefined;
     try {
+      if (event.data.operator) {
+        if (recorded === 'ignored' || recorded === 'refused') return;
+        return await this.intoSession(event, event.data.operator, messageKey);
+      }
       const result = await this.decide(
         inbound,
         await this.cache.get(tenantId),
@@ -81,6 +86,59 @@ export class RouterConsumer {
         ]);
       throw error;
     }
+  }
+
+  /**
+   * An operator's message from the admin API: into the session it names, with that session's next
+   * seq (still in the chat's partition, so in the chat's order), as an admin of the agent. Refused
+   * (the outcome says why) for a session that is not its chat's current one, for `/new` (a chat's
+   * users start sessions), and for a `/model` the agent does not allow.
+   */
+  private async intoSession(
+    event: InboundReceived,
+    operator: NonNullable<InboundReceived['data']['operator']>,
+    messageKey: string,
+  ): Promise<void> {
+    const { tenantId } = event;
+    const { sessionId, agentId } = operator;
+    const refuse = (rule: string, reason: string) =>
+      this.outcomes.record(tenantId, messageKey, 'refused', [{ kind: 'refuse', agentId, sessionId, rule, reason }]);
+    const command = parseAddressedCommand(event.data.text)?.command;
+    const agent = (await this.cache.get(tenantId)).agents.get(agentId);
+    if (agent && !agent.enabled) return refuse('agent-disabled', `The agent ${agentId} is disabled.`);
+    if (command?.name === 'new')
+      return refuse('operator-command', 'An operator cannot start a new session; /new is for the chat’s users.');
+    if (command?.name === 'pair')
+      return refuse('operator-command', 'An operator approves pairings through the admin API (…/pairings/{id}/approve), not /pair.');
+    if (command?.name === 'model' && command.args) {
+      const refusal = modelChangeRefusal('admin', agent, command.args);
+      if (refusal) return refuse('model-permission', refusal);
+    }
+    const turnId = deriveId('turn', tenantId, 'operator', sessionId, event.data.messageId);
+    const routed = await this.sessions.routeInto({ tenantId, sessionId, agentId, turnId, outcomeKey: messageKey });
+    if (!routed)
+      return refuse(
+        'operator-session',
+        `Session ${sessionId} is not the current session of its chat for agent ${agentId}: an operator posts only into a current session.`,
+      );
+    const { chat, messageId, sender, text } = event.data;
+    const agentVersion = agent && agent.currentVersion > 0 ? agent.currentVersion : undefined;
+    const request = makeEnvelope(TurnRequested, {
+      ...causedBy(event),
+      id: turnId,
+      data: {
+        sessionId,
+        agentId,
+        ...(agentVersion !== undefined && { agentVersion }),
+        turnId,
+        seq: routed.seq,
+        chat,
+        message: { messageId, text, sender },
+        source: 'api',
+        ...(command && { command }),
+      },
+    });
+    await this.bus.publisher.publish(TurnRequested, this.bus.topology.subjects.turnRequested(tenantId, sessionId), request);
   }
 
   /**
@@ -249,11 +307,14 @@ export class RouterConsumer {
       case 'again': {
         const { pairing } = result;
         this.cache.invalidate(tenantId);
-        this.bus.publisher.publishEphemeral(
+        // Into the EVENTS stream (as admin-api's outbox publishes it), acknowledged: if this fails the
+        // message is redelivered, the approval answers `again`, and the announcement goes out then.
+        await this.bus.publisher.publish(
           ProvisioningChanged,
           this.bus.topology.subjects.provisioningChanged(tenantId),
           makeEnvelope(ProvisioningChanged, {
             ...causedBy(event),
+            id: deriveId('provisioning-changed', tenantId, 'pairing', pairing.id),
             data: { kind: 'pairing', id: pairing.id },
           }),
         );

@@ -77,7 +77,7 @@ export class RoutingCache implements OnModuleInit, OnApplicationShutdown {
         currentVersion: 0,
         allowedModels: [],
       });
-    return { ...data, exists: true, defaultAgentId, agents };
+    return { ...data, exists: !data.disabled, defaultAgentId, agents };
   }
 }
 

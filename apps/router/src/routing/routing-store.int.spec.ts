@@ -3,7 +3,7 @@ import { provisioningEntities } from '@clawfleet/provisioning';
 import { createTestDatabase, type TestDatabase } from '@clawfleet/testing';
 import type { DataSource } from 'typeorm';
 import { routerMigrations } from '../migrations';
-import { InboundOutcomes } from './inbound-outcomes';
+import { InboundOutcomes } from '@clawfleet/records';
 import { PendingContext } from './pending-context';
 import { SessionDirectory } from './session-directory';
 
@@ -84,6 +84,43 @@ describe('SessionDirectory', () => {
       new Map([['bot|slack:C1', until.getTime()]]),
     );
     expect((await sessions.stickiness('globex', ['slack:C1'])).size).toBe(0);
+  });
+});
+
+describe('SessionDirectory.routeInto (an operator message into one session)', () => {
+  it("takes the session's next seq, in the chat's order, and records the outcome with it", async () => {
+    const base = { tenantId: 'opsco', chatKey: 'http:ops-1', agentId: 'bot' };
+    const first = await sessions.route({ ...base, turnId: id(201), newSessionId: id(301) });
+    const into = await sessions.routeInto({
+      tenantId: 'opsco',
+      sessionId: first.sessionId,
+      agentId: 'bot',
+      turnId: id(202),
+      outcomeKey: 'http:ops-1#op-1',
+    });
+    expect(into).toEqual({ seq: 2 });
+    // A user message after it comes next; the same operator turn again keeps its seq.
+    expect((await sessions.route({ ...base, turnId: id(203), newSessionId: id(302) })).seq).toBe(3);
+    expect(
+      await sessions.routeInto({ tenantId: 'opsco', sessionId: first.sessionId, agentId: 'bot', turnId: id(202), outcomeKey: 'x' }),
+    ).toEqual({ seq: 2 });
+    expect(await outcomes.outcomeOf('opsco', 'http:ops-1#op-1')).toMatchObject({
+      outcome: 'engaged',
+      decisions: [{ kind: 'engage', agentId: 'bot', turnId: id(202), sessionId: first.sessionId, rule: 'operator' }],
+    });
+  });
+
+  it("writes nothing for a session that is not its chat's current one, another agent's, or another tenant's", async () => {
+    const base = { tenantId: 'opsco', chatKey: 'http:ops-2', agentId: 'bot' };
+    const old = await sessions.route({ ...base, turnId: id(211), newSessionId: id(311) });
+    await sessions.route({ ...base, turnId: id(212), newSessionId: id(312), startNewSession: true });
+    const attempt = (over: Partial<Parameters<typeof sessions.routeInto>[0]>) =>
+      sessions.routeInto({ tenantId: 'opsco', sessionId: old.sessionId, agentId: 'bot', turnId: id(213), outcomeKey: 'k', ...over });
+    expect(await attempt({})).toBeUndefined();
+    expect(await attempt({ sessionId: id(312), agentId: 'other' })).toBeUndefined();
+    expect(await attempt({ sessionId: id(312), tenantId: 'globex' })).toBeUndefined();
+    expect(await outcomes.outcomeOf('opsco', 'k')).toBeUndefined();
+    expect(await attempt({ sessionId: id(312) })).toEqual({ seq: 2 });
   });
 });
 

@@ -76,6 +76,47 @@ export class SessionDirectory {
     return { sessionId: row!.session_id, agentId: input.agentId, seq: row!.seq };
   }
 
+  /**
+   * Records that `turnId` (an operator's message from the admin API) goes into the session itself,
+   * with the session's next seq, and records the message's outcome in the same statement. Only a
+   * session that is still its chat's current one for the agent takes it (an older one has no seq to
+   * give: `/new` moved its chat on); then nothing is written and undefined returned. Idempotent: a
+   * routed turn keeps its seq.
+   */
+  async routeInto(input: {
+    tenantId: string;
+    sessionId: string;
+    agentId: string;
+    turnId: string;
+    outcomeKey: string;
+  }): Promise<{ seq: number } | undefined> {
+    const {
+      rows: [row],
+    } = await queryPrepared<{ seq: number | null }>(
+      this.dataSource,
+      `WITH existing AS (
+         SELECT seq FROM router.routed_messages WHERE turn_id = $3 AND tenant_id = $1 AND session_id = $2
+       ), claimed AS (
+         UPDATE router.chat_sessions SET next_seq = next_seq + 1
+         WHERE tenant_id = $1 AND session_id = $2 AND agent_id = $4 AND NOT EXISTS (SELECT 1 FROM existing)
+         RETURNING next_seq - 1 AS seq
+       ), routed AS (
+         INSERT INTO router.routed_messages (turn_id, tenant_id, session_id, seq)
+         SELECT $3, $1, $2, seq FROM claimed RETURNING seq
+       ), recorded AS (
+         INSERT INTO router.inbound_outcomes (tenant_id, message_key, outcome, decisions)
+         SELECT $1, $5, 'engaged', jsonb_build_array(jsonb_build_object('kind', 'engage', 'agentId', $4::text,
+                'turnId', $3::uuid, 'sessionId', $2::uuid, 'rule', 'operator'))
+         WHERE EXISTS (SELECT 1 FROM existing) OR EXISTS (SELECT 1 FROM routed)
+         ON CONFLICT (tenant_id, message_key) DO UPDATE SET outcome = EXCLUDED.outcome, decisions = EXCLUDED.decisions, recorded_at = now()
+         WHERE router.inbound_outcomes.outcome = 'failed'
+       )
+       SELECT COALESCE((SELECT seq FROM existing), (SELECT seq FROM routed)) AS seq`,
+      [input.tenantId, input.sessionId, input.turnId, input.agentId, input.outcomeKey],
+    );
+    return row?.seq == null ? undefined : { seq: row.seq };
+  }
+
   /** Until when mention-sticky agents answer in these sessions (epoch ms), by `agentId|chatKey`. */
   async stickiness(tenantId: string, chatKeys: readonly string[]): Promise<Map<string, number>> {
     const { rows } = await queryPrepared<{ agent_id: string; chat_key: string; sticky_until: Date }>(

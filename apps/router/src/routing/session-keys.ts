@@ -26,8 +26,8 @@ export function sessionKeyOf(
   }
 }
 
-/** A message's key among the tenant's: its chat and the channel's message id. */
-export const messageKeyOf = (chat: ChatRef, messageId: string) => `${chatKey(chat)}#${messageId}`;
+/** A message's key among the tenant's (libs/records, where its outcome is kept). */
+export { messageKeyOf } from '@clawfleet/records';
 
 /**
  * The turn a message asks of an agent: derived, so every redelivery asks for the same one. The

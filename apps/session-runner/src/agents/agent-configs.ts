@@ -1,6 +1,6 @@
 import { Bus } from '@clawfleet/bus';
 import { ProvisioningChanged } from '@clawfleet/contracts';
-import { AgentConfig, ProvisioningRepository, type ModelRef } from '@clawfleet/provisioning';
+import { AgentConfig, ProvisioningRepository, sandboxLoosening, type ModelRef, type SandboxCeiling } from '@clawfleet/provisioning';
 import {
   Inject,
   Injectable,
@@ -14,6 +14,7 @@ import { DataSource } from 'typeorm';
 import { RUNNER_CONFIG, type RunnerConfig } from '../config';
 import { ModelError, type LlmProvider } from '../llm/llm.port';
 import { llmForChain, llmFromConfig } from '../llm/provider.factory';
+import { sandboxCeiling } from '../sandbox/sandbox.config';
 import { runtimeOf, type AgentRuntime } from './agent-runtime';
 
 const MAX_CACHED = 10_000;
@@ -42,6 +43,7 @@ export class AgentConfigs implements OnModuleInit, OnApplicationBootstrap, OnApp
   private readonly cache = new Map<string, Promise<AgentRuntime>>();
   private readonly chains = new Map<string, LlmProvider>();
   private readonly environment: AgentRuntime;
+  private readonly ceiling: SandboxCeiling;
   private subscription?: Subscription;
 
   constructor(
@@ -49,7 +51,8 @@ export class AgentConfigs implements OnModuleInit, OnApplicationBootstrap, OnApp
     private readonly bus: Bus,
     @Inject(RUNNER_CONFIG) private readonly config: RunnerConfig,
   ) {
-    this.repository = new ProvisioningRepository(dataSource);
+    this.ceiling = sandboxCeiling(config);
+    this.repository = new ProvisioningRepository(dataSource, undefined, { sandboxCeiling: this.ceiling });
     this.environment = runtimeOf(
       config.DEFAULT_AGENT_ID,
       null,
@@ -116,6 +119,10 @@ export class AgentConfigs implements OnModuleInit, OnApplicationBootstrap, OnApp
     if (!stored)
       throw new ModelError(`The agent ${agentId} (version ${version}) is not provisioned.`, false, 'agent-missing');
     const { config } = stored;
+    // Refused when configured against the ceiling of then; the operator may have lowered it since.
+    const loosening = sandboxLoosening(this.ceiling, config.sandbox);
+    if (loosening.length > 0)
+      this.logger.warn(`agent ${agentId} (version ${version}): its sandbox is clamped to this runner's: ${loosening.join('; ')}`);
     let llm = this.environment.llm;
     try {
       if (config.models.length > 0) llm = this.chain(config.models);

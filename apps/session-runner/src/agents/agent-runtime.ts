@@ -1,4 +1,4 @@
-import type { AgentConfig, McpServer, QueueMode, Skill } from '@clawfleet/provisioning';
+import type { AgentConfig, AgentSandbox, McpServer, QueueMode, Skill } from '@clawfleet/provisioning';
 import type { LlmProvider } from '../llm/llm.port';
 
 /** What a session's turns run with: one version of an agent, its model chain built. */
@@ -19,6 +19,8 @@ export interface AgentRuntime {
   /** The version's MCP servers and skills: recorded in AgentConfigured, not used by any tool yet. */
   readonly mcpServers: readonly McpServer[];
   readonly skills: readonly Skill[];
+  /** Its sandbox policy as configured; clamped to the runner's where it is used (the sandbox, the tools). */
+  readonly sandbox: AgentSandbox;
 }
 
 /** Resolves the runtime of (tenant, agent, version); the port turn effects and the runner use. */
@@ -44,5 +46,6 @@ export function runtimeOf(
     tokenBudgetPerMonth: config.tokenBudgetPerMonth,
     mcpServers: config.mcpServers,
     skills: config.skills,
+    sandbox: config.sandbox,
   };
 }

@@ -1,12 +1,19 @@
 import type Docker from 'dockerode';
 import { Writable } from 'node:stream';
 import { WORKSPACE } from './policy';
-import type { ExecRequest, ExecResult } from './sandbox.port';
+import { checkFence, Fenced, type ExecRequest, type ExecResult } from './sandbox.port';
 
 /** Past this many bytes of output the exec's stream is cut (the process gets EPIPE and stops). */
 export const DRAIN_LIMIT_BYTES = 16 * 1024 * 1024;
 /** The host waits this much past the in-container timeout before it gives up on the stream. */
 const HOST_GRACE_MS = 3_000;
+
+/**
+ * The fence of a call in exec mode: run inside the container before the command, it refuses to
+ * start it once the deadline ($1, epoch ms) has passed. GNU date gives milliseconds.
+ */
+const FENCED_MARK = 'clawfleet: fenced, not started';
+const FENCE_SH = `[ "$(date +%s%3N)" -le "$1" ] || { echo '${FENCED_MARK}' >&2; exit 222; }; shift; exec "$@"`;
 
 /** Keeps the first `max` bytes written to it and counts the rest. */
 class Capped extends Writable {
@@ -48,8 +55,10 @@ export async function dockerExec(
   const started = performance.now();
   const seconds = Math.max(1, Math.ceil(request.timeoutMs / 1000));
   const withStdin = request.stdin !== undefined;
+  const command = ['timeout', '--signal=KILL', String(seconds), ...request.argv];
+  const startBy = checkFence(request.startBy);
   const exec = await container.exec({
-    Cmd: ['timeout', '--signal=KILL', String(seconds), ...request.argv],
+    Cmd: startBy === undefined ? command : ['sh', '-c', FENCE_SH, 'fence', String(Math.floor(startBy)), ...command],
     User: user,
     WorkingDir: WORKSPACE,
     Env: ['HOME=/tmp', 'PATH=/usr/local/bin:/usr/bin:/bin', 'LANG=C.UTF-8'],
@@ -96,6 +105,8 @@ export async function dockerExec(
   });
   const info = cut || hostTimeout ? null : await exec.inspect().catch(() => null);
   const exitCode = info && !info.Running ? info.ExitCode : null;
+  if (startBy !== undefined && exitCode === 222 && stderr.text() === `${FENCED_MARK}\n`)
+    throw new Fenced('the sandbox refused the call: it started after the runner\'s lease ran out; it was not started');
   const elapsed = performance.now() - started;
   // `timeout --signal=KILL` exits 137 (its group was killed) once the deadline passed.
   const timedOut = hostTimeout || (exitCode === 137 && elapsed >= seconds * 1000 - 50);

@@ -1,4 +1,6 @@
+import type { Attachment } from '@clawfleet/contracts';
 import { uniqueNamespace } from '@clawfleet/testing';
+import { createHash } from 'node:crypto';
 import Docker from 'dockerode';
 import { randomUUID } from 'node:crypto';
 import fs from 'node:fs';
@@ -8,7 +10,7 @@ import { sandboxTools } from '../tools/sandbox.tools';
 import { ToolBox } from '../tools/tool.port';
 import { DockerSandboxes, LABEL } from './docker.sandbox';
 import { containerOptions, DEFAULT_POLICY, policyViolations, WORKSPACE } from './policy';
-import type { SandboxOwner } from './sandbox.port';
+import { Fenced, type SandboxOwner } from './sandbox.port';
 import { workspacePath } from './workspace';
 
 // Real Docker engine, real sandbox image (jest's global setup builds it once per machine).
@@ -50,6 +52,14 @@ const containers = (labels: Record<string, string> = {}) =>
     all: true,
     filters: { label: Object.entries({ [LABEL.namespace]: namespace, ...labels }).map(([k, v]) => `${k}=${v}`) },
   });
+
+/** Polls `check` until it holds (at most 10 s). */
+async function eventually(check: () => Promise<boolean>): Promise<void> {
+  for (const deadline = Date.now() + 10_000; !(await check()); ) {
+    if (Date.now() > deadline) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
 
 beforeAll(() => {
   // A secret the runner holds: it must never show inside a sandbox.
@@ -202,30 +212,106 @@ describe('the warm pool', () => {
       expect(await port.exec(who, { argv: ['bash', '-c', 'echo first > first.txt'], timeoutMs: 10_000, maxOutputBytes: 100 })).toMatchObject({ exitCode: 0 });
       return performance.now() - t;
     };
-    const [warmOwner, coldOwner] = [owner(), owner()];
+    const [warmOwner, coldOwner] = [owner(undefined, 'pool'), owner(undefined, 'pool')];
     await pooled.warmUp();
+    const [entry] = (await containers()).filter((c) => c.Labels[LABEL.pool]);
     const warm = await first(pooled, warmOwner);
     const cold = await first(sandboxes, coldOwner);
     process.stderr.write(`[sandbox] first call of a new session: warm pool ${warm.toFixed(0)} ms, cold ${cold.toFixed(0)} ms\n`);
     expect(warm).toBeLessThan(cold);
-    // The pooled container now works on the session's workspace, on the host too.
-    expect(fs.readFileSync(path.join(workspacePath(root, namespace, warmOwner), 'first.txt'), 'utf8')).toBe('first\n');
-    // Released, the claimed container goes; the pool has refilled with a new one.
-    await pooled.release(warmOwner);
+    // The session's workspace is the pooled container's directory, on the host too (a link to it).
+    const ws = workspacePath(root, namespace, warmOwner);
+    const dir = path.join(root, namespace, '_ws', entry!.Labels[LABEL.pool]!);
+    expect(fs.realpathSync(ws)).toBe(fs.realpathSync(dir));
+    expect(fs.readFileSync(path.join(ws, 'first.txt'), 'utf8')).toBe('first\n');
+    // Once its first call is done the container takes the session's name, and the pool refills.
+    await eventually(async () => (await pooled.containersOf(warmOwner)).map((c) => c.Id).includes(entry!.Id));
     await pooled.warmUp();
-    const pool = (await containers()).filter((c) => c.Labels[LABEL.pool]);
-    expect(pool).toHaveLength(1);
-    const poolDir = path.join(root, namespace, '_pool', pool[0]!.Labels[LABEL.pool]!);
-    expect(fs.existsSync(poolDir)).toBe(true);
+    expect((await containers()).filter((c) => c.Labels[LABEL.pool] && c.Id !== entry!.Id)).toHaveLength(1);
+    // Claimed, it is the session's container like any other: stopped, it is adopted and started again
+    // by another runner (its workspace never moved), with the session's files.
+    await docker.getContainer(entry!.Id).stop({ t: 0 });
+    const other = new DockerSandboxes({ ...options, runnerId: 'runner-other' });
+    expect(await other.exec(warmOwner, { argv: ['cat', 'first.txt'], timeoutMs: 10_000, maxOutputBytes: 100 })).toMatchObject({ stdout: 'first\n' });
+    expect((await other.containersOf(warmOwner)).map((c) => c.Id)).toEqual([entry!.Id]);
+    await other.close();
+    // Released, the claimed container goes and its directory stays: it is the session's workspace.
+    await pooled.release(warmOwner);
+    expect(await pooled.containersOf(warmOwner)).toEqual([]);
+    expect(fs.readFileSync(path.join(ws, 'first.txt'), 'utf8')).toBe('first\n');
+    // The next call makes a container of its own on the same workspace.
+    expect(await sandboxes.exec(warmOwner, { argv: ['cat', 'first.txt'], timeoutMs: 10_000, maxOutputBytes: 100 })).toMatchObject({ stdout: 'first\n' });
+    await sandboxes.release(warmOwner);
+    // A returning session (its workspace exists) never takes a warm container.
+    const [spare] = (await containers()).filter((c) => c.Labels[LABEL.pool] && c.Id !== entry!.Id);
+    await pooled.exec(coldOwner, { argv: ['true'], timeoutMs: 10_000, maxOutputBytes: 100 });
+    expect((await pooled.containersOf(coldOwner)).map((c) => c.Id)).not.toContain(spare!.Id);
+    await pooled.release(coldOwner);
     // What a runner left in its pool when it stopped is reaped by its next life, directory included.
+    const poolDir = path.join(root, namespace, '_ws', spare!.Labels[LABEL.pool]!);
+    expect(fs.existsSync(poolDir)).toBe(true);
     await pooled.close();
     const nextLife = new DockerSandboxes({ ...options, runnerId: 'runner-pool' });
     await nextLife.sweep();
-    clock += options.idleMs + 1;
+    clock = Math.max(clock, Date.now()) + options.idleMs + 1;
     await nextLife.sweep();
     expect((await containers()).filter((c) => c.Labels[LABEL.pool])).toEqual([]);
     expect(fs.existsSync(poolDir)).toBe(false);
-    await sandboxes.release(coldOwner);
+    expect(fs.existsSync(dir)).toBe(true);
+  });
+
+  it('counts claimed warm containers against the tenant cap', async () => {
+    const pooled = new DockerSandboxes({ ...options, runnerId: 'runner-cap', warmPool: 2, maxPerTenant: 1 });
+    await pooled.warmUp();
+    const [one, two] = [owner(undefined, 'warmcap'), owner(undefined, 'warmcap')];
+    expect((await pooled.exec(one, { argv: ['true'], timeoutMs: 10_000, maxOutputBytes: 100 })).exitCode).toBe(0);
+    await eventually(async () => (await pooled.containersOf(one)).length === 1);
+    await expect(pooled.exec(two, { argv: ['true'], timeoutMs: 10_000, maxOutputBytes: 100 })).rejects.toThrow(
+      'tenant warmcap already has 1 running sandboxes',
+    );
+    await pooled.release(one);
+    await pooled.removeAll();
+  });
+});
+
+describe('the lease fences every call', () => {
+  /** A deadline the host's check passes (its clock is held back for that one reading) and the container's refuses. */
+  const passedInTransit = () => {
+    const deadline = Date.now() - 1_000;
+    const real = Date.now;
+    Date.now = () => deadline - 1;
+    queueMicrotask(() => (Date.now = real));
+    return deadline;
+  };
+
+  it.each(['helper', 'exec'] as const)('starts nothing past the deadline, on the host or in the container (%s)', async (execMode) => {
+    const port = execMode === 'exec' ? new DockerSandboxes({ ...options, execMode }) : sandboxes;
+    const who = owner();
+    expect((await port.exec(who, { argv: ['true'], timeoutMs: 10_000, maxOutputBytes: 100 })).exitCode).toBe(0);
+    const touch = (name: string, startBy: () => number) =>
+      port.exec(who, { argv: ['bash', '-c', `echo x >> ${name}`], timeoutMs: 10_000, maxOutputBytes: 100, startBy });
+    // Past it by the runner's clock: refused before anything is sent.
+    await expect(touch('host', () => Date.now() - 1)).rejects.toThrow(Fenced);
+    // Past it only when the request arrives (the runner froze after its check): refused inside.
+    await expect(touch('inside', passedInTransit)).rejects.toThrow(/arrived after|started after/);
+    // In time: run.
+    expect((await touch('in-time', () => Date.now() + 60_000)).exitCode).toBe(0);
+    const files = fs.readdirSync(workspacePath(root, namespace, who));
+    expect(files.sort()).toEqual(['in-time']);
+    // A fenced call is not a broken sandbox: the same container and helper go on.
+    expect((await port.exec(who, { argv: ['cat', 'in-time'], timeoutMs: 10_000, maxOutputBytes: 100 })).stdout).toBe('x\n');
+    await port.release(who);
+    if (port !== sandboxes) await port.close();
+  });
+
+  it('turns a fenced call into no tool result at all (the runner stops), not a tool error for the model', async () => {
+    const who = owner();
+    const fenced = tools.run(
+      { id: 'f', name: 'bash', arguments: JSON.stringify({ command: 'echo x >> never' }) },
+      { ...who, turnId: 't', toolCallId: 'f', startBy: () => 0 },
+    );
+    await expect(fenced).rejects.toThrow(Fenced);
+    expect(fs.existsSync(path.join(workspacePath(root, namespace, who), 'never'))).toBe(false);
   });
 });
 
@@ -286,6 +372,45 @@ describe('the hostile battery, from inside a sandbox', () => {
     );
     // On the host, the parent of the workspaces is not listable by the sandbox user.
     expect(fs.statSync(path.dirname(workspacePath(root, namespace, A))).mode & 0o777).toBe(0o711);
+  });
+});
+
+describe('send_file', () => {
+  type Sent = { status: string; content: string; send?: { file: Attachment; caption: string } };
+  const send = (args: unknown) => call(A, 'send_file', args) as Promise<Sent>;
+
+  it('reads a workspace file inside the sandbox into an attachment: bytes, size, hash, type, a caption', async () => {
+    await bash(A, 'mkdir -p out && printf "a,b\\n1,2\\n" > out/report.csv && head -c 3000 /dev/urandom > out/blob');
+    const csv = await send({ path: 'out/report.csv' });
+    expect(csv).toMatchObject({ status: 'ok', content: 'sent report.csv (8 bytes, text/csv) to the user' });
+    expect(csv.send?.caption).toBe('report.csv (8 bytes, text/csv)');
+    const { file } = csv.send!;
+    expect(Buffer.from(file.content, 'base64').toString()).toBe('a,b\n1,2\n');
+    expect(file).toMatchObject({ name: 'report.csv', mediaType: 'text/csv', size: 8 });
+    expect(file.sha256).toBe(createHash('sha256').update('a,b\n1,2\n').digest('hex'));
+    const blob = await send({ path: 'out/blob', name: 'data.bin', caption: 'the data' });
+    expect(blob.send).toMatchObject({ caption: 'the data', file: { name: 'data.bin', mediaType: 'application/octet-stream', size: 3000 } });
+    expect((await send({ path: 'out/blob', mediaType: 'image/png' })).send?.file.mediaType).toBe('image/png');
+  });
+
+  it('sanitizes the name: no path parts, no control or reordering characters', async () => {
+    await bash(A, 'echo hi > plain.txt');
+    const named = async (name: string) => (await send({ path: 'plain.txt', name })).send?.file.name;
+    expect(await named('../../etc/passwd')).toBe('passwd');
+    expect(await named('dir\\evil.txt')).toBe('evil.txt');
+    expect(await named('bad\nname\u0007.txt')).toBe('bad_name_.txt');
+    expect(await named('invoice\u202Etxt.exe')).toBe('invoice_txt.exe');
+    expect(await named('/')).toBe('file');
+  });
+
+  it('refuses what cannot be sent with a clear tool error: too big, a directory, outside, no file, a bad type', async () => {
+    await bash(A, 'head -c 600000 /dev/zero > big.bin; mkdir -p adir; ln -sfn /etc/passwd out-link');
+    expect((await send({ path: 'big.bin' })).content).toBe('send_file failed: "big.bin" is 600000 bytes; files up to 524288 bytes can be sent');
+    expect((await send({ path: 'adir' })).content).toBe('send_file failed: "adir" is a directory; send one file at a time');
+    expect((await send({ path: 'out-link' })).content).toBe('send_file failed: the path "out-link" leads outside /workspace through a symbolic link');
+    expect((await send({ path: '../../etc/passwd' })).content).toBe('Invalid arguments for send_file: path: the path "../../etc/passwd" is outside /workspace');
+    expect((await send({ path: 'nothing.txt' })).content).toBe('send_file failed: no file "nothing.txt"');
+    expect((await send({ path: 'plain.txt', mediaType: 'Text/Plain; charset=x' })).content).toMatch(/^Invalid arguments for send_file: mediaType:/);
   });
 });
 

@@ -3,19 +3,25 @@
  * the container: it reads one JSON request a line on stdin, runs the process in its own process group,
  * and answers one JSON line on stdout. One `docker exec` per container instead of one per call.
  *
- * request:  {"id", "argv", "stdin", "timeoutMs", "max", "drain"} or {"kill": id}
+ * request:  {"id", "argv", "stdin", "timeoutMs", "max", "drain", "startBy"}, {"kill": id} or {"id", "ping": true}
  * answer:   {"id", "exitCode", "timedOut", "cut", "stdout" (base64, first `max` bytes), "stderr",
- *            "stdoutBytes", "stderrBytes"} or {"id", "error"}
+ *            "stdoutBytes", "stderrBytes"}, {"id", "error"}, {"id", "fenced": true} or {"id", "pong": true}
+ *
+ * `startBy` (epoch ms) fences the call: a request read after it is refused without starting anything
+ * (the runner that sent it may have lost its lease meanwhile; the container shares the host's clock).
  */
 export const EXEC_HELPER = String.raw`
 'use strict';
 const { spawn } = require('child_process');
 const { constants } = require('os');
 const env = { HOME: '/tmp', PATH: '/usr/local/bin:/usr/bin:/bin', LANG: 'C.UTF-8' };
+// With egress, the container's proxy variables (no secret: 127.0.0.1 and a port) reach the commands too.
+for (const k of ['HTTP_PROXY', 'HTTPS_PROXY', 'http_proxy', 'https_proxy', 'NO_PROXY', 'no_proxy', 'NODE_USE_ENV_PROXY']) if (process.env[k]) env[k] = process.env[k];
 const running = new Map();
 const send = (o) => process.stdout.write(JSON.stringify(o) + '\n');
 const killGroup = (pid) => { try { process.kill(-pid, 'SIGKILL'); } catch {} };
 function run(r) {
+  if (typeof r.startBy === 'number' && Date.now() > r.startBy) return send({ id: r.id, fenced: true });
   let child;
   try {
     child = spawn(r.argv[0], r.argv.slice(1), { cwd: '/workspace', env, detached: true, stdio: ['pipe', 'pipe', 'pipe'] });
@@ -56,6 +62,7 @@ require('readline').createInterface({ input: process.stdin }).on('line', (line) 
   let r;
   try { r = JSON.parse(line); } catch { return; }
   if (r.kill !== undefined) { const c = running.get(r.kill); if (c) killGroup(c.pid); return; }
+  if (r.ping) return send({ id: r.id, pong: true });
   run(r);
 }).on('close', () => process.exit(0));
 `;

@@ -3,7 +3,7 @@ import { PassThrough } from 'node:stream';
 import { DRAIN_LIMIT_BYTES } from './docker-exec';
 import { EXEC_HELPER } from './exec-helper';
 import { WORKSPACE } from './policy';
-import { SandboxError, type ExecRequest, type ExecResult } from './sandbox.port';
+import { checkFence, Fenced, SandboxError, type ExecRequest, type ExecResult } from './sandbox.port';
 
 /** The host waits this much past a call's timeout before it gives up on the helper. */
 const HOST_GRACE_MS = 5_000;
@@ -13,6 +13,8 @@ const MAX_LINE = 40 * 1024 * 1024;
 interface Answer {
   id: number;
   error?: string;
+  fenced?: boolean;
+  pong?: boolean;
   exitCode?: number | null;
   timedOut?: boolean;
   cut?: boolean;
@@ -66,29 +68,23 @@ export class HelperChannel {
     return channel;
   }
 
+  /** One round trip that runs nothing: the helper is up and reading (node has booted). */
+  async ping(timeoutMs: number): Promise<void> {
+    if (this.dead) throw new SandboxError('the sandbox helper is not running');
+    await this.ask({ ping: true }, timeoutMs);
+  }
+
   async exec(request: ExecRequest): Promise<ExecResult> {
     if (this.dead) throw new SandboxError('the sandbox helper is not running');
-    const id = this.nextId++;
     const started = performance.now();
-    const answer = await new Promise<Answer>((resolve, reject) => {
-      const timer = setTimeout(() => {
-        this.fail(new SandboxError('the sandbox did not answer in time'));
-      }, request.timeoutMs + HOST_GRACE_MS);
-      const abort = () => this.stream.write(`${JSON.stringify({ kill: id })}\n`);
-      request.signal?.addEventListener('abort', abort, { once: true });
-      const settle = () => {
-        clearTimeout(timer);
-        request.signal?.removeEventListener('abort', abort);
-        this.pending.delete(id);
-      };
-      this.pending.set(id, {
-        resolve: (a) => (settle(), resolve(a)),
-        reject: (e) => (settle(), reject(e)),
-      });
-      this.stream.write(
-        `${JSON.stringify({ id, argv: request.argv, stdin: request.stdin ?? '', timeoutMs: request.timeoutMs, max: request.maxOutputBytes, drain: DRAIN_LIMIT_BYTES })}\n`,
-      );
-    });
+    // The last moment the runner can look at its lease: the helper checks the same deadline again.
+    const startBy = checkFence(request.startBy);
+    const answer = await this.ask(
+      { argv: request.argv, stdin: request.stdin ?? '', timeoutMs: request.timeoutMs, max: request.maxOutputBytes, drain: DRAIN_LIMIT_BYTES, startBy },
+      request.timeoutMs + HOST_GRACE_MS,
+      request.signal,
+    );
+    if (answer.fenced) throw new Fenced('the sandbox refused the call: it arrived after the runner\'s lease ran out; it was not started');
     if (answer.error !== undefined) throw new SandboxError(`cannot run ${request.argv[0]}: ${answer.error}`);
     return {
       exitCode: answer.timedOut || answer.cut ? null : (answer.exitCode ?? null),
@@ -99,6 +95,28 @@ export class HelperChannel {
       timedOut: answer.timedOut === true,
       durationMs: Math.round(performance.now() - started),
     };
+  }
+
+  /** Sends one request line and waits for its answer; past `waitMs` the helper counts as broken. */
+  private ask(request: Record<string, unknown>, waitMs: number, signal?: AbortSignal): Promise<Answer> {
+    const id = this.nextId++;
+    return new Promise<Answer>((resolve, reject) => {
+      const timer = setTimeout(() => {
+        this.fail(new SandboxError('the sandbox did not answer in time'));
+      }, waitMs);
+      const abort = () => this.stream.write(`${JSON.stringify({ kill: id })}\n`);
+      signal?.addEventListener('abort', abort, { once: true });
+      const settle = () => {
+        clearTimeout(timer);
+        signal?.removeEventListener('abort', abort);
+        this.pending.delete(id);
+      };
+      this.pending.set(id, {
+        resolve: (a) => (settle(), resolve(a)),
+        reject: (e) => (settle(), reject(e)),
+      });
+      this.stream.write(`${JSON.stringify({ id, ...request })}\n`);
+    });
   }
 
   close() {

@@ -1,4 +1,6 @@
 import type { ContainerCreateOptions, ContainerInspectInfo } from 'dockerode';
+import { createHash } from 'node:crypto';
+import { EGRESS_DIR, EGRESS_ENV, EGRESS_FORWARDER, EGRESS_PORT, EGRESS_SOCKET } from './egress/forwarder';
 
 /**
  * What a session's container may be. Pure: the create options are made from it, and a container the
@@ -17,6 +19,11 @@ export interface SandboxPolicy {
   readonly runtime: string;
   /** uid:gid the container and every exec run as; never 0. */
   readonly user: string;
+  /**
+   * The one hole: the session's egress proxy socket mounted read-only at EGRESS_DIR, a forwarder on
+   * 127.0.0.1 and HTTP(S)_PROXY for the tools. The network mode stays `none` either way.
+   */
+  readonly egress: boolean;
 }
 
 export const WORKSPACE = '/workspace';
@@ -28,9 +35,14 @@ export const DEFAULT_POLICY: SandboxPolicy = {
   tmpBytes: 64 * 1024 * 1024,
   runtime: '',
   user: '1000:1000',
+  egress: false,
 };
 
-/** An agent's policy may only tighten the defaults: smaller limits, a sandboxing runtime. */
+/**
+ * An agent's policy may only tighten the defaults: smaller limits, a sandboxing runtime (the caller
+ * checks it against the operator's allow-list). Egress is never opened here: it is the one named
+ * hole, opened by the caller when the agent's allow-list and the operator allow it.
+ */
 export function tighten(base: SandboxPolicy, wanted: Partial<SandboxPolicy>): SandboxPolicy {
   return {
     memoryBytes: Math.min(base.memoryBytes, wanted.memoryBytes ?? Infinity),
@@ -39,7 +51,20 @@ export function tighten(base: SandboxPolicy, wanted: Partial<SandboxPolicy>): Sa
     tmpBytes: Math.min(base.tmpBytes, wanted.tmpBytes ?? Infinity),
     runtime: wanted.runtime || base.runtime,
     user: base.user,
+    egress: base.egress,
   };
+}
+
+/**
+ * A short digest of what a container is made with under this policy (its label `clawfleet.policy`):
+ * a session's container made under another policy (its agent's sandbox changed) is replaced, not refused.
+ */
+export function policyDigest(policy: SandboxPolicy): string {
+  const { memoryBytes, cpus, pidsLimit, tmpBytes, runtime, user, egress } = policy;
+  return createHash('sha256')
+    .update(JSON.stringify([memoryBytes, cpus, pidsLimit, tmpBytes, runtime, user, egress]))
+    .digest('hex')
+    .slice(0, 16);
 }
 
 export interface ContainerPlan {
@@ -48,20 +73,23 @@ export interface ContainerPlan {
   readonly labels: Record<string, string>;
   /** The session's workspace directory on the engine's host, mounted read-write at /workspace. */
   readonly workspaceSource: string;
+  /** With egress: the directory of the session's proxy socket on the engine's host, mounted read-only. */
+  readonly egressSource?: string;
 }
 
 const TMPFS_FLAGS = 'rw,nosuid,nodev,noexec';
 
 /** The engine's create options of a session container under this policy. */
 export function containerOptions(policy: SandboxPolicy, plan: ContainerPlan): ContainerCreateOptions {
+  const egress = policy.egress && plan.egressSource !== undefined;
   return {
     name: plan.name,
     Image: plan.image,
-    // PID 1 only waits: every tool runs as its own exec.
-    Cmd: ['sleep', 'infinity'],
+    // PID 1 only waits (or, with egress, forwards 127.0.0.1:EGRESS_PORT to the proxy): every tool runs as its own exec.
+    Cmd: egress ? ['node', '-e', EGRESS_FORWARDER, String(EGRESS_PORT), `${EGRESS_DIR}/${EGRESS_SOCKET}`] : ['sleep', 'infinity'],
     User: policy.user,
     WorkingDir: WORKSPACE,
-    Env: ['HOME=/tmp', 'PATH=/usr/local/bin:/usr/bin:/bin', 'LANG=C.UTF-8'],
+    Env: ['HOME=/tmp', 'PATH=/usr/local/bin:/usr/bin:/bin', 'LANG=C.UTF-8', ...(egress ? EGRESS_ENV : [])],
     Labels: plan.labels,
     NetworkDisabled: true,
     AttachStdin: false,
@@ -81,7 +109,10 @@ export function containerOptions(policy: SandboxPolicy, plan: ContainerPlan): Co
       PidsLimit: policy.pidsLimit,
       IpcMode: 'private',
       Init: true,
-      Mounts: [{ Type: 'bind', Source: plan.workspaceSource, Target: WORKSPACE, ReadOnly: false }],
+      Mounts: [
+        { Type: 'bind', Source: plan.workspaceSource, Target: WORKSPACE, ReadOnly: false },
+        ...(egress ? [{ Type: 'bind' as const, Source: plan.egressSource!, Target: EGRESS_DIR, ReadOnly: true }] : []),
+      ],
       RestartPolicy: { Name: 'no' },
       ...(policy.runtime && { Runtime: policy.runtime }),
     },
@@ -98,6 +129,7 @@ export function policyViolations(
   policy: SandboxPolicy,
   info: ContainerInspectInfo,
   workspaceSource: string,
+  egressSource?: string,
 ): string[] {
   const h = info.HostConfig;
   const problems: string[] = [];
@@ -133,11 +165,16 @@ export function policyViolations(
   check((h.Devices ?? []).length === 0, 'host devices are mapped');
   check(!policy.runtime || h.Runtime === policy.runtime, `runtime is "${h.Runtime}", not "${policy.runtime}"`);
   const mounts = info.Mounts ?? [];
+  // With egress, the session's own proxy directory, read-only, is the one mount besides the workspace.
+  const isEgress = (m: (typeof mounts)[number]) =>
+    policy.egress && egressSource !== undefined && m.Source === egressSource && m.Destination === EGRESS_DIR && !m.RW;
+  const allowed = (m: (typeof mounts)[number]) =>
+    m.Type === 'tmpfs' || (m.Source === workspaceSource && m.Destination === WORKSPACE) || isEgress(m);
   check(
-    mounts.every((m) => m.Type === 'tmpfs' || (m.Source === workspaceSource && m.Destination === WORKSPACE)),
-    `mounts other than the workspace: ${mounts
-      .filter((m) => !(m.Source === workspaceSource && m.Destination === WORKSPACE))
-      .map((m) => `${m.Source ?? m.Name} -> ${m.Destination}`)
+    mounts.every(allowed),
+    `mounts other than the workspace${policy.egress ? ' and its egress socket' : ''}: ${mounts
+      .filter((m) => !allowed(m))
+      .map((m) => `${m.Source ?? m.Name} -> ${m.Destination}${m.RW ? '' : ' (ro)'}`)
       .join(', ')}`,
   );
   check((h.Binds ?? []).length === 0, `bind mounts: ${(h.Binds ?? []).join(', ')}`);

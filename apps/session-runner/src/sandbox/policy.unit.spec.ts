@@ -1,12 +1,14 @@
 import type { ContainerInspectInfo } from 'dockerode';
-import { containerOptions, DEFAULT_POLICY, policyViolations, tighten, WORKSPACE } from './policy';
+import { EGRESS_DIR } from './egress/forwarder';
+import { containerOptions, DEFAULT_POLICY, policyDigest, policyViolations, tighten, WORKSPACE, type SandboxPolicy } from './policy';
 
 const WS = '/srv/ws/t1/s1';
+const EGRESS = '/srv/ws/_egress/abc';
 const plan = { name: 'c', image: 'img', labels: { a: 'b' }, workspaceSource: WS };
 
 /** What the engine reports for a container made from these options (the fields the policy reads). */
-function inspected(policy = DEFAULT_POLICY): ContainerInspectInfo {
-  const options = containerOptions(policy, plan);
+function inspected(policy = DEFAULT_POLICY, egressSource?: string): ContainerInspectInfo {
+  const options = containerOptions(policy, { ...plan, egressSource });
   const host = options.HostConfig!;
   return {
     Config: { User: options.User },
@@ -92,5 +94,73 @@ describe('the sandbox policy', () => {
     const t = tighten(DEFAULT_POLICY, { memoryBytes: 1e12, cpus: 0.5, pidsLimit: 10_000, runtime: 'runsc' });
     expect(t).toMatchObject({ memoryBytes: DEFAULT_POLICY.memoryBytes, cpus: 0.5, pidsLimit: DEFAULT_POLICY.pidsLimit, runtime: 'runsc' });
     expect(t.user).toBe(DEFAULT_POLICY.user);
+    // Neither the user nor egress can be wished for: egress is opened apart, by name.
+    expect(tighten(DEFAULT_POLICY, { user: '0:0', egress: true } as Partial<SandboxPolicy>)).toMatchObject({ user: '1000:1000', egress: false });
+  });
+});
+
+describe('a tightened policy', () => {
+  const tight = tighten(DEFAULT_POLICY, { memoryBytes: 64 * 1024 * 1024, cpus: 0.25, pidsLimit: 32 });
+
+  it('makes containers with its lower limits, and checks them', () => {
+    expect(containerOptions(tight, plan).HostConfig).toMatchObject({
+      Memory: 64 * 1024 * 1024,
+      MemorySwap: 64 * 1024 * 1024,
+      NanoCpus: 0.25e9,
+      PidsLimit: 32,
+    });
+    expect(policyViolations(tight, inspected(tight), WS)).toEqual([]);
+  });
+
+  it.each([
+    ['the default memory', { Memory: DEFAULT_POLICY.memoryBytes, MemorySwap: DEFAULT_POLICY.memoryBytes }, /memory is 536870912, not 67108864/],
+    ['the default CPUs', { NanoCpus: 1e9 }, /CPU limit is 1000000000/],
+    ['the default pids limit', { PidsLimit: 256 }, /pids limit is 256, not 32/],
+  ])('refuses a container made with %s', (_what, loose, reason) => {
+    const info = inspected(tight) as Info;
+    Object.assign(info.HostConfig, loose);
+    expect(policyViolations(tight, info, WS).join('; ')).toMatch(reason);
+  });
+
+  it('has a digest of its own, so a container of the old policy is replaced', () => {
+    expect(policyDigest(tight)).not.toBe(policyDigest(DEFAULT_POLICY));
+    expect(policyDigest({ ...DEFAULT_POLICY })).toBe(policyDigest(DEFAULT_POLICY));
+    expect(policyDigest({ ...DEFAULT_POLICY, egress: true })).not.toBe(policyDigest(DEFAULT_POLICY));
+  });
+});
+
+describe('a policy with egress', () => {
+  const open = { ...DEFAULT_POLICY, egress: true };
+
+  it('keeps the network mode none, and mounts only the session\'s proxy socket directory, read-only', () => {
+    const o = containerOptions(open, { ...plan, egressSource: EGRESS });
+    expect(o.HostConfig).toMatchObject({ NetworkMode: 'none' });
+    expect(o.NetworkDisabled).toBe(true);
+    expect(o.HostConfig!.Mounts).toEqual([
+      { Type: 'bind', Source: WS, Target: WORKSPACE, ReadOnly: false },
+      { Type: 'bind', Source: EGRESS, Target: EGRESS_DIR, ReadOnly: true },
+    ]);
+    expect(o.Env).toEqual(expect.arrayContaining(['HTTP_PROXY=http://127.0.0.1:3128', 'HTTPS_PROXY=http://127.0.0.1:3128']));
+    expect(o.Cmd?.[0]).toBe('node');
+    // Nothing that looks like a secret rides along.
+    expect(JSON.stringify(o.Env)).not.toMatch(/KEY|TOKEN|PASSWORD|SECRET|@/i);
+    expect(policyViolations(open, inspected(open, EGRESS), WS, EGRESS)).toEqual([]);
+  });
+
+  it('refuses an egress mount that is writable, another directory, or present without egress', () => {
+    const writable = inspected(open, EGRESS) as Info;
+    (writable.Mounts[1] as { RW: boolean }).RW = true;
+    expect(policyViolations(open, writable, WS, EGRESS).join()).toMatch(/mounts other than the workspace and its egress socket/);
+    expect(policyViolations(open, inspected(open, '/srv/ws/_egress/other'), WS, EGRESS).join()).toMatch(/_egress\/other/);
+    expect(policyViolations(DEFAULT_POLICY, inspected(open, EGRESS), WS).join()).toMatch(/mounts other than the workspace: .*_egress\/abc/);
+    const bridged = inspected(open, EGRESS) as Info;
+    bridged.HostConfig.NetworkMode = 'bridge';
+    expect(policyViolations(open, bridged, WS, EGRESS).join()).toMatch(/network mode/);
+  });
+
+  it('makes no egress mount without the policy, whatever the plan says', () => {
+    const o = containerOptions(DEFAULT_POLICY, { ...plan, egressSource: EGRESS });
+    expect(o.HostConfig!.Mounts).toHaveLength(1);
+    expect(o.Env!.join()).not.toMatch(/PROXY/);
   });
 });

@@ -1,5 +1,14 @@
+import { MAX_ATTACHMENT_BYTES } from '@clawfleet/contracts';
+import type { SandboxCeiling } from '@clawfleet/provisioning';
 import { hostname } from 'node:os';
 import { z } from 'zod';
+import { privateOverrideProblem } from './egress/addresses';
+
+const list = (text: string) =>
+  text
+    .split(',')
+    .map((item) => item.trim())
+    .filter(Boolean);
 
 /** What configures the sandboxes (config.ts spreads it in). The engine itself: DOCKER_HOST, else the local socket. */
 export const SandboxConfig = z.object({
@@ -30,5 +39,47 @@ export const SandboxConfig = z.object({
   SANDBOX_BASH_TIMEOUT_MS: z.coerce.number().int().min(1_000).default(300_000),
   /** Bytes of a command's stdout (and of its stderr) shown to the model. */
   SANDBOX_MAX_OUTPUT_BYTES: z.coerce.number().int().min(1_024).default(16_384),
+  /** Runtimes an agent's `sandbox.runtime` may name (e.g. `runsc`), comma-separated; empty: none. */
+  SANDBOX_RUNTIMES_ALLOWED: z
+    .string()
+    .default('')
+    .transform(list)
+    .pipe(z.array(z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'runtime names are 1-64 of [A-Za-z0-9_.-]'))),
+  /** `allow-list`: an agent may open egress to the host names of its `sandbox.egress.allow`; `off`: no agent may. */
+  SANDBOX_EGRESS: z.enum(['allow-list', 'off']).default('allow-list'),
+  /**
+   * Addresses the egress checks let through although they are private (RFC 1918, CGNAT, ULA): exact
+   * CIDRs, each at most 256 addresses, never loopback, link-local or metadata. For a test host or one
+   * internal service; empty (the default): none. A name must still be allow-listed to reach it.
+   */
+  SANDBOX_EGRESS_ALLOW_PRIVATE: z
+    .string()
+    .default('')
+    .transform(list)
+    .superRefine((cidrs, ctx) => {
+      for (const cidr of cidrs) {
+        const problem = privateOverrideProblem(cidr);
+        if (problem) ctx.addIssue({ code: 'custom', message: `"${cidr}": ${problem}` });
+      }
+    }),
+  /** Longest a `web_fetch` call may take, every redirect included. */
+  WEB_FETCH_TIMEOUT_MS: z.coerce.number().int().min(1_000).max(600_000).default(20_000),
+  /** Bytes of a response body `web_fetch` reads (after decompression); the rest is not read. */
+  WEB_FETCH_MAX_BYTES: z.coerce.number().int().min(1_024).max(256 * 1024 * 1024).default(5 * 1024 * 1024),
+  /** Largest workspace file `send_file` sends to a user (inline in the reply, so at most 512 KiB). */
+  SANDBOX_SEND_FILE_MAX_BYTES: z.coerce.number().int().min(1).max(MAX_ATTACHMENT_BYTES).default(MAX_ATTACHMENT_BYTES),
 });
 export type SandboxConfig = z.infer<typeof SandboxConfig>;
+
+/** The operator's ceiling of every agent's sandbox: these settings (an agent may only go lower). */
+export function sandboxCeiling(config: SandboxConfig): SandboxCeiling {
+  return {
+    memoryMb: config.SANDBOX_MEMORY_MB,
+    cpus: config.SANDBOX_CPUS,
+    pidsLimit: config.SANDBOX_PIDS_LIMIT,
+    bashTimeoutMs: config.SANDBOX_BASH_TIMEOUT_MS,
+    maxOutputBytes: config.SANDBOX_MAX_OUTPUT_BYTES,
+    runtimesAllowed: config.SANDBOX_RUNTIMES_ALLOWED,
+    egress: config.SANDBOX_EGRESS === 'allow-list',
+  };
+}

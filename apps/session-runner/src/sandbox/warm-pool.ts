@@ -1,18 +1,23 @@
 import type { HelperChannel } from './helper-channel';
 
-/** A started, inspected container with an empty workspace of its own, waiting for a new session. */
+/**
+ * A started, inspected container on an empty directory of its own, waiting for a new session, with
+ * its helper (in `helper` exec mode) started and answering: taking one costs no call to the engine.
+ */
 export interface PoolEntry {
   readonly id: string;
-  /** Its workspace directory on the host; a session that takes it renames the directory to its own. */
+  /** Its pool id: its directory is <root>/<namespace>/_ws/<poolId>. */
+  readonly poolId: string;
+  /** That directory on the host: a session that takes the entry takes it as its workspace. */
   readonly dir: string;
-  readonly helper?: Promise<HelperChannel>;
+  readonly helper?: HelperChannel;
 }
 
 /**
- * A few pre-started containers, so that a new session's first tool call skips create and start. A
- * bind mount follows the directory it was made from, so a claimed container sees the session's
- * workspace once the directory is renamed; it is never restarted (its mount source is gone), only
- * removed, after which the session gets a container of its own on the same workspace.
+ * A few pre-started containers, so that a new session's first tool call skips create, start and the
+ * helper's start. A session takes one by pointing its workspace path at the entry's directory (see
+ * DockerSandboxes.claim); the directory never moves, so the container can be restarted and adopted
+ * like any other.
  */
 export class WarmPool {
   private readonly ready: PoolEntry[] = [];
@@ -21,6 +26,7 @@ export class WarmPool {
   constructor(
     private readonly size: number,
     private readonly make: () => Promise<PoolEntry>,
+    private readonly discard: (entry: PoolEntry) => Promise<void>,
     private readonly log?: (message: string, fields?: Record<string, unknown>) => void,
   ) {}
 
@@ -28,14 +34,17 @@ export class WarmPool {
     return new Set(this.ready.map((e) => e.id));
   }
 
-  /** A ready container, or none; the pool refills behind it. */
+  /**
+   * A ready container, or none. An entry whose helper died is discarded. The caller refills the pool
+   * (`fill`) once its call is done: a container being created meanwhile would slow that very call.
+   */
   take(): PoolEntry | undefined {
-    const entry = this.ready.shift();
-    if (entry) void this.fill();
+    let entry: PoolEntry | undefined;
+    while ((entry = this.ready.shift()) && entry.helper?.dead) void this.discard(entry);
     return entry;
   }
 
-  /** Puts back an entry that could not be used (its directory was not moved). */
+  /** Puts back an entry that could not be used (no session took its directory). */
   giveBack(entry: PoolEntry) {
     this.ready.unshift(entry);
   }

@@ -18,6 +18,34 @@ export function workspacePath(root: string, namespace: string, owner: SandboxOwn
   return path.join(root, namespace || '_', owner.tenantId, owner.sessionId);
 }
 
+/** Directories of warm-pool containers, <root>/<namespace>/_ws/<id>: a claimed one stays the session's workspace. */
+export function poolWorkspace(root: string, namespace: string, poolId: string): string {
+  return path.join(root, namespace || '_', '_ws', poolId);
+}
+
+/** A claim of a pool directory, <root>/<namespace>/_claims/<id>: while it exists the directory is a session's. */
+export function poolClaim(root: string, namespace: string, poolId: string): string {
+  return path.join(root, namespace || '_', '_claims', poolId);
+}
+
+/**
+ * The directory a session's workspace path stands for, as the engine mounts it: the path itself, or
+ * for a session that took a warm container, the pool directory its link points to (resolved as a
+ * string, the way the container's mount source was written; never through the host's other links).
+ * Undefined when the session has no workspace yet.
+ */
+export async function workspaceSource(link: string): Promise<string | undefined> {
+  let stat;
+  try {
+    stat = await fs.lstat(link);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
+  if (!stat.isSymbolicLink()) return link;
+  return path.resolve(path.dirname(link), await fs.readlink(link));
+}
+
 /**
  * Makes the session's workspace directory, owned by the sandbox user. Parents are traversable but
  * not listable, so a session never learns the names of other sessions' directories.
@@ -30,6 +58,8 @@ export async function ensureWorkspace(dir: string, uid: number, gid: number): Pr
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
     const stat = await fs.lstat(dir);
+    // A link to a claimed pool directory (see DockerSandboxes.claim) is the session's workspace too.
+    if (stat.isSymbolicLink() && (await fs.stat(dir).catch(() => null))?.isDirectory()) return;
     if (!stat.isDirectory()) throw new SandboxError('the workspace is not a directory');
     return;
   }

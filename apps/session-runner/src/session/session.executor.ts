@@ -10,6 +10,12 @@ import { SessionStore, type Loaded } from './session.store';
 import { TURN_EFFECTS, type TurnEffects } from './turn.effects';
 
 /**
+ * How far inside its lease a runner may still start a tool call (at most a tenth of the lease): the
+ * sandbox compares the deadline with its own clock, the same one on one machine, NTP-close on another.
+ */
+const FENCE_MARGIN_MS = 200;
+
+/**
  * Decides which sessions this runner works on: the ones it is kicked for (a message recorded here)
  * and orphans a sweep finds (their runner died). It claims a session's lease, keeps renewing it while
  * a SessionRun works, and hands the session back when the run ends or fails.
@@ -135,8 +141,15 @@ export class SessionExecutor implements OnApplicationBootstrap, BeforeApplicatio
       );
     }, ttl / 3);
     const leaseLost = () => (lost ||= performance.now() >= validUntil);
+    // A tool call starts only inside the lease as this runner counts it (already no later than the
+    // store's expiry, see above), less a margin for the engine's clock if it is another machine's.
+    const margin = Math.min(FENCE_MARGIN_MS, ttl / 10);
+    const lease = {
+      lost: leaseLost,
+      startBy: () => (leaseLost() ? 0 : Date.now() + (validUntil - performance.now()) - margin),
+    };
     try {
-      await new SessionRun(this.runDeps, session, leaseLost).execute(claimed);
+      await new SessionRun(this.runDeps, session, lease).execute(claimed);
     } catch (error) {
       if (error instanceof LeaseLost) {
         // Hand the session back (a no-op if another runner owns it now), so it does not wait for the lease to run out.

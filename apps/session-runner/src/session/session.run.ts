@@ -4,18 +4,26 @@ import type { OutboxMessage } from '@clawfleet/event-store';
 import { ConflictError } from '@clawfleet/platform';
 import type { RunnerConfig } from '../config';
 import { ModelError } from '../llm/llm.port';
-import { isSuspension, type Suspension } from '../tools/tool.port';
+import { Fenced } from '../sandbox/sandbox.port';
+import { isSuspension, type ToolContext, type ToolResult } from '../tools/tool.port';
 import type { SessionLeases, SessionRef } from '../work/session-leases';
 import { progressOf } from './progress';
 import { nextStep, type Step } from './session.decider';
 import { evolve, type SessionState } from './session.state';
 import type { Loaded, SessionStore } from './session.store';
 import type { RunningState, TurnEffects } from './turn.effects';
-import { cancelTurn, completeTurn, failTurn, sendNotice, suspendTurn } from './turn.outcomes';
-import { usageWriteOf } from '../work/session-usage';
+import { cancelTurn, completeTurn, failTurn, sendFile, sendNotice, suspendTurn } from './turn.outcomes';
 
 /** Another runner holds the session now: this one stops without writing. */
 export class LeaseLost extends Error {}
+
+/** The lease a run works under, by the runner's own clock (see SessionExecutor.run). */
+export interface RunLease {
+  /** The lease ran out (or another runner holds it): nothing more may be written. */
+  lost(): boolean;
+  /** The epoch ms after which no tool call may start: the lease's end less a margin (0 once lost). */
+  startBy(): number;
+}
 
 /** What intake appends to a session whose turn is running. */
 const INTAKE_EVENTS = new Set(['UserMessageAdded', 'CommandReceived', 'ModelChanged', 'MessagesSkipped', 'AgentConfigured']);
@@ -56,7 +64,7 @@ export class SessionRun {
   constructor(
     private readonly deps: SessionRunDeps,
     private readonly session: SessionRef,
-    private readonly leaseLost: () => boolean,
+    private readonly lease: RunLease,
   ) {
     ({ tenantId: this.tenantId, streamId: this.streamId } = session);
     const { config } = deps;
@@ -126,12 +134,12 @@ export class SessionRun {
           { type: 'ToolCallStarted', data: { turnId: running.turn.turnId, toolCallId: call.id, name: call.name } },
         ]);
         await this.flush();
-        return this.settleTool(call, await effects.runTool(call, this.toolContext(running, call, this.callSignal())));
+        return this.settleTool(call, await this.runTool(call, this.toolContext(running, call, this.callSignal())));
       }
       case 'recover-tool': {
         const { call } = step;
         const outcome = effects.isIdempotent(call.name)
-          ? await effects.runTool(call, this.toolContext(running, call, this.deps.shutdown))
+          ? await this.runTool(call, this.toolContext(running, call, this.deps.shutdown))
           : ({
               status: 'interrupted',
               content: `The ${call.name} call was interrupted by a restart; whether it took effect is unknown.`,
@@ -213,18 +221,13 @@ export class SessionRun {
   private async flush(): Promise<void> {
     const { store, leases, owner } = this.deps;
     while (this.pending.length > 0) {
-      if (this.leaseLost()) throw new LeaseLost();
+      if (this.lease.lost()) throw new LeaseLost();
       const done = nextStep(this.state, this.limits).kind === 'wait';
-      const usage =
-        this.state.status === 'empty'
-          ? undefined
-          : usageWriteOf({ tenantId: this.tenantId, agentId: this.state.agentId, sessionId: this.state.sessionId }, this.pending);
       try {
         const appended = await store.appendWith(this.tenantId, this.streamId, this.version, this.pending, {
           outbox: this.outbox,
           stateAfter: this.state,
           ...(done && { alongside: leases.settleAlongside(this.session, owner) }),
-          ...(usage && { extra: [usage] }),
         });
         this.version = appended.version;
         this.settled = appended.alongside;
@@ -261,15 +264,32 @@ export class SessionRun {
    * gets the real result, not "interrupted, outcome unknown". An idempotent tool's result rides along
    * with the next commit; if it is lost, the tool simply runs again.
    */
-  private async settleTool(call: ToolCall, outcome: ToolOutcome | Suspension): Promise<void> {
+  private async settleTool(call: ToolCall, result: ToolResult | ToolOutcome): Promise<void> {
     const running = this.state as RunningState;
-    if (isSuspension(outcome))
-      return this.commit(suspendTurn(running, this.tenantId, this.deps.bus.topology, call.id, outcome));
+    const { topology } = this.deps.bus;
+    if (isSuspension(result)) return this.commit(suspendTurn(running, this.tenantId, topology, call.id, result));
+    // A file for the user goes out with the record of the call, in one commit: sent once, or not at all.
+    const { send, ...outcome } = result as Exclude<ToolResult, { suspend: true }>;
+    if (send) return this.commit(sendFile(running, this.tenantId, topology, call.id, outcome, send));
     this.record([{ type: 'ToolCallCompleted', data: { turnId: running.turn.turnId, toolCallId: call.id, outcome } }]);
     if (!this.deps.effects.isIdempotent(call.name)) await this.flush();
   }
 
-  private toolContext(state: RunningState, call: ToolCall, signal: AbortSignal) {
+  /**
+   * Runs a tool under the lease: a call with an effect is fenced by it (the sandbox refuses to start
+   * it once the lease has run out by this runner's clock, and the helper in the container once the
+   * request arrives too late). A fenced call started nothing; the run stops as if the lease was lost.
+   */
+  private async runTool(call: ToolCall, context: ToolContext): Promise<ToolResult> {
+    try {
+      return await this.deps.effects.runTool(call, context);
+    } catch (error) {
+      if (error instanceof Fenced) throw new LeaseLost();
+      throw error;
+    }
+  }
+
+  private toolContext(state: RunningState, call: ToolCall, signal: AbortSignal): ToolContext {
     return {
       tenantId: this.tenantId,
       sessionId: state.sessionId,
@@ -278,6 +298,7 @@ export class SessionRun {
       signal,
       agentId: state.agentId,
       agentVersion: state.agentVersion ?? null,
+      startBy: this.lease.startBy,
     };
   }
 

@@ -303,6 +303,8 @@ export function evolve(state: SessionState, recorded: RecordedEvent<SessionEvent
           completed: [...state.turn.completed, event.data.toolCallId],
           toolCallsDone: state.turn.toolCallsDone + 1,
         },
+        // A file the call sent went out as a reply of the session's own.
+        outboundSeq: event.data.sent?.outboundSeq ?? state.outboundSeq,
       };
     }
     case 'TurnSuspended':

@@ -1,24 +1,25 @@
 import type { SessionEvent } from '@clawfleet/contracts';
 import { EventStore } from '@clawfleet/event-store';
 import { ConflictError } from '@clawfleet/platform';
+import { DailyUsage } from '@clawfleet/records';
 import { createMigratedDatabase, type MigratedDatabase } from '@clawfleet/testing';
 import { randomUUID } from 'node:crypto';
 import { runnerMigrations } from '../migrations';
-import { SessionUsage, usageWriteOf } from '../work/session-usage';
 import { decide } from './session.decider';
+import { evolve, initialState } from './session.state';
 import { SessionStore, streamIdOf } from './session.store';
 
 let db: MigratedDatabase;
 let store: SessionStore;
 let raw: EventStore;
-let usage: SessionUsage;
+let usage: DailyUsage;
 const noOutbox = { publishNow: async () => undefined };
 
 beforeAll(async () => {
   db = await createMigratedDatabase(runnerMigrations, { applicationName: 'session-store-spec' });
   store = new SessionStore(db.dataSource, noOutbox);
   raw = new EventStore(db.dataSource);
-  usage = new SessionUsage(db.dataSource);
+  usage = new DailyUsage(db.dataSource);
 });
 afterAll(async () => {
   await db?.close();
@@ -132,9 +133,10 @@ describe('a stream recorded by an older runner', () => {
 describe('usage recorded with the model responses', () => {
   it('counts each commit once, per model, and sums an agent’s sessions of the day', async () => {
     const tenantId = `t${randomUUID().slice(0, 8)}`;
-    const append = async (sessionId: string, agentId: string, at: number, events: SessionEvent[]) => {
-      const write = usageWriteOf({ tenantId, agentId, sessionId }, events);
-      return store.appendWith(tenantId, streamIdOf(sessionId), at, events, { ...(write && { extra: [write] }) });
+    // As the runner appends: with the state after, which has the store add the events' usage.
+    const append = async (sessionId: string, _agentId: string, at: number, events: SessionEvent[]) => {
+      const before = at === 0 ? initialState : (await store.load(tenantId, streamIdOf(sessionId))).state;
+      return store.appendWith(tenantId, streamIdOf(sessionId), at, events, { stateAfter: events.reduce(evolve, before) });
     };
     const [a, b, other] = [randomUUID(), randomUUID(), randomUUID()];
     await append(a, 'writer', 0, [

@@ -9,11 +9,13 @@ import {
   type QueryRunnerLike,
 } from '@clawfleet/event-store';
 import { deriveId, queryPrepared, uuidV7Ids } from '@clawfleet/platform';
+import { dailyUsageWrite, isEmptyUsage, sessionIndexWrite } from '@clawfleet/records';
 import { Inject, Injectable, Optional } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { RUNNER_CONFIG, type RunnerConfig } from '../config';
 import { OutboxRelayService } from '../work/outbox-relay.service';
 import { evolve, initialState, type SessionState } from './session.state';
+import { summaryOf, usageOf } from './session-summary';
 
 export const streamIdOf = (sessionId: string) => `session-${sessionId}`;
 
@@ -77,22 +79,23 @@ export class SessionStore {
 
   /**
    * `append`, with a write that commits in the same statement (a lease claimed or settled); tells
-   * whether that write took effect.
+   * whether that write took effect. With `stateAfter`, the same statement also writes the session's
+   * row in the session index and adds the events' model usage to the day's (libs/records), so what
+   * operators list is exactly what is recorded.
    */
   async appendWith(
     tenantId: string,
     streamId: string,
     expectedVersion: number,
     events: readonly SessionEvent[],
-    options: {
-      outbox?: readonly OutboxMessage[];
-      stateAfter?: SessionState;
-      alongside?: AlongsideWrite;
-      /** Writes of what the events record (usage), in the same statement. */
-      extra?: readonly AlongsideWrite[];
-    },
+    options: { outbox?: readonly OutboxMessage[]; stateAfter?: SessionState; alongside?: AlongsideWrite },
   ): Promise<{ version: number; alongside: boolean }> {
-    const { outbox = [], stateAfter, alongside, extra } = options;
+    const { outbox = [], stateAfter, alongside } = options;
+    const summary = stateAfter && summaryOf(tenantId, stateAfter);
+    const usage = usageOf(events);
+    const also = summary
+      ? [sessionIndexWrite(summary), ...(isEmptyUsage(usage) ? [] : [dailyUsageWrite(tenantId, summary.agentId, usage)])]
+      : [];
     const { version, outboxIds, alongsideRows } = await this.events.appendWithOutbox(
       tenantId,
       streamId,
@@ -102,7 +105,7 @@ export class SessionStore {
         outbox,
         notifyRelay: false, // published right below; the relay only sweeps what this misses
         alongside,
-        ...(extra && { extra }),
+        also,
       },
     );
     if (stateAfter) this.cache.remember(tenantId, streamId, { state: stateAfter, version }, events);

@@ -1,7 +1,8 @@
-import type { ToolCall, ToolOutcome } from '@clawfleet/contracts';
+import type { ToolCall } from '@clawfleet/contracts';
 import type { AgentResolver, AgentRuntime } from '../agents/agent-runtime';
 import { ModelError, type ModelResponse } from '../llm/llm.port';
-import type { Suspension, ToolBox, ToolContext } from '../tools/tool.port';
+import type { ToolBox, ToolContext, ToolResult } from '../tools/tool.port';
+import { WEB_FETCH } from '../tools/web-fetch';
 import { sanitizeResponse, sanitizeToolResult, type SanitizedResponse } from './sanitize';
 import { historyTokens, type ModelUsage, type SessionState } from './session.state';
 import { statusText, usageText, type ModelPrices } from './turn.outcomes';
@@ -50,8 +51,10 @@ const SUMMARIZE =
 export function createTurnEffects(deps: TurnEffectsDeps) {
   const agentOf = (tenantId: string, state: { agentId: string; agentVersion?: number | null }) =>
     deps.agents(tenantId, state.agentId, state.agentVersion ?? null);
-  const toolSpecs = (agent: AgentRuntime) =>
-    agent.toolsAllowed === null ? deps.tools.specs : deps.tools.specs.filter((t) => agent.toolsAllowed!.includes(t.name));
+  /** The tools an agent may call: those it allows, and web_fetch only when its sandbox has egress. */
+  const usable = (agent: AgentRuntime, name: string) =>
+    (agent.toolsAllowed === null || agent.toolsAllowed.includes(name)) && (name !== WEB_FETCH || agent.sandbox.egress !== null);
+  const toolSpecs = (agent: AgentRuntime) => deps.tools.specs.filter((t) => usable(agent, t.name));
 
   /** One model call within the budget: reserved before, settled with the real usage after. */
   async function complete(
@@ -167,11 +170,19 @@ export function createTurnEffects(deps: TurnEffectsDeps) {
      * A tool the session's agent does not allow goes back to the model as an error, never runs; a
      * tool's result is made storable (binary output, echoed NULs) before anything records it.
      */
-    async runTool(call: ToolCall, context: ToolContext): Promise<ToolOutcome | Suspension> {
+    async runTool(call: ToolCall, context: ToolContext): Promise<ToolResult> {
       if (context.agentId !== undefined) {
         const agent = await agentOf(context.tenantId, { agentId: context.agentId, agentVersion: context.agentVersion });
-        if (agent.toolsAllowed !== null && !agent.toolsAllowed.includes(call.name))
-          return { status: 'error', content: `The tool "${call.name}" is not available to this agent.` };
+        if (!usable(agent, call.name))
+          return {
+            status: 'error',
+            content:
+              call.name === WEB_FETCH && (agent.toolsAllowed === null || agent.toolsAllowed.includes(call.name))
+                ? `The tool "${call.name}" is not available to this agent: its sandbox has no egress.`
+                : `The tool "${call.name}" is not available to this agent.`,
+          };
+        // The tools run under the agent version's sandbox policy (clamped again where it is used).
+        context = { ...context, sandbox: agent.sandbox };
       }
       return sanitizeToolResult(await deps.tools.run(call, context));
     },

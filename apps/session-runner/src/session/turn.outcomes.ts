@@ -1,6 +1,8 @@
 import { makeEnvelope } from '@clawfleet/bus';
 import {
   MAX_REPLY_CHARS,
+  type Attachment,
+  type ToolOutcome,
   OutboundReady,
   storableText,
   TurnCompleted,
@@ -43,6 +45,7 @@ function reply(
   text: string,
   kind: 'reply' | 'error' | 'notice',
   key = 'outbound',
+  attachment?: Attachment,
 ) {
   const { chat, sessionId } = state;
   const outboundSeq = state.outboundSeq + 1;
@@ -52,7 +55,17 @@ function reply(
     tenantId,
     correlationId: ref.correlationId,
     causationId: ref.turnId,
-    data: { outboundId, sessionId, turnId: ref.turnId, seq: outboundSeq, chat, text, replyTo: ref.replyTo, kind },
+    data: {
+      outboundId,
+      sessionId,
+      turnId: ref.turnId,
+      seq: outboundSeq,
+      chat,
+      text,
+      replyTo: ref.replyTo,
+      kind,
+      ...(attachment && { attachment }),
+    },
   });
   return {
     outboundId,
@@ -173,6 +186,37 @@ export function suspendTurn(
           toolCallId,
           reason: suspension.reason,
           question: { outboundId: out.outboundId, outboundSeq: out.outboundSeq, text: suspension.question },
+        },
+      },
+    ],
+    outbox: [out.message],
+  };
+}
+
+/**
+ * A file a tool call sends the user: the call's completion is recorded (with the file's name, type,
+ * size and hash, not its bytes) and in the same commit the file goes out as a reply of its own,
+ * `caption` its text.
+ */
+export function sendFile(
+  state: RunningState,
+  tenantId: string,
+  topology: Topology,
+  toolCallId: string,
+  outcome: ToolOutcome,
+  send: { readonly file: Attachment; readonly caption: string },
+): Outcome {
+  const out = reply(state, tenantId, topology, turnRef(state), fitReply(send.caption), 'reply', 'file', send.file);
+  const { content: _bytes, ...file } = send.file;
+  return {
+    events: [
+      {
+        type: 'ToolCallCompleted',
+        data: {
+          turnId: state.turn.turnId,
+          toolCallId,
+          outcome,
+          sent: { outboundId: out.outboundId, outboundSeq: out.outboundSeq, ...file },
         },
       },
     ],

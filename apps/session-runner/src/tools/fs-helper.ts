@@ -6,7 +6,7 @@
  * JSON object on stdout: {"ok": ...} or {"error": "..."}.
  */
 export const FS_HELPER = String.raw`
-import fnmatch, json, os, subprocess, sys
+import base64, fnmatch, json, os, subprocess, sys
 W = "/workspace"
 
 def answer(obj):
@@ -122,9 +122,24 @@ def grep(a):
     out = [shown(x[len(W) + 1:] if x.startswith(W + "/") else x) for x in lines[: a["max"]]]
     answer({"ok": {"matches": out, "more": len(lines) > a["max"]}})
 
+def send(a):
+    p = resolve(a["path"])
+    if os.path.isdir(p):
+        fail("%s is a directory; send one file at a time" % json.dumps(a["path"]))
+    if not os.path.isfile(p):
+        fail("no file %s" % json.dumps(a["path"]))
+    size = os.path.getsize(p)
+    if size > a["max"]:
+        fail("%s is %d bytes; files up to %d bytes can be sent" % (json.dumps(a["path"]), size, a["max"]))
+    with open(p, "rb") as f:
+        data = f.read(a["max"] + 1)
+    if len(data) > a["max"]:
+        fail("%s grew past %d bytes while it was read" % (json.dumps(a["path"]), a["max"]))
+    answer({"ok": {"size": len(data), "content": base64.b64encode(data).decode("ascii")}})
+
 try:
     op, args = sys.argv[1], json.loads(sys.stdin.read())
-    {"read": read, "write": write, "edit": edit, "list": listing, "grep": grep}[op](args)
+    {"read": read, "write": write, "edit": edit, "list": listing, "grep": grep, "send": send}[op](args)
 except SystemExit:
     raise
 except PermissionError:

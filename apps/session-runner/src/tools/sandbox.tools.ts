@@ -1,4 +1,6 @@
+import { MAX_ATTACHMENT_BYTES, MediaType } from '@clawfleet/contracts';
 import { z } from 'zod';
+import { attachmentOf, formatBytes, mediaTypeOf, sanitizeFileName } from './attachment';
 import type { ExecResult, SandboxOwner, SandboxPort } from '../sandbox/sandbox.port';
 import { FS_HELPER } from './fs-helper';
 import { defineTool, type Tool, type ToolContext } from './tool.port';
@@ -10,16 +12,23 @@ export interface SandboxToolLimits {
   readonly bashMaxTimeoutMs: number;
   /** Bytes of stdout (and of stderr) shown to the model. */
   readonly maxOutputBytes: number;
+  /** Largest file `send_file` sends (at most MAX_ATTACHMENT_BYTES). */
+  readonly maxFileBytes?: number;
 }
 
 const FILE_OP_TIMEOUT_MS = 30_000;
-const HELPER_OUTPUT_BYTES = 1024 * 1024;
+/** What the file helper may answer: a file to send, base64, with room to spare. */
+const HELPER_OUTPUT_BYTES = Math.ceil((MAX_ATTACHMENT_BYTES * 4) / 3) + 64 * 1024;
 
 const owner = (context: ToolContext): SandboxOwner => ({
   tenantId: context.tenantId,
   agentId: context.agentId ?? 'unknown',
   sessionId: context.sessionId,
+  ...(context.sandbox && { sandbox: context.sandbox }),
 });
+
+/** A limit of the runner, lowered by the agent's sandbox when it says so (never raised: clamped here too). */
+const lowered = (ceiling: number, wanted: number | undefined) => Math.min(ceiling, wanted ?? Infinity);
 
 /** A zod path argument: checked here first; symbolic links are checked inside the sandbox. */
 const pathArg = (description: string) =>
@@ -61,6 +70,7 @@ export function sandboxTools(sandbox: SandboxPort, limits: SandboxToolLimits): T
       timeoutMs: FILE_OP_TIMEOUT_MS,
       maxOutputBytes: HELPER_OUTPUT_BYTES,
       signal: context.signal,
+      startBy: context.startBy,
     });
     let answer: { ok?: T; error?: string };
     try {
@@ -78,19 +88,20 @@ export function sandboxTools(sandbox: SandboxPort, limits: SandboxToolLimits): T
     defineTool({
       name: 'bash',
       description:
-        'Run a bash command in the workspace (/workspace) of this session\'s sandbox: no network, files persist between calls. Returns the exit code, stdout and stderr.',
+        'Run a bash command in the workspace (/workspace) of this session\'s sandbox: files persist between calls; no network, unless this agent has egress (then HTTP and HTTPS to its allow-listed hosts through HTTP_PROXY). Returns the exit code, stdout and stderr.',
       schema: z.object({
         command: z.string().min(1).max(100_000),
         timeoutSeconds: z.number().int().min(1).max(Math.ceil(limits.bashMaxTimeoutMs / 1000)).optional(),
       }),
       idempotent: false,
       async run({ command, timeoutSeconds }, context) {
-        const timeoutMs = Math.min(limits.bashMaxTimeoutMs, (timeoutSeconds ?? 60) * 1000);
+        const timeoutMs = Math.min(lowered(limits.bashMaxTimeoutMs, context.sandbox?.bashTimeoutMs), (timeoutSeconds ?? 60) * 1000);
         const result = await sandbox.exec(owner(context), {
           argv: ['bash', '-c', command],
           timeoutMs,
-          maxOutputBytes: limits.maxOutputBytes,
+          maxOutputBytes: lowered(limits.maxOutputBytes, context.sandbox?.maxOutputBytes),
           signal: context.signal,
+          startBy: context.startBy,
         });
         if (result.exitCode === null && !result.timedOut)
           throw new Error(
@@ -111,7 +122,7 @@ export function sandboxTools(sandbox: SandboxPort, limits: SandboxToolLimits): T
       async run({ path, offset, limit }, context) {
         const r = await helper<{ text: string; more: boolean; first: number; last: number }>(
           'read',
-          { path: relative(path), offset, limit, maxBytes: limits.maxOutputBytes },
+          { path: relative(path), offset, limit, maxBytes: lowered(limits.maxOutputBytes, context.sandbox?.maxOutputBytes) },
           context,
         );
         if (r.last < r.first) return `(no lines from line ${offset}: the file is shorter)`;
@@ -146,6 +157,31 @@ export function sandboxTools(sandbox: SandboxPort, limits: SandboxToolLimits): T
           context,
         );
         return `replaced ${r.replaced} occurrence(s) in ${r.path}`;
+      },
+    }),
+    defineTool({
+      name: 'send_file',
+      description: `Send a workspace file to the user as an attachment of a reply (up to ${formatBytes(
+        Math.min(limits.maxFileBytes ?? MAX_ATTACHMENT_BYTES, MAX_ATTACHMENT_BYTES),
+      )}). name: the file name the user sees (default: the file's); mediaType: e.g. "text/csv" (default: from the name or the content); caption: a line to go with it.`,
+      schema: z.object({
+        path: pathArg('file path, relative to /workspace'),
+        name: z.string().min(1).max(1_000).optional(),
+        mediaType: MediaType.describe('type/subtype in lower case, e.g. "text/csv"').optional(),
+        caption: z.string().min(1).max(1_000).optional(),
+      }),
+      // The file reaches the user only through the commit that records the call's completion (the
+      // outbox): a call cut off before it sent nothing, so running it again sends the file once.
+      idempotent: true,
+      async run({ path, name, mediaType, caption }, context) {
+        const max = Math.min(limits.maxFileBytes ?? MAX_ATTACHMENT_BYTES, MAX_ATTACHMENT_BYTES);
+        const r = await helper<{ size: number; content: string }>('send', { path: relative(path), max }, context);
+        const bytes = Buffer.from(r.content, 'base64');
+        if (bytes.length !== r.size) throw new Error('the file changed while it was read; try again');
+        const fileName = sanitizeFileName(name ?? relative(path));
+        const file = attachmentOf(fileName, bytes, mediaTypeOf(fileName, bytes, mediaType));
+        const line = `${file.name} (${formatBytes(file.size)}, ${file.mediaType})`;
+        return { file, caption: caption ?? line, result: `sent ${line} to the user` };
       },
     }),
     defineTool({

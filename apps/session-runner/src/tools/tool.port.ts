@@ -1,6 +1,8 @@
-import type { ToolCall, ToolOutcome } from '@clawfleet/contracts';
+import type { Attachment, ToolCall, ToolOutcome } from '@clawfleet/contracts';
+import type { AgentSandbox } from '@clawfleet/provisioning';
 import { z } from 'zod';
 import type { ToolSpec } from '../llm/llm.port';
+import { Fenced } from '../sandbox/sandbox.port';
 
 export interface ToolContext {
   readonly tenantId: string;
@@ -11,6 +13,10 @@ export interface ToolContext {
   /** The session's agent (labels its sandbox) and its configuration version (which tools it allows). */
   readonly agentId?: string;
   readonly agentVersion?: number | null;
+  /** The agent version's sandbox policy (lower limits, runtime, egress); absent: the runner's defaults, no egress. */
+  readonly sandbox?: AgentSandbox;
+  /** The fence of a call with an effect: the epoch ms after which it must not start (see `ExecRequest.startBy`). */
+  readonly startBy?: () => number;
 }
 
 /** A tool that waits for something outside: the turn suspends, no process holds it. */
@@ -24,13 +30,28 @@ export interface Suspension {
 export const isSuspension = (value: unknown): value is Suspension =>
   typeof value === 'object' && value !== null && (value as Suspension).suspend === true;
 
+/** A file for the user (send_file): it goes out as a reply of its own in the commit that records the call. */
+export interface FileForUser {
+  readonly file: Attachment;
+  /** The reply's text that goes with it. */
+  readonly caption: string;
+  /** What the model is told. */
+  readonly result: string;
+}
+
+const isFileForUser = (value: unknown): value is FileForUser =>
+  typeof value === 'object' && value !== null && 'file' in value && 'result' in value;
+
+/** What a call gives: an outcome for the model (with, from send_file, a file for the user), or a suspension. */
+export type ToolResult = (ToolOutcome & { readonly send?: { readonly file: Attachment; readonly caption: string } }) | Suspension;
+
 export interface Tool<S extends z.ZodType = z.ZodType> {
   readonly name: string;
   readonly description: string;
   readonly schema: S;
   /** Safe to run again after a crash cut it off (it has no effect, or the same effect twice). */
   readonly idempotent: boolean;
-  run(args: z.infer<S>, context: ToolContext): Promise<string | Suspension>;
+  run(args: z.infer<S>, context: ToolContext): Promise<string | Suspension | FileForUser>;
 }
 
 export const defineTool = <S extends z.ZodType>(tool: Tool<S>): Tool => tool as unknown as Tool;
@@ -57,7 +78,7 @@ export class ToolBox {
   }
 
   /** Runs a call the model made. Bad names and arguments go back to the model as tool errors. */
-  async run(call: ToolCall, context: ToolContext): Promise<ToolOutcome | Suspension> {
+  async run(call: ToolCall, context: ToolContext): Promise<ToolResult> {
     const tool = this.byName.get(call.name);
     if (!tool) return { status: 'error', content: `Unknown tool "${call.name}". Available: ${[...this.byName.keys()].join(', ') || 'none'}.` };
     let json: unknown;
@@ -74,11 +95,14 @@ export class ToolBox {
     try {
       const output = await tool.run(args.data, context);
       if (isSuspension(output)) return output;
-      return {
-        status: 'ok',
-        content: output.length > MAX_TOOL_OUTPUT ? `${output.slice(0, MAX_TOOL_OUTPUT)}\n[output cut at ${MAX_TOOL_OUTPUT} characters]` : output,
-      };
+      const cut = (text: string) =>
+        text.length > MAX_TOOL_OUTPUT ? `${text.slice(0, MAX_TOOL_OUTPUT)}\n[output cut at ${MAX_TOOL_OUTPUT} characters]` : text;
+      if (isFileForUser(output))
+        return { status: 'ok', content: cut(output.result), send: { file: output.file, caption: output.caption } };
+      return { status: 'ok', content: cut(output) };
     } catch (error) {
+      // Not the tool's failure: the runner lost its lease, nothing ran, nothing is to be recorded.
+      if (error instanceof Fenced) throw error;
       return { status: 'error', content: `${call.name} failed: ${(error as Error).message}` };
     }
   }

@@ -3,7 +3,7 @@ import { createMigratedDatabase, type MigratedDatabase } from '@clawfleet/testin
 import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
 import { runnerMigrations } from '../migrations';
-import { ParkedSessions } from './parked-sessions';
+import { ParkedSessions } from '@clawfleet/records';
 import { SessionLeases, type SessionRef } from './session-leases';
 
 let db: MigratedDatabase;

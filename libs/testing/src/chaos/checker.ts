@@ -6,6 +6,7 @@ import {
   type PartitionRecovery,
   type StrandedChat,
 } from './chat-checks';
+import { toolLabel } from './model-plan';
 import type { ChaosRecords, FaultRecord, ReplyRecord, SentRecord, StoreSnapshot } from './types';
 
 // Not Math.max(...xs): a long run has more values than a call may take arguments (it overflowed the
@@ -158,6 +159,8 @@ export interface ChaosReport {
     readonly toolCallsStartedTwice: number;
     readonly outboxPending: number;
   };
+  /** The chaos model's `bash` calls against what they left in the workspaces (needs the store and the workspaces). */
+  readonly sandbox?: SandboxCheck;
 }
 
 /** Whether an armed fault struck inside the window it aims at, judged from the store afterwards. */
@@ -196,6 +199,73 @@ export function trapEvidence(records: ChaosRecords): TrapEvidence[] {
     { kind: 'runner:mid-tool', injected: midTool.length, struckInWindow: toolHits },
     { kind: 'delivery:mid-send', injected: midSend.length, struckInWindow: sendHits },
   ];
+}
+
+/**
+ * Each `bash` call of the chaos model appends its message's label to the session's CHAOS_TOOL_FILE
+ * once. Judged per message from the store (its turn's ToolCallStarted `bash`, and how that call
+ * completed) against the lines in the workspaces: a call completed `ok` left its line exactly once;
+ * one cut off (`interrupted`: reported, never run again) left it at most once; no line is there
+ * twice, and none is there for a message whose turn recorded no bash call (a runner that had lost
+ * its lease ran it).
+ */
+export interface SandboxCheck {
+  /** Messages whose turn recorded a bash call. */
+  readonly bashCalls: number;
+  /** Of them: completed ok, and cut off (interrupted) with and without their line in the workspace. */
+  readonly ok: number;
+  readonly interruptedRan: number;
+  readonly interruptedNotRan: number;
+  /** Failures: a label more than once; an ok call without its line; a line of no recorded call. */
+  readonly ranTwice: number;
+  readonly okWithoutEffect: number;
+  readonly effectsWithoutCall: number;
+  /** The first 20 labels of each failure. */
+  readonly examples: readonly string[];
+}
+
+export function checkSandboxEffects(records: ChaosRecords): SandboxCheck | undefined {
+  const { store, sandbox } = records;
+  if (!store || !sandbox) return undefined;
+  const turnOf = new Map<string, string>();
+  const bashOf = new Map<string, string[]>();
+  const statusOf = new Map<string, string | undefined>();
+  for (const e of store.events) {
+    if (e.type === 'UserMessageAdded' && e.messageId && e.turnId) turnOf.set(e.messageId, e.turnId);
+    if (e.type === 'ToolCallStarted' && e.name === 'bash' && e.turnId && e.toolCallId)
+      bashOf.set(e.turnId, [...(bashOf.get(e.turnId) ?? []), `${e.streamId}/${e.toolCallId}`]);
+    if (e.type === 'ToolCallCompleted' && e.toolCallId) statusOf.set(`${e.streamId}/${e.toolCallId}`, e.status);
+  }
+  const counted = { bashCalls: 0, ok: 0, interruptedRan: 0, interruptedNotRan: 0, ranTwice: 0, okWithoutEffect: 0 };
+  const examples: string[] = [];
+  const expected = new Set<string>();
+  for (const send of records.sends) {
+    const turnId = send.tool ? turnOf.get(send.messageId) : undefined;
+    const calls = turnId === undefined ? [] : (bashOf.get(turnId) ?? []);
+    if (calls.length === 0) continue;
+    const label = toolLabel(send.text);
+    expected.add(label);
+    counted.bashCalls++;
+    const lines = sandbox.lines[label] ?? 0;
+    if (lines > 1) {
+      counted.ranTwice++;
+      examples.push(`ran ${lines} times: ${label}`);
+    }
+    const statuses = calls.map((c) => statusOf.get(c));
+    if (statuses.includes('ok')) {
+      counted.ok++;
+      if (lines === 0) {
+        counted.okWithoutEffect++;
+        examples.push(`completed ok without its effect: ${label}`);
+      }
+    } else if (statuses.includes('interrupted')) {
+      if (lines > 0) counted.interruptedRan++;
+      else counted.interruptedNotRan++;
+    }
+  }
+  const stray = Object.keys(sandbox.lines).filter((label) => !expected.has(label));
+  examples.push(...stray.map((label) => `in the workspace, of no recorded call: ${label}`));
+  return { ...counted, effectsWithoutCall: stray.length, examples: examples.slice(0, 20) };
 }
 
 export interface CheckOptions {
@@ -497,6 +567,12 @@ export function checkChaos(records: ChaosRecords, options: CheckOptions = {}): C
     fail(store.toolCallsStartedTwice, 'tool calls started twice in the store');
     fail(store.outboxPending, 'outbox rows never relayed');
   }
+  const sandbox = checkSandboxEffects(records);
+  if (sandbox) {
+    fail(sandbox.ranTwice, 'sandbox bash calls whose effect is in the workspace twice');
+    fail(sandbox.okWithoutEffect, 'sandbox bash calls completed ok without their effect in the workspace');
+    fail(sandbox.effectsWithoutCall, 'sandbox effects of no recorded bash call (run by a runner without the lease)');
+  }
   fail(exits.length, `apps that exited on their own (${[...new Set(exits.map((e) => e.instance))].join(', ')})`);
 
   return {
@@ -542,6 +618,7 @@ export function checkChaos(records: ChaosRecords, options: CheckOptions = {}): C
       violations: violations.slice(0, 50),
     },
     traps: trapEvidence(records),
+    ...(sandbox && { sandbox }),
     problems: [...lost, ...duplicated],
     ...(store && { store }),
   };

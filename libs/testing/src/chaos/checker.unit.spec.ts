@@ -460,3 +460,43 @@ describe('checkChaos: the blind spots of issue 10', () => {
     expect(attribute(240_000, [outage], 30_000)).toBeUndefined();
   });
 });
+
+describe('checkChaos: the sandbox calls against the workspaces', () => {
+  // Four [tool] messages whose turns made bash calls: m0 and m3 completed, m6 cut off after it ran, m9 cut off before.
+  const sends = [0, 3, 6, 9].map((i) => sent(i, { text: `c1 message ${i} [tool]`, expect: `echo: c1 message ${i} [tool]`, tool: true }));
+  const events = (statuses: string[]) =>
+    sends.flatMap((s, i) => [
+      { streamId: 's', type: 'UserMessageAdded', turnId: `t${i}`, messageId: s.messageId },
+      { streamId: 's', type: 'ToolCallStarted', turnId: `t${i}`, toolCallId: `call${i}`, name: 'bash' },
+      { streamId: 's', type: 'ToolCallCompleted', turnId: `t${i}`, toolCallId: `call${i}`, status: statuses[i]! },
+    ]);
+  const check = (lines: Record<string, number>, statuses = ['ok', 'ok', 'interrupted', 'interrupted']) =>
+    checkChaos({
+      ...run(sends, sends.map((s, i) => reply(s, i + 1)), {
+        store: { events: events(statuses), deliveries: [], outboxPending: 0 },
+      }),
+      sandbox: { lines, files: 1 },
+    });
+  const good = { 'c1 message 0': 1, 'c1 message 3': 1, 'c1 message 6': 1 };
+
+  it('is clean when each completed call ran once and a cut-off one at most once', () => {
+    const report = check(good);
+    expect(report.sandbox).toMatchObject({ bashCalls: 4, ok: 2, interruptedRan: 1, interruptedNotRan: 1, ranTwice: 0 });
+    expect(report.failures).toEqual([]);
+  });
+
+  it('fails on a call that ran twice, an ok call without its effect, and an effect of no recorded call', () => {
+    const report = check({ 'c1 message 0': 1, 'c1 message 6': 2, 'c1 message 12': 1 });
+    expect(report.sandbox).toMatchObject({ ranTwice: 1, okWithoutEffect: 1, effectsWithoutCall: 1 });
+    expect(report.failures).toEqual([
+      '1 sandbox bash calls whose effect is in the workspace twice',
+      '1 sandbox bash calls completed ok without their effect in the workspace',
+      '1 sandbox effects of no recorded bash call (run by a runner without the lease)',
+    ]);
+    expect(report.sandbox!.examples).toEqual([
+      'completed ok without its effect: c1 message 3',
+      'ran 2 times: c1 message 6',
+      'in the workspace, of no recorded call: c1 message 12',
+    ]);
+  });
+});

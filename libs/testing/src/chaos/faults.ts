@@ -1,7 +1,9 @@
 import { connect, type NatsConnection } from '@nats-io/transport-node';
 import type { AppInstance, AppName, Platform } from '../launcher';
 import { sleep } from '../launcher/support';
-import type { ChaosModel } from './model';
+import type { DockerProxy } from '../docker-proxy';
+import { CHAOS_TOOL_FILE, TOOL_MARKER } from './model-plan';
+import { pidOfPeer, type ChaosModel } from './model';
 import type { NatsServer, PostgresServer } from './servers';
 import type { FaultRecord } from './types';
 
@@ -21,7 +23,10 @@ export const FAULT_KINDS = [
   'pg:restart-fast',
   /** `pg_ctl restart -m immediate`: no checkpoint; crash recovery from the WAL on start. */
   'pg:restart-immediate',
-  /** kill -9 of the session-runner replica whose tool call is recorded as started but not as completed. */
+  /**
+   * kill -9 of the session-runner replica whose sandbox call (the chaos model's `bash` append or
+   * `grep`) has just reached the engine: the call is recorded as started, not as completed, and runs.
+   */
   'runner:mid-tool',
   /** kill -9 of delivery the moment a reply reaches the HTTP mailbox, before it can record the delivery. */
   'delivery:mid-send',
@@ -126,6 +131,8 @@ export interface FaultContext {
   readonly pg: PostgresServer;
   readonly model: ChaosModel;
   readonly tap: MailboxTap;
+  /** The proxy the runners reach the Docker engine through (`runner:mid-tool` strikes on what passes it). */
+  readonly docker?: DockerProxy;
   readonly random: () => number;
   /** Instances down on purpose right now: the supervisor leaves them alone. */
   readonly held: Set<string>;
@@ -210,35 +217,33 @@ export async function injectFault(kind: FaultKind, id: number, ctx: FaultContext
       }
     }
     case 'runner:mid-tool': {
-      // The model hook runs when the runner asks the model again with the tool's result: by then
-      // ToolCallStarted is committed and ToolCallCompleted is not. The fake answers after its latency,
-      // so the kill lands while the turn is between the tool and its answer.
+      // Strikes the moment a runner's sandbox call passes the proxy on its way to the engine: by then
+      // ToolCallStarted is committed, and the call starts in the container as the runner dies. The next
+      // runner reports a cut-off bash call as interrupted (never runs it again) and re-runs a grep.
+      const { docker } = ctx;
+      if (!docker) return { id, kind, at: Date.now(), skipped: 'the runners do not reach the engine through the proxy' };
       const runners = instancesOf(platform, 'session-runner');
       const struck = await new Promise<{ instance: AppInstance; at: number; text?: string } | undefined>((resolve) => {
         const timer = setTimeout(() => {
-          ctx.model.onCall(undefined);
+          untap();
           resolve(undefined);
         }, trapMs);
-        ctx.model.onCall((call) => {
-          if (call.phase !== 'after-tool') return;
+        const untap = docker.tapNext(CHAOS_TOOL_FILE, ({ peerPort }, chunk) => {
           const pids = new Map(runners.flatMap((r) => (platform.pid(r) ? [[platform.pid(r)!, r] as const] : [])));
-          const pid = call.callerPid([...pids.keys()]);
+          const pid = pidOfPeer(peerPort, docker.port, [...pids.keys()]);
           const instance = pid === undefined ? undefined : pids.get(pid);
-          if (!instance) return;
-          ctx.model.onCall(undefined);
+          if (!instance || held.has(instance)) return false;
           clearTimeout(timer);
           held.add(instance);
-          // The launcher signals the process group synchronously, before the fake answers.
+          // The launcher signals the process group synchronously.
           void platform.kill(instance, 'SIGKILL');
-          resolve({ instance, at: Date.now(), text: call.request.lastUserText });
+          const label = /([A-Za-z0-9_-]+ message \d+)/.exec(chunk)?.[1];
+          resolve({ instance, at: Date.now(), ...(label && { text: `${label} ${TOOL_MARKER}` }) });
+          return true;
         });
       });
-      if (!struck) return { id, kind, at: Date.now(), skipped: `no tool call answered within ${trapMs} ms` };
-      const record = await crash(
-        struck.instance,
-        struck.at,
-        'killed when it asked the model again with the tool result',
-      );
+      if (!struck) return { id, kind, at: Date.now(), skipped: `no sandbox call passed within ${trapMs} ms` };
+      const record = await crash(struck.instance, struck.at, 'killed as its sandbox call reached the engine');
       return { ...record, ...(struck.text !== undefined && { victim: struck.text }) };
     }
     case 'runner:pause': {

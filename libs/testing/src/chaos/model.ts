@@ -3,19 +3,16 @@ import { Agent, createServer, request as httpRequest, type Server } from 'node:h
 import type { AddressInfo } from 'node:net';
 import type { RecordedRequest } from '../fake-llm/dialect';
 import { startFakeOpenAI, type FakeOpenAI } from '../fake-openai';
+import { chaosToolCall, echoOf, TOOL_MARKER } from './model-plan';
 
-/** Messages whose text carries this marker make the fake model call `get_time` before it answers. */
-export const TOOL_MARKER = '[tool]';
-
-/** The one reply the chaos model gives to a user message: exact, so the checker can compare texts. */
-export const echoOf = (text: string) => `echo: ${text}`;
+export { CHAOS_TOOL_FILE, chaosToolCall, echoOf, TOOL_MARKER, toolLabel } from './model-plan';
 
 const PEER_PORT_HEADER = 'x-chaos-peer-port';
 
 /** What the model hook sees: a request and, on demand, the pid of the process that sent it. */
 export interface ModelCall {
   readonly request: RecordedRequest;
-  /** `tool-call`: the model is about to ask for get_time. `after-tool`: the request carries the tool's result. */
+  /** `tool-call`: the model is about to ask for a tool. `after-tool`: the request carries the tool's result. */
   readonly phase: 'answer' | 'tool-call' | 'after-tool';
   /** The OS process on the other end of the request's connection, among `candidates`. */
   callerPid(candidates: readonly number[]): number | undefined;
@@ -31,8 +28,9 @@ export interface ChaosModel {
 }
 
 /**
- * The fake OpenAI model of a chaos run: `echo: <text>`, or for messages marked `[tool]` first a
- * `get_time` tool call, then the echo once the tool's result is in the conversation.
+ * The fake OpenAI model of a chaos run: `echo: <text>`, or for messages marked `[tool]` first a tool
+ * call (`chaosToolCall`: a real sandbox call or get_time), then the echo once the tool's result, or
+ * its error, is in the conversation: whatever the tool did, the reply's text is known in advance.
  */
 export async function startChaosModel(options: { latencyMs?: number } = {}): Promise<ChaosModel> {
   let hook: ((call: ModelCall) => void) | undefined;
@@ -51,7 +49,7 @@ export async function startChaosModel(options: { latencyMs?: number } = {}): Pro
           // a hook never breaks the model
         }
       }
-      if (wantsTool) return { toolCalls: [{ name: 'get_time', arguments: {} }] };
+      if (wantsTool) return { toolCalls: [chaosToolCall(request.lastUserText ?? '')] };
       return echoOf(request.lastUserText ?? '');
     },
   });

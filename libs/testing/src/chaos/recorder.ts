@@ -1,10 +1,13 @@
 import { HttpReplyPosted, topology } from '@clawfleet/contracts';
 import { connect } from '@nats-io/transport-node';
 import { createParser } from 'eventsource-parser';
+import { readdirSync, readFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import { Client } from 'pg';
 import { sleep } from '../launcher/support';
 import { readWholeStream } from './stream-reader';
-import type { ChaosRecords, FaultRecord, MailboxEntry, ReplyRecord, SentRecord, StoreSnapshot } from './types';
+import { CHAOS_TOOL_FILE } from './model-plan';
+import type { ChaosRecords, FaultRecord, MailboxEntry, ReplyRecord, SandboxEffects, SentRecord, StoreSnapshot } from './types';
 
 /**
  * Records a chaos run from the user's side: what each chat sent and whether the gateway accepted
@@ -22,6 +25,7 @@ export class ChaosRecorder {
   private readonly replyListeners = new Set<(reply: ReplyRecord) => void>();
   private store?: StoreSnapshot;
   private mailbox?: MailboxEntry[];
+  private sandbox?: SandboxEffects;
   private endedAt?: number;
 
   send(record: SentRecord): void {
@@ -90,6 +94,11 @@ export class ChaosRecorder {
     this.store = await readStore(databaseUrl);
   }
 
+  /** Reads what the sandbox calls left in the workspaces under `root` (see `readSandboxEffects`). */
+  readSandbox(root: string): void {
+    this.sandbox = readSandboxEffects(root);
+  }
+
   /** Reads the HTTP mailbox stream (see `readMailbox`) into the records. */
   async readMailbox(natsUrl: string, namespace: string): Promise<void> {
     this.mailbox = await readMailbox(natsUrl, namespace);
@@ -108,8 +117,26 @@ export class ChaosRecorder {
       faults: [...this.faults],
       ...(this.store && { store: this.store }),
       ...(this.mailbox && { mailbox: this.mailbox }),
+      ...(this.sandbox && { sandbox: this.sandbox }),
     };
   }
+}
+
+/**
+ * Every CHAOS_TOOL_FILE under the run's workspace root (one per session that ran a `bash` call; a
+ * workspace is a directory of its own or a claimed pool directory), each line counted: a label seen
+ * twice is a call that ran twice.
+ */
+export function readSandboxEffects(root: string): SandboxEffects {
+  const lines: Record<string, number> = {};
+  let files = 0;
+  for (const rel of readdirSync(root, { recursive: true, encoding: 'utf8' })) {
+    if (basename(rel) !== CHAOS_TOOL_FILE) continue;
+    files++;
+    for (const line of readFileSync(join(root, rel), 'utf8').split('\n'))
+      if (line !== '') lines[line] = (lines[line] ?? 0) + 1;
+  }
+  return { lines, files };
 }
 
 /** `UserMessageAdded`, `TurnCompleted`, `TurnFailed`, `ToolCallStarted`, `ToolCallCompleted` from the event store, and `delivery.deliveries`. */
@@ -146,6 +173,10 @@ export async function readStore(databaseUrl: string): Promise<StoreSnapshot> {
         ...(str(r.data['messageId']) && { messageId: str(r.data['messageId']) }),
         ...(str(r.data['outboundId']) && { outboundId: str(r.data['outboundId']) }),
         ...(str(r.data['toolCallId']) && { toolCallId: str(r.data['toolCallId']) }),
+        ...(r.type === 'ToolCallStarted' && str(r.data['name']) && { name: str(r.data['name']) }),
+        ...(r.type === 'ToolCallCompleted' && {
+          status: str((r.data['outcome'] as Record<string, unknown> | undefined)?.['status']),
+        }),
         at: r.recorded_at.getTime(),
       })),
       deliveries: deliveries.rows.map((r) => ({

@@ -1,3 +1,8 @@
+import Docker from 'dockerode';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startDockerProxy, type DockerProxy } from '../docker-proxy';
 import { launchPlatform, type AppExit, type AppInstance, type Platform } from '../launcher';
 import { sleep } from '../launcher/support';
 import { checkChaos, type ChaosReport } from './checker';
@@ -84,6 +89,14 @@ export class ChaosCheckError extends Error {
   }
 }
 
+/** Removes every sandbox container of the run's namespace (after the apps stopped). */
+async function removeSandboxes(namespace: string | undefined): Promise<void> {
+  if (!namespace) return;
+  const docker = new Docker();
+  const ours = await docker.listContainers({ all: true, filters: { label: [`clawfleet.namespace=${namespace}`] } });
+  for (const c of ours) await docker.getContainer(c.Id).remove({ force: true }).catch(() => undefined);
+}
+
 /** mulberry32: a seeded generator, so a run's fault sequence can be replayed with CHAOS_SEED. */
 export function seededRandom(seed: number): () => number {
   let a = seed >>> 0;
@@ -116,6 +129,9 @@ export async function runChaos(options: ChaosRunOptions = {}): Promise<ChaosRunR
   let model: ChaosModel | undefined;
   let platform: Platform | undefined;
   let tap: MailboxTap | undefined;
+  let docker: DockerProxy | undefined;
+  let workspaces: string | undefined;
+  let namespace: string | undefined;
   let load: Load | undefined;
   let supervisor: ReturnType<typeof superviseApps> | undefined;
   const recorder = new ChaosRecorder();
@@ -132,6 +148,9 @@ export async function runChaos(options: ChaosRunOptions = {}): Promise<ChaosRunR
     clearInterval(trim);
     await tap?.close().catch(() => undefined);
     await platform?.stop().catch(() => undefined);
+    await removeSandboxes(namespace).catch(() => undefined);
+    await docker?.close().catch(() => undefined);
+    if (workspaces) rmSync(workspaces, { recursive: true, force: true });
     await model?.close().catch(() => undefined);
     await nats?.stop().catch(() => undefined);
     await pg?.stop().catch(() => undefined);
@@ -144,13 +163,28 @@ export async function runChaos(options: ChaosRunOptions = {}): Promise<ChaosRunR
     ]);
     const databaseUrl = await pg.createDatabase('clawfleet');
     log(`nats ${nats.url}, postgres ${pg.url}, seed ${seed}; starting the apps`);
-    const namespace = 'chaos';
+    // The Docker engine is the machine's, shared with other runs: a namespace of this run's own
+    // keeps their sandboxes apart (sweeps and the cleanup go by it).
+    namespace = `chaos-${process.pid.toString(36)}-${Date.now().toString(36)}`;
+    docker = await startDockerProxy();
+    workspaces = mkdtempSync(join(tmpdir(), 'clawfleet-chaos-ws-'));
     platform = await launchPlatform({
       databaseUrl,
       namespace,
       natsUrl: nats.url,
       model: { baseUrl: model.url, apiKey: 'test-key', name: 'fake-model' },
-      env: { SESSION_LEASE_MS: '2000', SESSION_SWEEP_MS: '200', SHUTDOWN_GRACE_MS: '2000' },
+      env: {
+        SESSION_LEASE_MS: '2000',
+        SESSION_SWEEP_MS: '200',
+        SHUTDOWN_GRACE_MS: '2000',
+        // Real sandbox calls for `[tool]` messages, through the proxy `runner:mid-tool` strikes on.
+        DOCKER_HOST: docker.host,
+        SANDBOX_WORKSPACE_ROOT: workspaces,
+        // Retired chats' sandboxes go soon (sessions are short), and one tenant has every chat.
+        SANDBOX_IDLE_MS: '5000',
+        SANDBOX_MAX_PER_TENANT: '64',
+        SANDBOX_MEMORY_MB: '128',
+      },
       replicas: { 'session-runner': options.runners ?? 2 },
       readyTimeoutMs: 60_000,
       stopTimeoutMs: 5_000,
@@ -191,6 +225,7 @@ export async function runChaos(options: ChaosRunOptions = {}): Promise<ChaosRunR
         pg,
         model,
         tap,
+        docker,
         random,
         held,
         downMs: options.downMs,
@@ -227,6 +262,11 @@ export async function runChaos(options: ChaosRunOptions = {}): Promise<ChaosRunR
     await load.sweep();
     recorder.end();
     await recorder.readStore(databaseUrl).catch((error) => log(`could not read the store: ${String(error)}`));
+    try {
+      recorder.readSandbox(workspaces);
+    } catch (error) {
+      log(`could not read the workspaces: ${String(error)}`);
+    }
     await recorder
       .readMailbox(nats.url, namespace)
       .catch((error) => log(`could not read the mailbox: ${String(error)}`));

@@ -85,6 +85,10 @@ export interface StoreSnapshot {
     readonly messageId?: string;
     readonly outboundId?: string;
     readonly toolCallId?: string;
+    /** ToolCallStarted: the tool's name. */
+    readonly name?: string;
+    /** ToolCallCompleted: its outcome's status (ok, error, interrupted, timeout). */
+    readonly status?: string;
     /** Epoch ms of the commit (recorded_at). */
     readonly at?: number;
   }>;
@@ -119,6 +123,8 @@ export interface ChaosRecords {
   readonly faults: readonly FaultRecord[];
   readonly store?: StoreSnapshot;
   readonly mailbox?: readonly MailboxEntry[];
+  /** What the sandbox calls left in the session workspaces at the end (see `readSandboxEffects`). */
+  readonly sandbox?: SandboxEffects;
   /** Apps that exited on their own (not by a fault or the final stop): each one fails the run. */
   readonly unexpectedExits?: ReadonlyArray<{
     readonly instance: string;
@@ -126,4 +132,12 @@ export interface ChaosRecords {
     readonly code: number | null;
     readonly signal: string | null;
   }>;
+}
+
+/** The lines the chaos model's `bash` calls appended to CHAOS_TOOL_FILE, over every session workspace. */
+export interface SandboxEffects {
+  /** Label (a message's text without the marker) → how many times it is in the files. */
+  readonly lines: Readonly<Record<string, number>>;
+  /** Workspaces that had the file. */
+  readonly files: number;
 }

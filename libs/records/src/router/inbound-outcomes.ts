@@ -1,6 +1,6 @@
+import { chatKey, type ChatRef } from '@clawfleet/contracts';
 import { queryPrepared } from '@clawfleet/platform';
-import { Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
+import type { DataSource } from 'typeorm';
 
 export type TerminalOutcome = 'engaged' | 'ignored' | 'refused' | 'failed';
 
@@ -22,13 +22,14 @@ export interface RecordedOutcome {
   readonly recordedAt: Date;
 }
 
-export { messageKeyOf } from './session-keys';
+/** A message's key among the tenant's: its chat and the channel's message id. */
+export const messageKeyOf = (chat: ChatRef, messageId: string) => `${chatKey(chat)}#${messageId}`;
 
 /**
  * The terminal outcome of every inbound message, recorded once its effects are published (so a
  * recorded message needs nothing more, and a redelivered one is recognised). Queried by tenant.
+ * The router's table: the router records, the admin API reads (`outcomeOf`).
  */
-@Injectable()
 export class InboundOutcomes {
   constructor(private readonly dataSource: DataSource) {}
 

@@ -1,12 +1,27 @@
-import type { OutboundReady } from '@clawfleet/contracts';
+import type { Channel, OutboundReady } from '@clawfleet/contracts';
 import { queryPrepared } from '@clawfleet/platform';
-import { Injectable } from '@nestjs/common';
-import { DataSource } from 'typeorm';
+import type { DataSource } from 'typeorm';
+import { boundedLimit, Conditions, isoMicros, type PageRequest, type TimeKey } from '../keyset';
 
 export type Settlement = { status: 'sent'; channelMessageIds: string[] } | { status: 'failed'; error: string };
 
-/** Delivery records: which outbound messages are settled, and how far each session has got. */
-@Injectable()
+/** A reply that was given up for good (the channel refused it), as an operator sees it. */
+export interface DeliveryFailure {
+  readonly outboundId: string;
+  readonly sessionId: string;
+  readonly seq: number;
+  readonly channel: Channel;
+  readonly chatId: string;
+  readonly error: string;
+  readonly failedAt: Date;
+  /** The page key of this row (`failedAt` with microseconds, and the outbound id). */
+  readonly key: TimeKey;
+}
+
+/**
+ * Delivery records (delivery's tables): which outbound messages are settled, and how far each
+ * session has got. Delivery writes them; the admin API lists the failures through `listFailures`.
+ */
 export class DeliveryLog {
   constructor(private readonly dataSource: DataSource) {}
 
@@ -58,5 +73,42 @@ export class DeliveryLog {
         settlement.status === 'failed' ? settlement.error : null,
       ],
     );
+  }
+
+  /** The tenant's failed deliveries, newest first, a page at a time; `sessionId` narrows to one session. */
+  async listFailures(
+    tenantId: string,
+    filter: { sessionId?: string },
+    page: PageRequest<TimeKey>,
+  ): Promise<DeliveryFailure[]> {
+    const c = new Conditions().add('tenant_id = ?', tenantId).add(`status = 'failed'`);
+    if (filter.sessionId !== undefined) c.add('session_id = ?::uuid', filter.sessionId);
+    if (page.after) c.add('(delivered_at, outbound_id) < (?::timestamptz, ?::uuid)', page.after.at, page.after.id);
+    const limit = c.param(boundedLimit(page.limit));
+    const { rows } = await queryPrepared<{
+      outbound_id: string;
+      session_id: string;
+      seq: number;
+      channel: Channel;
+      chat_id: string;
+      error: string | null;
+      delivered_at: Date;
+      failed_key: string;
+    }>(
+      this.dataSource,
+      `SELECT outbound_id, session_id, seq, channel, chat_id, error, delivered_at, ${isoMicros('delivered_at')} AS failed_key
+       FROM delivery.deliveries WHERE ${c.where} ORDER BY delivered_at DESC, outbound_id DESC LIMIT $${limit}`,
+      c.params,
+    );
+    return rows.map((r) => ({
+      outboundId: r.outbound_id,
+      sessionId: r.session_id,
+      seq: r.seq,
+      channel: r.channel,
+      chatId: r.chat_id,
+      error: r.error ?? 'failed',
+      failedAt: r.delivered_at,
+      key: { at: r.failed_key, id: r.outbound_id },
+    }));
   }
 }
