@@ -22,6 +22,8 @@
 //   npm run admin -- sessions show|events|cancel --tenant acme --id SESSION_ID
 //   npm run admin -- parked list --tenant acme | release --tenant acme --id SESSION_ID
 //   npm run admin -- dlq list [--subject turn.requested.>] [--since ISO] [--limit N] | redrive --seq N | redrive --subject S
+//   npm run admin -- pairings list --tenant acme [--status pending|approved|rejected]
+//   npm run admin -- pairings approve|reject --tenant acme --id PAIRING_ID
 //
 // Credentials are never taken from the command line (other users of the machine see it): from an
 // environment variable or a file. The API and key: ADMIN_API_URL (default http://127.0.0.1:$ADMIN_API_PORT
@@ -47,7 +49,8 @@ const USAGE = `usage: npm run admin -- [--json] <command>
   sessions list --tenant T [--agent A] [--status S] [--channel C --chat ID] [--since ISO] [--before ISO]
   sessions show|events|cancel --tenant T --id ID
   parked list --tenant T | release --tenant T --id ID
-  dlq list [--subject S] [--since ISO] | redrive --seq N | redrive --subject S [--since ISO]`;
+  dlq list [--subject S] [--since ISO] | redrive --seq N | redrive --subject S [--since ISO]
+  pairings list --tenant T [--status pending|approved|rejected] | approve|reject --tenant T --id ID`;
 
 /** Flags that take no value. */
 const SWITCHES = new Set(['json', 'disabled', 'help']);
@@ -307,6 +310,13 @@ export function requestsOf({ words, flags }) {
       });
     if (verb === 'redrive') throw new UsageError('--seq or --subject is required (--subject ">" for all)');
   }
+  if (group === 'pairings') {
+    const base = `/v1/tenants/${need(flags, 'tenant')}/pairings`;
+    const status = flags.status ? `&status=${encodeURIComponent(flags.status)}` : '';
+    if (verb === 'list') return one({ method: 'GET', path: `${base}?limit=${Number(flags.limit ?? 200)}${status}` });
+    if (verb === 'approve' || verb === 'reject')
+      return one({ method: 'POST', path: `${base}/${need(flags, 'id')}/${verb}` });
+  }
   throw new UsageError(`unknown command: ${words.join(' ') || '(none)'}`);
 }
 
@@ -369,6 +379,8 @@ export function summary(body) {
     'engageMode',
     'groupId',
     'enabled',
+    'senderId',
+    'status',
     'key',
   ];
   const parts = pick.filter((k) => body[k] !== undefined && body[k] !== '').map((k) => `${k}=${body[k]}`);

@@ -1,11 +1,13 @@
 #!/usr/bin/env node
 // `npm run bench`: latency and throughput of the six apps as processes, against an instant fake model.
 // Builds, makes sure NATS/PostgreSQL are up, starts the platform on a fresh database and bus namespace,
-// runs the scenarios (scripts/bench/scenarios.mjs), times SessionStore.load() on long sessions, prints a
-// table and writes bench/results/<ISO>.json, bench/results/latest.json, docs/benchmarks.md, docs/bench-latency.svg.
+// runs the scenarios (scripts/bench/scenarios.mjs), times SessionStore.load() on long sessions and the
+// routing decision on a large tenant, prints a table and writes bench/results/<ISO>.json,
+// bench/results/latest.json, docs/benchmarks.md, docs/bench-latency.svg.
 //
 // Environment: BENCH_SECONDS (per load level, default 10), BENCH_LEVELS (default 1,32,256),
 // BENCH_SEQUENTIAL (default 500), BENCH_TOOLS (default 50), BENCH_WARMUP (default 50),
+// BENCH_ROUTING (bindings,users,messages of the routing figure; default 10000,100000,50000).
 // BENCH_SESSIONS (sessions seeded for the admin API's list endpoint, default 100000).
 // BENCH_SANDBOX_SESSIONS (new sessions whose first tool call is timed, default 10), BENCH_SANDBOX_CALLS
 // (no-op bash calls in a running sandbox, default 50). The sandbox figures need Docker and the sandbox
@@ -36,7 +38,10 @@ const config = {
   sandboxSessions: num('BENCH_SANDBOX_SESSIONS', 10),
   sandboxCalls: num('BENCH_SANDBOX_CALLS', 50),
   sessionSizes: [1_000, 10_000],
+  routing: (process.env.BENCH_ROUTING ?? '10000,100000,50000').split(',').map(Number),
 };
+if (config.routing.length !== 3 || !config.routing.every((n) => Number.isInteger(n) && n > 0))
+  throw new Error('BENCH_ROUTING must be three positive integers: bindings,users,messages');
 const WATCHDOG_MS = Number(process.env.BENCH_TIMEOUT_S ?? 600) * 1000;
 
 await installIfNeeded();
@@ -198,6 +203,18 @@ async function main() {
     );
     if (code !== 0) throw new Error(`key-check exited ${code}: ${stderr.trim()}`);
     return JSON.parse(stdout.trim().split('\n').at(-1)).keyCheck;
+  });
+  phase('timing the routing decision');
+  results.routing = await scenario('routing decision', async () => {
+    const script = path.join(ROOT, 'apps/router/dist/bench/routing-cost.js');
+    const { code, stdout, stderr } = await runChild(
+      script,
+      config.routing.map(String),
+      { DATABASE_URL: bench.db.url },
+      (c) => (loadChild = c),
+    );
+    if (code !== 0) throw new Error(`routing-cost exited ${code}: ${stderr.trim()}`);
+    return JSON.parse(stdout.trim().split('\n').at(-1)).routing;
   });
 
   if (aborting) await hang();

@@ -130,6 +130,15 @@ export function sections(r) {
       ]),
     });
   }
+  if (r.routing) {
+    const x = r.routing;
+    const us = (ms) => (ms == null ? '—' : ms.toFixed(3));
+    out.push({
+      title: `Routing decision per message, in-process (${x.bindings.toLocaleString('en')} bindings, ${x.users.toLocaleString('en')} users loaded; ms)`,
+      head: ['messages', 'p50', 'p90', 'p99', 'max', 'load (5 statements)'],
+      rows: [[x.messages, us(x.p50Ms), us(x.p90Ms), us(x.p99Ms), us(x.maxMs), `${x.loadMs} ms`]],
+    });
+  }
   return out;
 }
 
@@ -228,6 +237,10 @@ function markdown(r) {
     '- **Session load**: `SessionStore.load()` on one session of realistic events (1 + 4 per turn), written through',
     '  the store itself; *with snapshot* reads the snapshot the first load took, *without* deletes it first (so the',
     '  time includes writing a new one), *fold only* reads and folds every event without any snapshot policy.',
+    "- **Routing decision**: the router's pure `route()` on one tenant with that many bindings (two per group, every",
+    '  engage mode, sender scope and session scope, some pairing unknown senders) and users with an identity each,',
+    '  loaded by `loadRouting` as the router caches it; messages from known and unknown senders, commands among',
+    '  them, timed one by one in one process (`apps/router/src/bench/routing-cost.ts`). Target: p99 ≤ 2 ms.',
     '',
     '_To do:_ a per-stage breakdown from the traces (one span per hop) once tracing is exported in benchmarks.',
     '',

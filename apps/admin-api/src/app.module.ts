@@ -12,6 +12,7 @@ import { DeliveriesModule } from './deliveries/delivery-failures.controller';
 import { PlatformKeysController, TenantKeysController } from './keys/keys.controller';
 import { KeysService } from './keys/keys.service';
 import { adminMigrations } from './migrations';
+import { PairingsModule } from './pairings/pairings.module';
 import { ParkedModule } from './parked/parked.controller';
 import { ProvisioningApiModule } from './provisioning/provisioning-api.module';
 import { RateLimitGuard } from './rate-limit/rate-limit.guard';
@@ -38,6 +39,7 @@ export class AppModule {
         RateLimitModule.forRoot(config),
         ProvisioningApiModule.forRoot(config),
         ...operations,
+        PairingsModule,
       ],
       controllers: [MeController, TenantKeysController, PlatformKeysController],
       providers: [

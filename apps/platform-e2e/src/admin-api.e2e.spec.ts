@@ -6,9 +6,12 @@ import {
   type Platform,
   type TestDatabase,
 } from '@clawfleet/testing';
+import { createDataSource } from '@clawfleet/platform';
+import { PairingRepository, provisioningEntities, ProvisioningRepository } from '@clawfleet/provisioning';
 import { headers as natsHeaders } from '@nats-io/transport-node';
 import { execFileSync } from 'node:child_process';
 import { randomBytes, randomUUID } from 'node:crypto';
+import type { DataSource } from 'typeorm';
 import { readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Client } from 'pg';
@@ -23,6 +26,27 @@ let db: TestDatabase;
 let platform: Platform;
 let api: string;
 let bus: BusProbe;
+/** The provisioning model of the spec's database (admin-api migrated it), where routers put pairings. */
+let pg: DataSource;
+let pairings: PairingRepository;
+
+/** What the router does for an unknown sender under a `pair` binding: a pending pairing (and its code). */
+async function offerPairing(tenantId: string, senderId: string, ttlMs = 3_600_000) {
+  await new ProvisioningRepository(pg).ensureTenant(tenantId);
+  const offered = await pairings.offer(tenantId, {
+    channel: 'http',
+    senderId,
+    displayName: `The ${senderId}`,
+    chatId: 'lobby',
+    messageKey: `http:lobby#${senderId}-${Math.random()}`,
+    now: new Date(),
+    ttlMs,
+    intervalMs: 0,
+    maxPending: 1_000,
+  });
+  if (offered.kind !== 'offered') throw new Error(`no offer: ${offered.kind}`);
+  return offered;
+}
 
 async function call(
   method: string,
@@ -131,8 +155,18 @@ beforeAll(async () => {
     },
   });
   api = platform.url('admin-api');
+  pg = createDataSource({
+    url: db.url,
+    poolSize: 2,
+    applicationName: 'admin-spec',
+    migrations: [],
+    entities: provisioningEntities,
+  });
+  await pg.initialize();
+  pairings = new PairingRepository(pg);
 });
 afterAll(async () => {
+  await pg?.destroy();
   await platform?.stop();
   await bus?.close();
   await db?.drop();
@@ -142,6 +176,8 @@ describe('the authorization matrix of every admin route', () => {
   let keys: Record<string, string | null>;
   let acmeKeyId: string;
   let platformKeyId: string;
+  let toApprove: string;
+  let toReject: string;
   let sessionId: string;
   let parkedId: string;
   let deadSeq: number;
@@ -162,6 +198,8 @@ describe('the authorization matrix of every admin route', () => {
     acmeKeyId = (await createKey('acme', { scope: 'tenant:read', name: 'victim' })).id;
     await provisioning.setup();
     platformKeyId = (await call('POST', '/v1/platform/keys', BOOTSTRAP, { name: 'victim' })).json.id;
+    toApprove = (await offerPairing('acme', 'matrix-approve')).pairingId;
+    toReject = (await offerPairing('acme', 'matrix-reject')).pairingId;
     sessionId = await seedSession('acme', { status: 'running', turnId: randomUUID() });
     parkedId = await seedParked('acme');
     await sql(
@@ -230,6 +268,25 @@ describe('the authorization matrix of every admin route', () => {
       method: 'DELETE',
       doc: '/v1/tenants/{tenantId}/keys/{keyId}',
       url: () => `/v1/tenants/acme/keys/${acmeKeyId}`,
+      expect: { readOnly: 403, channelClient: 404, otherTenantAdmin: 404, right: 200, platform: 200 },
+    },
+    {
+      method: 'GET',
+      doc: '/v1/tenants/{tenantId}/pairings',
+      url: () => '/v1/tenants/acme/pairings',
+      expect: { readOnly: 200, channelClient: 404, otherTenantAdmin: 404, right: 200, platform: 200 },
+    },
+    {
+      method: 'POST',
+      doc: '/v1/tenants/{tenantId}/pairings/{pairingId}/approve',
+      url: () => `/v1/tenants/acme/pairings/${toApprove}/approve`,
+      // The right key approves; the platform's, after it, gets the approved pairing unchanged.
+      expect: { readOnly: 403, channelClient: 404, otherTenantAdmin: 404, right: 200, platform: 200 },
+    },
+    {
+      method: 'POST',
+      doc: '/v1/tenants/{tenantId}/pairings/{pairingId}/reject',
+      url: () => `/v1/tenants/acme/pairings/${toReject}/reject`,
       expect: { readOnly: 403, channelClient: 404, otherTenantAdmin: 404, right: 200, platform: 200 },
     },
     {
@@ -392,6 +449,87 @@ describe('keys', () => {
     expect(names).toEqual(['k0', 'k1', 'k2', 'k3', 'k4']);
     expect((await call('GET', '/v1/tenants/paged/keys?cursor=bogus', BOOTSTRAP)).status).toBe(400);
     expect((await call('GET', '/v1/tenants/paged/keys?limit=100000', BOOTSTRAP)).status).toBe(400);
+  });
+});
+
+describe('pairings', () => {
+  const audit = async (id: string) =>
+    (
+      await pg.query(`SELECT tenant_id, data FROM eventstore.events WHERE stream_id = $1 ORDER BY version`, [
+        `audit-pairing-${id}`,
+      ])
+    ).map((r: { tenant_id: string; data: { action: string; actor: { keyId: string } } }) => [
+      r.tenant_id,
+      r.data.action,
+      r.data.actor.keyId,
+    ]);
+
+  it('lists pending pairings without their codes; approving makes the sender a member, once, audited', async () => {
+    const offered = await offerPairing('pairco', 'newcomer');
+    const listed = await call('GET', '/v1/tenants/pairco/pairings?status=pending', BOOTSTRAP);
+    expect(listed.status).toBe(200);
+    expect(listed.json.items).toEqual([
+      expect.objectContaining({
+        id: offered.pairingId,
+        channel: 'http',
+        senderId: 'newcomer',
+        status: 'pending',
+        expired: false,
+      }),
+    ]);
+    expect(JSON.stringify(listed.json)).not.toContain(offered.code.replace('-', ''));
+    expect(JSON.stringify(listed.json)).not.toContain(offered.code);
+
+    const approved = await call('POST', `/v1/tenants/pairco/pairings/${offered.pairingId}/approve`, BOOTSTRAP);
+    expect(approved.status).toBe(200);
+    expect(approved.json).toMatchObject({ status: 'approved', decidedBy: 'key:bootstrap', userId: expect.any(String) });
+    const again = await call('POST', `/v1/tenants/pairco/pairings/${offered.pairingId}/approve`, BOOTSTRAP);
+    expect(again.json).toEqual(approved.json);
+    const [identity] = await pg.query(
+      `SELECT i.user_id, r.role FROM provisioning.channel_identities i
+       JOIN provisioning.roles r ON r.tenant_id = i.tenant_id AND r.user_id = i.user_id
+       WHERE i.tenant_id = 'pairco' AND i.channel = 'http' AND i.external_id = 'newcomer'`,
+    );
+    expect(identity).toEqual({ user_id: approved.json.userId, role: 'member' });
+    expect(await audit(offered.pairingId)).toEqual([['pairco', 'pairing.approved', 'bootstrap']]);
+    // Announced once, through the outbox, on the tenant's provisioning.changed subject (EVENTS).
+    const announced = (await bus.messages('EVENTS'))
+      .filter((m) => m.subject === bus.topology.subjects.provisioningChanged('pairco'))
+      .map((m) => JSON.parse(new TextDecoder().decode(m.data)).data);
+    expect(announced).toEqual([{ kind: 'pairing', id: offered.pairingId }]);
+    // Decided: rejecting it now is a conflict, and changes nothing.
+    const reject = await call('POST', `/v1/tenants/pairco/pairings/${offered.pairingId}/reject`, BOOTSTRAP);
+    expect(reject).toMatchObject({ status: 409, type: expect.stringContaining('application/problem+json') });
+    expect((await call('GET', '/v1/tenants/pairco/pairings?status=approved', BOOTSTRAP)).json.items).toHaveLength(1);
+  });
+
+  it('a rejected or expired pairing cannot be approved; another tenant’s pairing is not found', async () => {
+    const rejected = await offerPairing('pairco', 'pest');
+    expect(
+      (await call('POST', `/v1/tenants/pairco/pairings/${rejected.pairingId}/reject`, BOOTSTRAP)).json,
+    ).toMatchObject({
+      status: 'rejected',
+    });
+    expect((await call('POST', `/v1/tenants/pairco/pairings/${rejected.pairingId}/approve`, BOOTSTRAP)).status).toBe(
+      409,
+    );
+
+    const expired = await offerPairing('pairco', 'late', 10);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const late = await call('POST', `/v1/tenants/pairco/pairings/${expired.pairingId}/approve`, BOOTSTRAP);
+    expect(late).toMatchObject({ status: 409, json: { detail: expect.stringContaining('expired') } });
+
+    const theirs = await offerPairing('otherco', 'stranger');
+    const ours = await createKey('pairco', { scope: 'tenant:admin', name: 'pairco admin' });
+    expect((await call('POST', `/v1/tenants/pairco/pairings/${theirs.pairingId}/approve`, ours.key)).status).toBe(404);
+    expect((await call('POST', `/v1/tenants/otherco/pairings/${theirs.pairingId}/approve`, ours.key)).status).toBe(404);
+    expect((await pairings.get('otherco', theirs.pairingId))?.status).toBe('pending');
+  });
+
+  it('refuses a pairing id that is no UUID and a status it does not know', async () => {
+    expect((await call('POST', '/v1/tenants/pairco/pairings/not-a-uuid/approve', BOOTSTRAP)).status).toBe(400);
+    expect((await call('GET', '/v1/tenants/pairco/pairings?status=maybe', BOOTSTRAP)).status).toBe(400);
+    expect((await call('GET', '/v1/tenants/pairco/pairings?cursor=bogus', BOOTSTRAP)).status).toBe(400);
   });
 });
 
@@ -716,6 +854,16 @@ describe('the admin CLI', () => {
     ]);
     expect(cli(['keys', 'revoke', '--tenant', 'cli', '--id', created.out.id]).out.revokedAt).toBeTruthy();
     expect(cli(['me']).out).toMatchObject({ scope: 'platform:admin' });
+  });
+
+  it('lists and approves pairings over the REST API', async () => {
+    const offered = await offerPairing('clipair', 'walk-in');
+    expect(cli(['pairings', 'list', '--tenant', 'clipair', '--status', 'pending']).out.items).toEqual([
+      expect.objectContaining({ id: offered.pairingId, senderId: 'walk-in' }),
+    ]);
+    expect(cli(['pairings', 'approve', '--tenant', 'clipair', '--id', offered.pairingId]).out).toMatchObject({
+      status: 'approved',
+    });
   });
 
   it('lists and shows sessions, lists and releases parked ones, lists and redrives dead letters', async () => {

@@ -111,7 +111,8 @@ describe('agents', () => {
     const versions = await ok('GET', '/v1/tenants/alpha/agents/orders/versions', undefined, keys.alphaRead);
     expect(versions.json.items.map((v: { version: number }) => v.version)).toEqual([1, 2]);
     const first = await ok('GET', '/v1/tenants/alpha/agents/orders/versions/1', undefined, keys.alphaRead);
-    expect(first.json.config).toEqual(fullConfig);
+    // Stored with the defaults of the fields it did not give (no MCP servers or skills, the runner's sandbox).
+    expect(first.json.config).toEqual({ ...fullConfig, mcpServers: [], skills: [], sandbox: { egress: null, runtime: null } });
     expect((await call('GET', '/v1/tenants/alpha/agents/orders/versions/3', keys.alphaRead)).status).toBe(404);
     // The database refuses to change a stored version, whoever asks.
     await expect(

@@ -1,5 +1,13 @@
 import { makeEnvelope } from '@clawfleet/bus';
-import { DeliveryFailed, InboundReceived, MAX_MESSAGE_CHARS, MAX_REPLY_CHARS, OutboundReady } from '@clawfleet/contracts';
+import {
+  DeliveryFailed,
+  InboundReceived,
+  MAX_MESSAGE_CHARS,
+  MAX_REPLY_CHARS,
+  OutboundReady,
+  TurnRequested,
+} from '@clawfleet/contracts';
+import { uuidV7Ids } from '@clawfleet/platform';
 import Docker from 'dockerode';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -327,6 +335,71 @@ describe('bad events on the bus', () => {
     await eventually('a dead letter', async () =>
       (await f.bus.messages('DLQ')).some((m) => /text is longer than 32000/.test(m.header.get('Clawfleet-Dlq-Reason'))),
     );
+  });
+});
+
+describe('provisioning that is not there (any more)', () => {
+  it('a chat whose binding was deleted is told no agent is bound; an unknown agent answers that it is not provisioned', async () => {
+    const p = await openProvisioning(f);
+    try {
+      await p.repo.createAgent('default', { id: 'temp', config: { instructions: 'You are temporary.' } });
+      const group = await p.repo.createGroup('default', { channel: 'http', chatId: 'unbound' });
+      const binding = await p.repo.bind('default', group, { agentId: 'temp', engageMode: 'always' });
+      p.changed('default', 'binding');
+      const chat = await f.openChat('unbound');
+      await eventually('the binding is routed', async () => {
+        f.model.reset();
+        await chat.send(`hello ${Date.now()}`);
+        await chat.nextReply(15_000);
+        return JSON.stringify(f.model.requests[0]?.body).includes('You are temporary.');
+      });
+      await p.repo.unbind('default', binding);
+      p.changed('default', 'binding', binding);
+      await eventually('the deleted binding is told', async () => {
+        await chat.send(`still there? ${Date.now()}`);
+        const reply = await chat.nextReply(15_000);
+        return reply.kind === 'notice' && reply.text === 'No agent is bound to this chat.';
+      });
+      // Never handed to the default agent instead: nothing reaches a model.
+      f.model.reset();
+      await chat.send('and now?');
+      expect(await chat.nextReply(15_000)).toMatchObject({ kind: 'notice', text: 'No agent is bound to this chat.' });
+      expect(f.model.requests).toHaveLength(0);
+      await chat.close();
+
+      // A turn asked of an agent (version) nobody provisioned: a clear error reply, no model call.
+      const ghost = await f.openChat('ghost-agent');
+      const sessionId = uuidV7Ids.next();
+      const request = (seq: number, text: string) =>
+        makeEnvelope(TurnRequested, {
+          tenantId: 'default',
+          data: {
+            sessionId,
+            agentId: 'ghost',
+            agentVersion: 3,
+            turnId: uuidV7Ids.next(),
+            seq,
+            chat: f.chatRef('ghost-agent'),
+            message: { messageId: `g${seq}`, text, sender: { id: 'u' } },
+            source: 'user',
+          },
+        });
+      const first = request(1, 'hello ghost');
+      await f.bus.publishRaw(f.bus.topology.subjects.turnRequested('default', sessionId), JSON.stringify(first), first.id);
+      expect(await ghost.nextReply(15_000)).toMatchObject({
+        kind: 'error',
+        text: 'The agent ghost (version 3) is not provisioned.',
+      });
+      expect(f.model.requests).toHaveLength(0);
+      await ghost.close();
+      // The platform still serves the next good message.
+      const good = await f.openChat('after-ghost');
+      await good.send('fine?');
+      expect(await good.nextReply(15_000)).toMatchObject({ kind: 'reply', text: 'echo: fine?' });
+      await good.close();
+    } finally {
+      await p.close();
+    }
   });
 });
 

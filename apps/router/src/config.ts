@@ -14,6 +14,12 @@ export const RouterConfig = BaseConfig.extend({
   ROUTING_CACHE_TTL_MS: z.coerce.number().int().min(100).default(30_000),
   /** How long a mention keeps a mention-sticky agent answering without being mentioned again. */
   MENTION_STICKY_MS: z.coerce.number().int().min(0).default(600_000),
+  /** How long a pairing code offered to an unknown sender may be approved. */
+  PAIRING_CODE_TTL_MS: z.coerce.number().int().min(10_000).default(3_600_000),
+  /** An unknown sender is offered a new code at most this often; their messages in between get nothing. */
+  PAIRING_OFFER_INTERVAL_MS: z.coerce.number().int().min(0).default(600_000),
+  /** Unexpired codes pending per tenant; past it, unknown senders are ignored without an answer. */
+  PAIRING_MAX_PENDING: z.coerce.number().int().min(1).default(100),
 });
 export type RouterConfig = z.infer<typeof RouterConfig>;
 export const ROUTER_CONFIG = Symbol('ROUTER_CONFIG');

@@ -1,8 +1,10 @@
 import { PinoLogger } from 'nestjs-pino';
 import { serviceImports } from '@clawfleet/bus';
 import { provisioningEntities } from '@clawfleet/provisioning';
+import { DailyUsage } from '@clawfleet/records';
 import { systemClock } from '@clawfleet/platform';
 import { DynamicModule, Module } from '@nestjs/common';
+import { DataSource } from 'typeorm';
 import { AgentConfigs } from './agents/agent-configs';
 import { RUNNER_CONFIG, type RunnerConfig } from './config';
 import { runnerMigrations } from './migrations';
@@ -31,6 +33,7 @@ export class AppModule {
       providers: [
         { provide: RUNNER_CONFIG, useValue: config },
         TokenBudgets,
+        { provide: DailyUsage, inject: [DataSource], useFactory: (dataSource: DataSource) => new DailyUsage(dataSource) },
         {
           provide: SANDBOXES,
           inject: [PinoLogger],
@@ -43,11 +46,19 @@ export class AppModule {
         AgentConfigs,
         {
           provide: TURN_EFFECTS,
-          inject: [TokenBudgets, PinoLogger, SANDBOXES, AgentConfigs],
-          useFactory: (budgets: TokenBudgets, logger: PinoLogger, sandboxes: SandboxPort, agents: AgentConfigs) =>
+          inject: [TokenBudgets, PinoLogger, SANDBOXES, AgentConfigs, DailyUsage],
+          useFactory: (
+            budgets: TokenBudgets,
+            logger: PinoLogger,
+            sandboxes: SandboxPort,
+            agents: AgentConfigs,
+            usage: DailyUsage,
+          ) =>
             createTurnEffects({
               warn: (fields, message) => logger.warn(fields, message),
               budgets,
+              usage,
+              prices: config.MODEL_PRICES,
               reserveOutputTokens: config.TOKEN_RESERVE_OUTPUT,
               agents: agents.resolve,
               tools: new ToolBox([

@@ -31,6 +31,25 @@ export const RunnerConfig = BaseConfig.extend({
   TOKEN_BUDGET_PER_TENANT: z.coerce.number().int().min(0).default(0),
   /** Tokens one agent may use per calendar month; 0: no limit. */
   TOKEN_BUDGET_PER_AGENT: z.coerce.number().int().min(0).default(0),
+  /**
+   * Prices for /usage, in USD per million tokens: `model=input/output,…` (e.g.
+   * `gpt-4o-mini=0.15/0.6,claude-haiku-4-5=1/5`). A model without one shows tokens only.
+   */
+  MODEL_PRICES: z
+    .string()
+    .default('')
+    .transform((text, ctx) => {
+      const prices: Record<string, { input: number; output: number }> = {};
+      for (const entry of text.split(',').map((e) => e.trim()).filter(Boolean)) {
+        const match = /^([^=\s]+)=(\d+(?:\.\d+)?)\/(\d+(?:\.\d+)?)$/.exec(entry);
+        if (!match) {
+          ctx.addIssue({ code: 'custom', message: `MODEL_PRICES entry "${entry}" is not model=input/output` });
+          return z.NEVER;
+        }
+        prices[match[1]!] = { input: Number(match[2]), output: Number(match[3]) };
+      }
+      return prices;
+    }),
   /** Output tokens reserved for each model call's answer, on top of the prompt's estimate. */
   TOKEN_RESERVE_OUTPUT: z.coerce.number().int().min(1).default(4_096),
   /** Show a reply while the model writes it, at most this often (ms); 0: only whole replies. */

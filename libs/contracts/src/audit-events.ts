@@ -16,6 +16,8 @@ export type AuditAction =
   | 'session.turn-cancel-requested'
   | 'session.released'
   | 'dead-letter.redriven'
+  | 'pairing.approved'
+  | 'pairing.rejected'
   | ProvisioningAuditAction;
 
 /** Changes of the provisioning model: `<resource>.<what happened>`. */

@@ -82,8 +82,20 @@ export type InboundReceived = EventOf<typeof InboundReceived>;
 /**
  * Chat commands every agent understands; the router recognises them, session-runner carries them out.
  * `refused`: a command the router did not allow (its `args` is the reason, which the session sends as a notice).
+ * `notice`: a text the router decided for the sender (a pairing code, a pairing's result), sent as a notice.
  */
-export const ChatCommandName = z.enum(['new', 'stop', 'continue', 'status', 'model', 'help', 'unknown', 'refused']);
+export const ChatCommandName = z.enum([
+  'new',
+  'stop',
+  'continue',
+  'status',
+  'usage',
+  'model',
+  'help',
+  'unknown',
+  'refused',
+  'notice',
+]);
 export type ChatCommandName = z.infer<typeof ChatCommandName>;
 export const ChatCommand = z.object({ name: ChatCommandName, args: StorableText(200, 'command arguments') });
 export type ChatCommand = z.infer<typeof ChatCommand>;
@@ -272,7 +284,7 @@ export const ProvisioningChanged = defineEvent(
   'provisioning.changed',
   1,
   z.object({
-    kind: z.enum(['tenant', 'agent', 'channel', 'group', 'binding', 'user', 'role', 'relationship']),
+    kind: z.enum(['tenant', 'agent', 'channel', 'group', 'binding', 'user', 'role', 'relationship', 'pairing']),
     /** The id of what changed, when one thing did. */
     id: z.string().max(200).optional(),
   }),

@@ -5,6 +5,21 @@ import type { ChatCommand, ChatRef, Sender, Usage } from './events';
  * record a session is rebuilt from after any crash; admin-api reads them as the session's timeline.
  */
 
+/** An MCP server an agent version names (see libs/provisioning `McpServer`); never a credential. */
+export interface AgentMcpServer {
+  readonly name: string;
+  readonly transport: 'streamable-http' | 'sse';
+  readonly url: string;
+  readonly toolsAllowed: readonly string[] | null;
+}
+
+/** A skill an agent version names (see libs/provisioning `Skill`). */
+export interface AgentSkill {
+  readonly name: string;
+  readonly description: string;
+  readonly instructions: string;
+}
+
 export interface ToolCall {
   readonly id: string;
   readonly name: string;
@@ -18,6 +33,18 @@ export type ToolOutcome =
   /** The process running the tool died mid-call; whether it had an effect is unknown. */
   | { readonly status: 'interrupted'; readonly content: string }
   | { readonly status: 'timeout'; readonly content: string };
+
+/**
+ * What a chat command does to its session, decided when it is recorded (so folding only applies it):
+ * the answer to send (a text, or `status`/`usage`, composed from the state when sent), the messages
+ * waiting to be dropped (`/stop`), the running turn to be cancelled, a message to queue (`/continue`).
+ */
+export interface CommandOutcome {
+  readonly answer?: { readonly kind: 'text'; readonly text: string } | { readonly kind: 'status' } | { readonly kind: 'usage' };
+  readonly dropQueue?: boolean;
+  readonly cancelTurn?: boolean;
+  readonly queue?: string;
+}
 
 /** A file a tool call sent to the user, as the session records it (without its bytes). */
 export interface SentFile {
@@ -35,7 +62,14 @@ export type SessionEvent =
    * The agent configuration version the session's next turns run with (immutable once provisioned),
    * recorded before the message that first saw it: a replay uses the same instructions and models.
    */
-  | { type: 'AgentConfigured'; data: { agentId: string; version: number } }
+  | {
+      type: 'AgentConfigured';
+      /**
+       * `mcpServers` and `skills`: those of the version (absent in events from before they were
+       * fields, and when the version had none); no tool uses them yet.
+       */
+      data: { agentId: string; version: number; mcpServers?: readonly AgentMcpServer[]; skills?: readonly AgentSkill[] };
+    }
   | {
       type: 'UserMessageAdded';
       data: {
@@ -49,8 +83,21 @@ export type SessionEvent =
         correlationId: string;
       };
     }
-  /** A chat command, in the session's message order (it takes a seq like a message). */
-  | { type: 'CommandReceived'; data: { turnId: string; seq: number; messageId: string; command: ChatCommand; correlationId: string } }
+  /**
+   * A chat command, in the session's message order (it takes a seq like a message). `outcome` is what
+   * the decider made of it; events recorded before it was kept have none, and are upcast on replay.
+   */
+  | {
+      type: 'CommandReceived';
+      data: {
+        turnId: string;
+        seq: number;
+        messageId: string;
+        command: ChatCommand;
+        correlationId: string;
+        outcome?: CommandOutcome;
+      };
+    }
   | { type: 'ModelChanged'; data: { model: string | null } }
   /**
    * Messages `fromSeq`..`toSeq` never arrived (dead-lettered, lost upstream) while message `toSeq + 1`

@@ -1,5 +1,13 @@
 import { Column, CreateDateColumn, Entity, PrimaryColumn, UpdateDateColumn } from 'typeorm';
-import type { AgentConfig, EngageMode, IgnoredPolicy, Role, SenderScope, SessionScope } from './model';
+import type {
+  AgentConfig,
+  EngageMode,
+  IgnoredPolicy,
+  Role,
+  SenderScope,
+  SessionScope,
+  UnknownSenderPolicy,
+} from './model';
 
 /*
  * TypeORM entities of the provisioning tables (created by ./migrations, never by synchronize).
@@ -76,6 +84,7 @@ export class BindingEntity {
   @Column('text', { name: 'sender_scope' }) senderScope!: SenderScope;
   @Column('text', { name: 'ignored_policy' }) ignoredPolicy!: IgnoredPolicy;
   @Column('text', { name: 'session_scope' }) sessionScope!: SessionScope;
+  @Column('text', { name: 'unknown_senders' }) unknownSenders!: UnknownSenderPolicy;
   @Column('integer') revision!: number;
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt!: Date;
 }

@@ -29,6 +29,14 @@ export type IgnoredPolicy = (typeof IGNORED_POLICIES)[number];
 export const SESSION_SCOPES = ['shared', 'per-thread', 'per-user'] as const;
 export type SessionScope = (typeof SESSION_SCOPES)[number];
 
+/**
+ * What a binding with sender scope `known` does with a sender who has no identity: `ignore` them, or
+ * `pair` — answer with a one-time code that an owner approves (`/pair <code>`, or the admin API),
+ * which makes them a member. Never access without an approval.
+ */
+export const UNKNOWN_SENDER_POLICIES = ['ignore', 'pair'] as const;
+export type UnknownSenderPolicy = (typeof UNKNOWN_SENDER_POLICIES)[number];
+
 export const QUEUE_MODES = ['followup', 'collect', 'steer', 'interrupt'] as const;
 export type QueueMode = (typeof QUEUE_MODES)[number];
 export const PROVIDER_KINDS = ['openai', 'openai-responses', 'anthropic'] as const;
@@ -36,6 +44,33 @@ export const PROVIDER_KINDS = ['openai', 'openai-responses', 'anthropic'] as con
 /** One entry of a failover chain: the API it is served by and the model's name there. */
 export const ModelRef = z.object({ provider: z.enum(PROVIDER_KINDS), model: z.string().min(1).max(200) });
 export type ModelRef = z.infer<typeof ModelRef>;
+
+const unique = (items: ReadonlyArray<{ name: string }>) => new Set(items.map((i) => i.name)).size === items.length;
+
+/**
+ * An MCP server the agent may use. No credential is a field: an agent version is data an admin reads,
+ * and it is carried in the session's events. A URL with a user or password in it is refused. Not used
+ * by any tool yet.
+ */
+export const McpServer = z.strictObject({
+  name: z.string().regex(/^[a-z0-9][a-z0-9_-]{0,63}$/, 'an MCP server name must be 1-64 of [a-z0-9_-]'),
+  transport: z.enum(['streamable-http', 'sse']).default('streamable-http'),
+  url: z
+    .url({ protocol: /^https?$/, error: 'url must be an http(s) URL' })
+    .max(2_000)
+    .refine((u) => !/^[a-z]+:\/\/[^/]*@/i.test(u), 'url must not carry a user or password'),
+  /** The server's tools the agent may call; null: all of them. */
+  toolsAllowed: z.array(z.string().min(1).max(100)).max(200).nullable().default(null),
+});
+export type McpServer = z.infer<typeof McpServer>;
+
+/** A skill: instructions the agent can take up when its description fits the task. Not used by any tool yet. */
+export const Skill = z.strictObject({
+  name: z.string().regex(/^[a-z0-9][a-z0-9-]{0,63}$/, 'a skill name must be 1-64 of [a-z0-9-]'),
+  description: z.string().min(1).max(1_024),
+  instructions: z.string().min(1).max(20_000),
+});
+export type Skill = z.infer<typeof Skill>;
 
 /** What one version of an agent is. Immutable once stored: a change is a new version. */
 export const AgentConfig = z.object({
@@ -53,6 +88,10 @@ export const AgentConfig = z.object({
   maxRounds: z.number().int().min(1).max(200).default(16),
   /** Tokens this agent may use per calendar month; 0: the runner's TOKEN_BUDGET_PER_AGENT. */
   tokenBudgetPerMonth: z.number().int().min(0).default(0),
+  /** MCP servers of this version, names unique (carried in AgentConfigured; no tool uses them yet). */
+  mcpServers: z.array(McpServer).max(20).refine(unique, 'MCP server names must be unique').default([]),
+  /** Skills of this version, names unique (carried in AgentConfigured; no tool uses them yet). */
+  skills: z.array(Skill).max(20).refine(unique, 'skill names must be unique').default([]),
 });
 export type AgentConfig = z.infer<typeof AgentConfig>;
 
@@ -80,6 +119,8 @@ export const BindingInput = z
     senderScope: z.enum(SENDER_SCOPES).default('all'),
     ignoredPolicy: z.enum(IGNORED_POLICIES).default('drop'),
     sessionScope: z.enum(SESSION_SCOPES).default('shared'),
+    /** With senderScope `known`: what a sender without an identity gets. */
+    unknownSenders: z.enum(UNKNOWN_SENDER_POLICIES).default('ignore'),
   })
   .refine((b) => (b.engageMode === 'pattern') === (b.pattern !== null), {
     message: 'a pattern is given exactly when engageMode is "pattern"',
@@ -95,6 +136,7 @@ export interface Binding {
   readonly senderScope: SenderScope;
   readonly ignoredPolicy: IgnoredPolicy;
   readonly sessionScope: SessionScope;
+  readonly unknownSenders: UnknownSenderPolicy;
 }
 
 /** A chat of a channel (and, when set, one thread or topic of it) that bindings attach agents to. */

@@ -356,8 +356,9 @@ export class ProvisioningRepository {
          JOIN provisioning.agent_versions v ON v.tenant_id = a.tenant_id AND v.agent_id = a.id AND v.version = a.current_version
          WHERE a.tenant_id = $1`,
       ),
+      // Every group, with its bindings (none: they were all deleted, and the chat is refused with a notice).
       q<{
-        id: string;
+        id: string | null;
         group_id: string;
         channel: string;
         chat_id: string;
@@ -368,12 +369,13 @@ export class ProvisioningRepository {
         sender_scope: Binding['senderScope'];
         ignored_policy: Binding['ignoredPolicy'];
         session_scope: Binding['sessionScope'];
+        unknown_senders: Binding['unknownSenders'];
       }>(
-        `SELECT b.id, b.group_id, g.channel, g.chat_id, g.thread_id, b.agent_id, b.engage_mode, b.pattern,
-                b.sender_scope, b.ignored_policy, b.session_scope
-         FROM provisioning.bindings b
-         JOIN provisioning.messaging_groups g ON g.tenant_id = b.tenant_id AND g.id = b.group_id
-         WHERE b.tenant_id = $1 ORDER BY b.created_at, b.id`,
+        `SELECT b.id, g.id AS group_id, g.channel, g.chat_id, g.thread_id, b.agent_id, b.engage_mode, b.pattern,
+                b.sender_scope, b.ignored_policy, b.session_scope, b.unknown_senders
+         FROM provisioning.messaging_groups g
+         LEFT JOIN provisioning.bindings b ON b.tenant_id = g.tenant_id AND b.group_id = g.id
+         WHERE g.tenant_id = $1 ORDER BY b.created_at, b.id`,
       ),
       // The HTTP channel's sender is the user of the caller's key: a user's own id is their http
       // identity (listed last, so no stored identity can take it), beside any stored one.
@@ -390,6 +392,8 @@ export class ProvisioningRepository {
     for (const b of bindings) {
       const key = groupKey(b.channel, b.chat_id, b.thread_id);
       const group = groups.get(key) ?? { id: b.group_id, bindings: [] };
+      groups.set(key, group);
+      if (b.id === null) continue;
       group.bindings.push({
         id: b.id,
         groupId: b.group_id,
@@ -399,8 +403,8 @@ export class ProvisioningRepository {
         senderScope: b.sender_scope,
         ignoredPolicy: b.ignored_policy,
         sessionScope: b.session_scope,
+        unknownSenders: b.unknown_senders,
       });
-      groups.set(key, group);
     }
     const grants = new Map<string, RoleGrant[]>();
     for (const r of roles)

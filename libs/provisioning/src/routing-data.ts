@@ -13,7 +13,7 @@ export interface RoutingData {
   readonly disabled: boolean;
   readonly defaultAgentId: string | null;
   readonly agents: ReadonlyMap<string, AgentSummary>;
-  /** By `groupKey(channel, chatId, threadId)`: the group's bindings. */
+  /** By `groupKey(channel, chatId, threadId)`: every group and its bindings (none: all were deleted). */
   readonly groups: ReadonlyMap<string, { readonly id: string; readonly bindings: readonly Binding[] }>;
   /** By `identityKey(channel, senderId)`: the user id. */
   readonly identities: ReadonlyMap<string, string>;

@@ -11,6 +11,7 @@ import { Runner1732100000300 } from './runner/migrations/1732100000300-runner';
 import { Budgets1732100000400 } from './runner/migrations/1732100000400-budgets';
 import { ParkedSessions1732100000500 } from './runner/migrations/1732100000500-parked-sessions';
 import { SessionIndex1732100000830 } from './runner/migrations/1732100000830-session-index';
+import { UsageByModel1732100000840 } from './runner/migrations/1732100000840-usage-by-model';
 
 export * from './keyset';
 export * from './runner/session-index';
@@ -19,12 +20,13 @@ export * from './runner/parked-sessions';
 export * from './router/inbound-outcomes';
 export * from './delivery/delivery-log';
 
-/** session-runner's tables (`runner.*`): leases and the circuit, budgets, the session index, daily usage. */
+/** session-runner's tables (`runner.*`): leases and the circuit, budgets, the session index, daily usage (by model). */
 export const runnerRecordMigrations = [
   Runner1732100000300,
   Budgets1732100000400,
   ParkedSessions1732100000500,
   SessionIndex1732100000830,
+  UsageByModel1732100000840,
 ];
 /** The router's tables (`router.*`): chat sessions, routed messages, outcomes, accumulated context. */
 export const routerRecordMigrations = [Router1732100000100, RoutingOutcomes1732100000600];

@@ -156,32 +156,40 @@ describe('the session index', () => {
 });
 
 describe('daily usage', () => {
-  it('adds each append once, per tenant, agent and day, and totals a range', async () => {
+  it('adds each append once, per tenant, agent, day and model, and totals a range', async () => {
     const usage = new DailyUsage(dataSource);
     const id = `usage-${randomUUID()}`;
-    const delta = { inputTokens: 10, outputTokens: 5, modelCalls: 1, turns: 0 };
-    await store.append('use-a', id, 0, noted(), { also: [dailyUsageWrite('use-a', 'bot', delta)] });
+    const call = { inputTokens: 10, outputTokens: 5, calls: 1 };
+    await store.append('use-a', id, 0, noted(), { also: [dailyUsageWrite('use-a', 'bot', { byModel: { m1: call }, turns: 0 })] });
     await store.append('use-a', id, 1, noted(), {
-      also: [dailyUsageWrite('use-a', 'bot', { ...delta, turns: 1 })],
+      also: [dailyUsageWrite('use-a', 'bot', { byModel: { m1: call, m2: { inputTokens: 3, outputTokens: 2, calls: 1 } }, turns: 1 })],
     });
     await expect(
-      store.append('use-a', id, 1, noted(), { also: [dailyUsageWrite('use-a', 'bot', delta)] }),
+      store.append('use-a', id, 1, noted(), { also: [dailyUsageWrite('use-a', 'bot', { byModel: { m1: call }, turns: 0 })] }),
     ).rejects.toThrow();
     await store.append('use-a', `usage-${randomUUID()}`, 0, noted(), {
-      also: [dailyUsageWrite('use-a', 'critic', { inputTokens: 1, outputTokens: 1, modelCalls: 1, turns: 1 })],
+      also: [dailyUsageWrite('use-a', 'critic', { byModel: { m1: { inputTokens: 1, outputTokens: 1, calls: 1 } }, turns: 1 })],
     });
+    // A turn that ends with no model call in its append counts under no model.
+    await store.append('use-a', id, 2, noted(), { also: [dailyUsageWrite('use-a', 'bot', { byModel: {}, turns: 1 })] });
     const today = new Date().toISOString().slice(0, 10);
     const range = { from: '2000-01-01', to: '2999-12-31' };
     expect(await usage.list('use-a', range, { limit: 10 })).toEqual([
       { day: today, agentId: 'critic', inputTokens: 1, outputTokens: 1, modelCalls: 1, turns: 1 },
-      { day: today, agentId: 'bot', inputTokens: 20, outputTokens: 10, modelCalls: 2, turns: 1 },
+      { day: today, agentId: 'bot', inputTokens: 23, outputTokens: 12, modelCalls: 3, turns: 2 },
     ]);
     const [first] = await usage.list('use-a', range, { limit: 1 });
     expect(await usage.list('use-a', range, { limit: 5, after: first })).toHaveLength(1);
     expect(await usage.list('use-a', { ...range, agentId: 'bot' }, { limit: 10 })).toHaveLength(1);
-    expect(await usage.total('use-a', range)).toEqual({ inputTokens: 21, outputTokens: 11, modelCalls: 3, turns: 2 });
+    expect(await usage.total('use-a', range)).toEqual({ inputTokens: 24, outputTokens: 13, modelCalls: 4, turns: 3 });
     expect(await usage.list('use-a', { from: '2000-01-01', to: '2000-12-31' }, { limit: 10 })).toEqual([]);
     expect(await usage.list('use-b', range, { limit: 10 })).toEqual([]);
+    // What /usage shows: the agent's day by model, never another tenant's.
+    expect(await usage.agentToday('use-a', 'bot')).toEqual({
+      m1: { inputTokens: 20, outputTokens: 10, calls: 2 },
+      m2: { inputTokens: 3, outputTokens: 2, calls: 1 },
+    });
+    expect(await usage.agentToday('use-b', 'bot')).toEqual({});
   });
 });
 

@@ -29,6 +29,8 @@ export interface LaunchOptions {
   readonly env?: Readonly<Record<string, string>>;
   /** Environment for one app only, applied after `env`. */
   readonly appEnv?: Partial<Record<AppName, Readonly<Record<string, string>>>>;
+  /** Environment for one instance only (`session-runner#1`), applied after `appEnv`. */
+  readonly instanceEnv?: Partial<Record<string, Readonly<Record<string, string>>>>;
   /** Apps started now (default: all six). The others can be started later with `start(app)`. */
   readonly apps?: readonly AppName[];
   /** Number of instances per app (default 1), e.g. `{ 'session-runner': 2 }`. */
@@ -117,6 +119,8 @@ export async function launchPlatform(options: LaunchOptions): Promise<Platform> 
         ...(app === 'session-runner' && { SANDBOX_RUNNER_ID: instance.replace('#', '-') }),
         ...options.env,
         ...options.appEnv?.[app],
+        ...options.instanceEnv?.[instance],
+        ...(i === 0 && options.instanceEnv?.[`${app}#0`]),
         PORT: String(port),
       };
       const echoLogs = options.echoLogs ?? process.env['CLAWFLEET_LAUNCHER_LOGS'] === '1';

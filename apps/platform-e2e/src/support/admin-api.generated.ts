@@ -640,6 +640,54 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/v1/tenants/{tenantId}/pairings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get: operations["PairingsController_list"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/tenants/{tenantId}/pairings/{pairingId}/approve": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["PairingsController_approve"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/v1/tenants/{tenantId}/pairings/{pairingId}/reject": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post: operations["PairingsController_reject"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -1370,6 +1418,25 @@ export interface operations {
                         maxRounds?: number;
                         /** @default 0 */
                         tokenBudgetPerMonth?: number;
+                        /** @default [] */
+                        mcpServers?: {
+                            name: string;
+                            /**
+                             * @default streamable-http
+                             * @enum {string}
+                             */
+                            transport?: "streamable-http" | "sse";
+                            /** Format: uri */
+                            url: string;
+                            /** @default null */
+                            toolsAllowed?: string[] | null;
+                        }[];
+                        /** @default [] */
+                        skills?: {
+                            name: string;
+                            description: string;
+                            instructions: string;
+                        }[];
                     };
                 };
             };
@@ -1589,6 +1656,23 @@ export interface operations {
                         queueMode?: "followup" | "collect" | "steer" | "interrupt";
                         maxRounds?: number;
                         tokenBudgetPerMonth?: number;
+                        mcpServers?: {
+                            name: string;
+                            /**
+                             * @default streamable-http
+                             * @enum {string}
+                             */
+                            transport?: "streamable-http" | "sse";
+                            /** Format: uri */
+                            url: string;
+                            /** @default null */
+                            toolsAllowed?: string[] | null;
+                        }[];
+                        skills?: {
+                            name: string;
+                            description: string;
+                            instructions: string;
+                        }[];
                     };
                 };
             };
@@ -3768,6 +3852,161 @@ export interface operations {
                     "application/json": {
                         seq: number;
                         redriven: boolean;
+                    };
+                };
+            };
+            /** @description No API key, or one that is not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    PairingsController_list: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tenantId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of the tenant's pairings, oldest first */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            /** Format: uuid */
+                            id: string;
+                            tenantId: string;
+                            channel: string;
+                            senderId: string;
+                            displayName: string;
+                            chatId: string;
+                            threadId: string | null;
+                            /** @enum {string} */
+                            status: "pending" | "approved" | "rejected";
+                            expired: boolean;
+                            /** Format: date-time */
+                            offeredAt: string;
+                            /** Format: date-time */
+                            expiresAt: string;
+                            /** Format: date-time */
+                            decidedAt: string | null;
+                            decidedBy: string | null;
+                            /** Format: uuid */
+                            userId: string | null;
+                        }[];
+                        nextCursor?: string;
+                    };
+                };
+            };
+            /** @description No API key, or one that is not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    PairingsController_approve: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tenantId: string;
+                pairingId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The pairing, approved (again: unchanged): the sender is a member now */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Format: uuid */
+                        id: string;
+                        tenantId: string;
+                        channel: string;
+                        senderId: string;
+                        displayName: string;
+                        chatId: string;
+                        threadId: string | null;
+                        /** @enum {string} */
+                        status: "pending" | "approved" | "rejected";
+                        expired: boolean;
+                        /** Format: date-time */
+                        offeredAt: string;
+                        /** Format: date-time */
+                        expiresAt: string;
+                        /** Format: date-time */
+                        decidedAt: string | null;
+                        decidedBy: string | null;
+                        /** Format: uuid */
+                        userId: string | null;
+                    };
+                };
+            };
+            /** @description No API key, or one that is not valid */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+        };
+    };
+    PairingsController_reject: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                tenantId: string;
+                pairingId: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The pairing, rejected (again: unchanged) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** Format: uuid */
+                        id: string;
+                        tenantId: string;
+                        channel: string;
+                        senderId: string;
+                        displayName: string;
+                        chatId: string;
+                        threadId: string | null;
+                        /** @enum {string} */
+                        status: "pending" | "approved" | "rejected";
+                        expired: boolean;
+                        /** Format: date-time */
+                        offeredAt: string;
+                        /** Format: date-time */
+                        expiresAt: string;
+                        /** Format: date-time */
+                        decidedAt: string | null;
+                        decidedBy: string | null;
+                        /** Format: uuid */
+                        userId: string | null;
                     };
                 };
             };

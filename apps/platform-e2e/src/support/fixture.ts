@@ -48,7 +48,7 @@ export interface PlatformFixture {
 
 /** The six apps as processes on a fresh database and bus namespace, with a fake OpenAI-compatible model. */
 export async function startPlatform(
-  options: Partial<Pick<LaunchOptions, 'replicas' | 'env' | 'appEnv'>> & { modelLatencyMs?: number } = {},
+  options: Partial<Pick<LaunchOptions, 'replicas' | 'env' | 'appEnv' | 'instanceEnv'>> & { modelLatencyMs?: number } = {},
 ): Promise<PlatformFixture> {
   const db = await createTestDatabase();
   const namespace = uniqueNamespace('e');
@@ -64,6 +64,7 @@ export async function startPlatform(
       // Short leases, so a killed runner's sessions move on within a test's patience.
       env: { SESSION_LEASE_MS: '2000', SESSION_SWEEP_MS: '200', SHUTDOWN_GRACE_MS: '2000', ...options.env },
       appEnv: options.appEnv,
+      instanceEnv: options.instanceEnv,
       replicas: options.replicas,
     });
   } catch (error) {

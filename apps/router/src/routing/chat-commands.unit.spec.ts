@@ -9,6 +9,9 @@ describe('parseChatCommand', () => {
     ['/Status@ClawfleetBot', { name: 'status', args: '' }],
     ['/start', { name: 'help', args: '' }],
     ['/frobnicate now', { name: 'unknown', args: '/frobnicate' }],
+    ['/usage', { name: 'usage', args: '' }],
+    ['/pair k7qx-m2pd', { name: 'pair', args: 'k7qx-m2pd' }],
+    ['/approve K7QXM2PD', { name: 'pair', args: 'K7QXM2PD' }],
   ])('reads %j as a command', (text, command) => {
     expect(parseChatCommand(text)).toEqual(command);
   });

@@ -30,3 +30,24 @@ export function modelChangeRefusal(
     ? `The model ${name} is not allowed for this agent. Allowed: ${allowed.join(', ')}.`
     : "This agent's model cannot be changed.";
 }
+
+/** The texts an owner's `/pair` can be answered with (the router's; the session only sends them). */
+export const PAIR_REFUSAL = {
+  permission: 'Only an owner of this tenant may approve a pairing.',
+  usage: 'Usage: /pair <code>, with the code the new user was sent (e.g. /pair K7QX-M2PD).',
+  unknown: 'That code is not valid: check it, or ask for a new one (codes expire).',
+  expired: 'That code has expired: the sender gets a new one when they write again.',
+  used: 'That code was used already.',
+  rejected: 'That pairing was rejected.',
+  throttled: 'Too many wrong codes: try again later.',
+} as const;
+
+/** Whether the sender may approve pairings: an owner for the whole tenant (an agent's owner is not). */
+export function pairRefusal(grants: readonly RoleGrant[] | undefined): string | undefined {
+  return grants?.some((g) => g.agentId === null && g.role === 'owner') ? undefined : PAIR_REFUSAL.permission;
+}
+
+/** `/usage` tells what the agent cost today across every session: its owners and admins only. */
+export function usageRefusal(role: Role | undefined): string | undefined {
+  return role === 'owner' || role === 'admin' ? undefined : 'Only an owner or admin of this agent may see its usage.';
+}

@@ -1,6 +1,6 @@
 import type { AgentSummary, Binding, RoleGrant, RoutingData } from '@clawfleet/provisioning';
 import { groupKey, identityKey } from '@clawfleet/provisioning';
-import type { Inbound, SessionIndex } from './route';
+import type { Inbound, PairingView, SessionIndex } from './route';
 
 /** Builders of routing data for the route specs (pure, no database). */
 export const T0 = '2026-12-01T12:00:00.000Z';
@@ -19,6 +19,7 @@ export function binding(agentId: string, extra: Partial<Binding> = {}): Binding 
     senderScope: 'all',
     ignoredPolicy: 'drop',
     sessionScope: 'shared',
+    unknownSenders: 'ignore',
     ...extra,
   };
 }
@@ -43,7 +44,7 @@ export function data(input: {
     groups: new Map(
       (input.groups ?? []).map((g) => [
         groupKey(channel, g.chatId, g.threadId),
-        { id: g.bindings[0]?.groupId ?? 'g', bindings: g.bindings },
+        { id: g.bindings[0]?.groupId ?? `g-${g.chatId}-${g.threadId ?? ''}`, bindings: g.bindings },
       ]),
     ),
     identities: new Map((input.identities ?? []).map(([sender, user]) => [identityKey(channel, sender), user])),
@@ -69,4 +70,10 @@ export function inbound(text: string, extra: Partial<Inbound> = {}): Inbound {
 export const noSessions: SessionIndex = { stickyUntil: () => undefined };
 export const stickyIndex = (until: Record<string, number>): SessionIndex => ({
   stickyUntil: (agentId, key) => until[`${agentId}|${key}`],
+});
+
+/** No stickiness; `pairing` as given (undefined: nothing pending). */
+export const pairingIndex = (view: PairingView): SessionIndex => ({
+  stickyUntil: () => undefined,
+  pairing: () => view,
 });

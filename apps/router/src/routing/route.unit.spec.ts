@@ -4,11 +4,13 @@ import {
   IGNORED_POLICIES,
   SENDER_SCOPES,
   SESSION_SCOPES,
+  UNKNOWN_SENDER_POLICIES,
   type EngageMode,
 } from '@clawfleet/provisioning';
+import { PAIR_REFUSAL } from './permissions';
 import { route, type Decision } from './route';
-import { agent, binding, data, inbound, noSessions, stickyIndex, T0 } from './route.test-support';
-import { sessionKeyOf } from './session-keys';
+import { agent, binding, data, inbound, noSessions, pairingIndex, stickyIndex, T0 } from './route.test-support';
+import { messageKeyOf, sessionKeyOf } from './session-keys';
 
 const options = { stickyMs: 600_000 };
 const t0 = Date.parse(T0);
@@ -229,11 +231,50 @@ describe('refusals and fallbacks', () => {
     });
   });
 
-  it('a binding or default naming an agent that does not exist is refused with a reason', () => {
+  it('a binding or default naming an agent that does not exist is refused with a notice (not to strangers)', () => {
     expect(route(inbound('hi'), data({ defaultAgentId: 'ghost' }), noSessions, options).decisions[0]).toMatchObject({
       kind: 'refuse',
       rule: 'agent',
-      reason: 'agent ghost does not exist',
+      reason: 'The agent ghost does not exist.',
+      notice: { sessionKey: 'telegram:-100:7', turnId: expect.any(String) },
+    });
+    const closed = data({ groups: [{ chatId: '-100', bindings: [binding('ghost', { senderScope: 'known' })] }] });
+    expect(route(inbound('hi'), closed, noSessions, options).decisions[0]).not.toHaveProperty('notice');
+  });
+
+  it('a group whose bindings were all deleted is refused with a notice, never handed to the default agent', () => {
+    const emptied = data({
+      defaultAgentId: 'default',
+      agents: [agent('default', { currentVersion: 2 })],
+      groups: [{ chatId: '-100', bindings: [] }],
+    });
+    expect(route(inbound('hi'), emptied, noSessions, options)).toEqual({
+      outcome: 'refused',
+      decisions: [
+        {
+          kind: 'refuse',
+          agentId: 'default',
+          rule: 'no-binding',
+          reason: 'No agent is bound to this chat.',
+          notice: { sessionKey: 'telegram:-100:7', turnId: expect.any(String), agentVersion: 2 },
+        },
+      ],
+    });
+    // Without a default agent there is no session to tell it in.
+    expect(route(inbound('hi'), { ...emptied, defaultAgentId: null }, noSessions, options).decisions).toEqual([
+      { kind: 'refuse', rule: 'no-binding', reason: 'No agent is bound to this chat.' },
+    ]);
+    // A thread's emptied group leaves the thread to the chat's group.
+    const threaded = data({
+      agents: [agent('bot')],
+      groups: [
+        { chatId: '-100', threadId: '7', bindings: [] },
+        { chatId: '-100', bindings: [binding('bot')] },
+      ],
+    });
+    expect(route(inbound('hi'), threaded, noSessions, options).decisions[0]).toMatchObject({
+      kind: 'engage',
+      agentId: 'bot',
     });
   });
 
@@ -362,6 +403,188 @@ describe('idempotency', () => {
     expect(route(inbound('hi'), routing, noSessions, options, 'engaged')).toEqual({
       outcome: 'engaged',
       decisions: [],
+    });
+  });
+});
+
+describe('unknown senders: every sender scope × unknown-sender policy × engage mode × session scope', () => {
+  const combos = SENDER_SCOPES.flatMap((senderScope) =>
+    UNKNOWN_SENDER_POLICIES.flatMap((unknownSenders) =>
+      ENGAGE_MODES.flatMap((engageMode) =>
+        SESSION_SCOPES.map((sessionScope) => ({ senderScope, unknownSenders, engageMode, sessionScope })),
+      ),
+    ),
+  );
+  describe.each(combos)('$senderScope / $unknownSenders / $engageMode / $sessionScope', (combo) => {
+    const b = binding('bot', { ...combo, pattern: combo.engageMode === 'pattern' ? 'urgent' : null });
+    const routing = data({ agents: [agent('bot')], groups: [{ chatId: '-100', bindings: [b] }], identities: known });
+    const stranger = { sender: { id: 'mallory' } };
+    const key = sessionKeyOf(combo.sessionScope, inbound('x').chat, { senderId: 'mallory' });
+
+    it('a stranger addressing the agent: served (scope all), ignored, or offered a code — never served under known', () => {
+      const result = route(
+        inbound(ENGAGING[combo.engageMode], stranger),
+        routing,
+        pairingIndex({ pendingCount: 0 }),
+        options,
+      );
+      const expected = {
+        served: expect.objectContaining({
+          outcome: 'engaged',
+          decisions: [expect.objectContaining({ kind: 'engage', sessionKey: key })],
+        }),
+        ignored: { outcome: 'ignored', decisions: [{ kind: 'ignore', agentId: 'bot', rule: 'sender-scope' }] },
+        offered: {
+          outcome: 'refused',
+          decisions: [
+            {
+              kind: 'offer-pairing',
+              agentId: 'bot',
+              notice: { sessionKey: key, turnId: expect.any(String), agentVersion: 1 },
+            },
+          ],
+        },
+      }[combo.senderScope === 'all' ? 'served' : combo.unknownSenders === 'ignore' ? 'ignored' : 'offered'];
+      expect(result).toEqual(expected);
+    });
+
+    if (combo.engageMode !== 'always') {
+      it('a stranger not addressing it is not offered anything', () => {
+        const result = route(inbound('just chatting', stranger), routing, pairingIndex({ pendingCount: 0 }), options);
+        expect(result.decisions.map((d) => d.kind)).toEqual(['ignore']);
+      });
+    }
+
+    it('a known sender is served whatever the policy', () => {
+      const result = route(inbound(ENGAGING[combo.engageMode]), routing, pairingIndex({ pendingCount: 0 }), options);
+      expect(result.outcome).toBe('engaged');
+    });
+  });
+});
+
+describe('pairing offers', () => {
+  const routing = data({
+    agents: [agent('bot'), agent('helper')],
+    groups: [
+      {
+        chatId: '-100',
+        bindings: [
+          binding('bot', { senderScope: 'known', unknownSenders: 'pair', sessionScope: 'per-user' }),
+          binding('helper', { senderScope: 'known', unknownSenders: 'pair' }),
+        ],
+      },
+    ],
+  });
+  const msg = inbound('hello', { sender: { id: 'mallory' } });
+  const minute = 60_000;
+  const offer = (offeredAgo: number, extra: { expiresIn?: number; messageKey?: string } = {}) => ({
+    offeredAt: t0 - offeredAgo,
+    expiresAt: t0 + (extra.expiresIn ?? 50 * minute),
+    messageKey: extra.messageKey ?? 'telegram:-100:7#earlier',
+  });
+  const pairingOptions = { ...options, pairing: { intervalMs: 10 * minute, maxPending: 3 } };
+  const kinds = (view: Parameters<typeof pairingIndex>[0], m = msg) =>
+    route(m, routing, pairingIndex(view), pairingOptions).decisions.map((d) => (d.kind === 'ignore' ? d.rule : d.kind));
+
+  it('one code per message, however many pair bindings the group has', () => {
+    expect(kinds({ pendingCount: 0 })).toEqual(['offer-pairing', 'pairing-once']);
+  });
+  it('rate-limited per sender: nothing while an offer is fresh, a new code after the interval or expiry', () => {
+    expect(kinds({ offer: offer(2 * minute), pendingCount: 1 })).toEqual(['pairing-pending', 'pairing-once']);
+    expect(kinds({ offer: offer(11 * minute), pendingCount: 1 })).toEqual(['offer-pairing', 'pairing-once']);
+    expect(kinds({ offer: offer(2 * minute, { expiresIn: 0 }), pendingCount: 0 })).toEqual([
+      'offer-pairing',
+      'pairing-once',
+    ]);
+  });
+  it('a redelivery of the message that asked gets its offer again', () => {
+    const own = offer(0, { messageKey: messageKeyOf(msg.chat, msg.messageId) });
+    expect(kinds({ offer: own, pendingCount: 3 })).toEqual(['offer-pairing', 'pairing-once']);
+  });
+  it('a tenant with as many pending codes as it allows ignores new strangers (a renewal still goes)', () => {
+    expect(kinds({ pendingCount: 3 })).toEqual(['pairing-full', 'pairing-once']);
+    expect(kinds({ offer: offer(11 * minute), pendingCount: 3 })).toEqual(['offer-pairing', 'pairing-once']);
+  });
+  it('a stranger’s /pair is no approval: they are offered a code like any message', () => {
+    expect(kinds({ pendingCount: 0 }, inbound('/pair K7QX-M2PD', { sender: { id: 'mallory' } }))).toEqual([
+      'offer-pairing',
+      'pairing-once',
+    ]);
+  });
+});
+
+describe('command gating: /pair and /usage', () => {
+  const routing = data({
+    agents: [agent('bot'), agent('other')],
+    groups: [{ chatId: '-100', bindings: [binding('bot'), binding('other')] }],
+    identities: [
+      ['olga', 'u-olga'],
+      ['ada', 'u-ada'],
+      ['agnes', 'u-agnes'],
+      ['max', 'u-max'],
+    ],
+    roles: [
+      { userId: 'u-olga', role: 'owner', agentId: null },
+      { userId: 'u-ada', role: 'admin', agentId: null },
+      { userId: 'u-agnes', role: 'owner', agentId: 'bot' },
+      { userId: 'u-max', role: 'member', agentId: null },
+    ],
+  });
+  const by = (id: string, text: string) => route(inbound(text, { sender: { id } }), routing, noSessions, options);
+
+  it('/pair <code> by a tenant owner approves it once (normalized), whichever agents the command reaches', () => {
+    expect(by('olga', '/pair k7qx m2pd')).toMatchObject({
+      outcome: 'engaged',
+      decisions: [
+        {
+          kind: 'approve-pairing',
+          agentId: 'bot',
+          code: 'K7QXM2PD',
+          approverId: 'u-olga',
+          notice: { sessionKey: 'telegram:-100' },
+        },
+        { kind: 'ignore', agentId: 'other', rule: 'pairing-once' },
+      ],
+    });
+    expect(by('olga', '/approve@other K7QX-M2PD').decisions).toMatchObject([
+      { kind: 'ignore', rule: 'command-target' },
+      { kind: 'approve-pairing', agentId: 'other' },
+    ]);
+  });
+  it.each([
+    ['an admin', 'ada'],
+    ['an owner of one agent only', 'agnes'],
+    ['a member', 'max'],
+    ['an unknown sender', 'mallory'],
+  ])('/pair by %s is refused with the reason', (_, who) => {
+    expect(by(who, '/pair K7QX-M2PD')).toMatchObject({
+      outcome: 'refused',
+      decisions: [
+        { kind: 'refuse', rule: 'pairing-permission', reason: PAIR_REFUSAL.permission },
+        { rule: 'pairing-once' },
+      ],
+    });
+  });
+  it('/pair without a code, or with something that is no code, is answered with the usage', () => {
+    for (const text of ['/pair', '/pair 12', '/pair K7QX-M2P0', '/pair DROP TABLE x'])
+      expect(by('olga', text).decisions[0]).toMatchObject({
+        kind: 'refuse',
+        rule: 'pairing-code',
+        reason: PAIR_REFUSAL.usage,
+      });
+  });
+  it('/usage is for owners and admins of the agent', () => {
+    expect(by('olga', '/usage').decisions.map((d) => d.kind)).toEqual(['engage', 'engage']);
+    expect(by('ada', '/usage@bot').decisions[0]).toMatchObject({
+      kind: 'engage',
+      command: { name: 'usage', args: '' },
+    });
+    expect(by('agnes', '/usage').decisions.map((d) => d.kind)).toEqual(['engage', 'refuse']);
+    expect(by('max', '/usage').decisions[0]).toMatchObject({
+      kind: 'refuse',
+      rule: 'usage-permission',
+      reason: 'Only an owner or admin of this agent may see its usage.',
+      notice: { sessionKey: 'telegram:-100' },
     });
   });
 });

@@ -26,6 +26,9 @@ export function sessionKeyOf(
   }
 }
 
+/** A message's key among the tenant's (libs/records, where its outcome is kept). */
+export { messageKeyOf } from '@clawfleet/records';
+
 /**
  * The turn a message asks of an agent: derived, so every redelivery asks for the same one. The
  * fallback route (no binding: the tenant's default agent) keeps the id it had before agents were

@@ -117,7 +117,7 @@ export class AgentConfigs implements OnModuleInit, OnApplicationBootstrap, OnApp
   private async load(tenantId: string, agentId: string, version: number): Promise<AgentRuntime> {
     const stored = await this.repository.agentVersion(tenantId, agentId, version);
     if (!stored)
-      throw new ModelError(`agent ${agentId} (version ${version}) is not provisioned`, false, 'agent-missing');
+      throw new ModelError(`The agent ${agentId} (version ${version}) is not provisioned.`, false, 'agent-missing');
     const { config } = stored;
     // Refused when configured against the ceiling of then; the operator may have lowered it since.
     const loosening = sandboxLoosening(this.ceiling, config.sandbox);

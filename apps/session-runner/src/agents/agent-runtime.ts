@@ -1,4 +1,4 @@
-import type { AgentConfig, AgentSandbox, QueueMode } from '@clawfleet/provisioning';
+import type { AgentConfig, AgentSandbox, McpServer, QueueMode, Skill } from '@clawfleet/provisioning';
 import type { LlmProvider } from '../llm/llm.port';
 
 /** What a session's turns run with: one version of an agent, its model chain built. */
@@ -16,6 +16,9 @@ export interface AgentRuntime {
   readonly maxRounds: number;
   /** 0: the runner's TOKEN_BUDGET_PER_AGENT. */
   readonly tokenBudgetPerMonth: number;
+  /** The version's MCP servers and skills: recorded in AgentConfigured, not used by any tool yet. */
+  readonly mcpServers: readonly McpServer[];
+  readonly skills: readonly Skill[];
   /** Its sandbox policy as configured; clamped to the runner's where it is used (the sandbox, the tools). */
   readonly sandbox: AgentSandbox;
 }
@@ -41,6 +44,8 @@ export function runtimeOf(
     queueMode: config.queueMode,
     maxRounds: config.maxRounds,
     tokenBudgetPerMonth: config.tokenBudgetPerMonth,
+    mcpServers: config.mcpServers,
+    skills: config.skills,
     sandbox: config.sandbox,
   };
 }

@@ -1,5 +1,5 @@
 import type { SessionEvent } from '@clawfleet/contracts';
-import type { SessionSummary, UsageDelta } from '@clawfleet/records';
+import type { RecordedUsage, SessionSummary } from '@clawfleet/records';
 import type { SessionState } from './session.state';
 
 /** What the session index keeps of a state (libs/records `runner.sessions`); nothing for an empty one. */
@@ -20,20 +20,23 @@ export function summaryOf(tenantId: string, state: SessionState): SessionSummary
   };
 }
 
-/** What the events of one append add to the day's usage: model calls, their tokens, turns ended. */
-export function usageOf(events: readonly SessionEvent[]): UsageDelta {
-  let inputTokens = 0;
-  let outputTokens = 0;
-  let modelCalls = 0;
+/** What the events of one append add to the day's usage: each model's calls and tokens, turns ended. */
+export function usageOf(events: readonly SessionEvent[]): RecordedUsage {
+  const byModel: Record<string, { inputTokens: number; outputTokens: number; calls: number }> = {};
   let turns = 0;
   for (const event of events) {
     switch (event.type) {
       case 'ModelResponded':
-      case 'ContextCompacted':
-        inputTokens += event.data.usage.inputTokens;
-        outputTokens += event.data.usage.outputTokens;
-        modelCalls++;
+      case 'ContextCompacted': {
+        const { model, usage } = event.data;
+        const before = byModel[model] ?? { inputTokens: 0, outputTokens: 0, calls: 0 };
+        byModel[model] = {
+          inputTokens: before.inputTokens + usage.inputTokens,
+          outputTokens: before.outputTokens + usage.outputTokens,
+          calls: before.calls + 1,
+        };
         break;
+      }
       case 'TurnCompleted':
       case 'TurnFailed':
       case 'TurnCancelled':
@@ -43,5 +46,5 @@ export function usageOf(events: readonly SessionEvent[]): UsageDelta {
         break;
     }
   }
-  return { inputTokens, outputTokens, modelCalls, turns };
+  return { byModel, turns };
 }

@@ -1,5 +1,15 @@
-import type { ChatCommand, ChatRef, SessionEvent, Sender, ToolCall, ToolOutcome } from '@clawfleet/contracts';
+import type {
+  AgentMcpServer,
+  AgentSkill,
+  ChatCommand,
+  ChatRef,
+  SessionEvent,
+  Sender,
+  ToolCall,
+  ToolOutcome,
+} from '@clawfleet/contracts';
 import { TransientError, ValidationError } from '@clawfleet/platform';
+import { decideCommand } from './command-outcomes';
 import { historyTokens, type HistoryItem, type Notice, type SessionState } from './session.state';
 
 /** Record a user's message in the session, in the order the router gave it. */
@@ -23,6 +33,16 @@ export interface RecordUserMessage {
   readonly skipMissing?: boolean;
   /** The agent's configuration version the router saw; recorded when it is not the session's. */
   readonly agentVersion?: number;
+  /** That version's MCP servers and skills (read by intake), carried in `AgentConfigured`. */
+  readonly agentExtras?: { readonly mcpServers: readonly AgentMcpServer[]; readonly skills: readonly AgentSkill[] };
+}
+
+/** What AgentConfigured carries of a version beyond its number: only what the version has. */
+function extrasOf(extras: RecordUserMessage['agentExtras']) {
+  return {
+    ...(extras && extras.mcpServers.length > 0 ? { mcpServers: [...extras.mcpServers] } : {}),
+    ...(extras && extras.skills.length > 0 ? { skills: [...extras.skills] } : {}),
+  };
 }
 
 /** A message arrived before its predecessor was recorded: retried until it is, or the gap is settled. */
@@ -73,8 +93,21 @@ export function decide(command: SessionCommand, state: SessionState): SessionEve
               },
             ]
           : [];
+      // A command's effect and answer are decided here, on the state it arrives in; folding applies them.
       const recorded: SessionEvent[] = command.command
-        ? [{ type: 'CommandReceived', data: { turnId, seq, messageId, command: command.command, correlationId } }]
+        ? [
+            {
+              type: 'CommandReceived',
+              data: {
+                turnId,
+                seq,
+                messageId,
+                command: command.command,
+                correlationId,
+                outcome: decideCommand(command.command, state),
+              },
+            },
+          ]
         : [{ type: 'UserMessageAdded', data: { turnId, seq, messageId, text, sender, source, correlationId } }];
       if (command.command?.name === 'model' && command.command.args) {
         recorded.push({
@@ -86,7 +119,7 @@ export function decide(command: SessionCommand, state: SessionState): SessionEve
       const version = command.agentVersion;
       const configured: SessionEvent[] =
         version !== undefined && (state.status === 'empty' || (state.agentVersion ?? null) !== version)
-          ? [{ type: 'AgentConfigured', data: { agentId, version } }]
+          ? [{ type: 'AgentConfigured', data: { agentId, version, ...extrasOf(command.agentExtras) } }]
           : [];
       return state.status === 'empty'
         ? [{ type: 'SessionStarted', data: { sessionId, agentId, chat } }, ...configured, ...skipped, ...recorded]

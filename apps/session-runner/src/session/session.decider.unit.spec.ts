@@ -164,29 +164,64 @@ describe('session decider', () => {
 });
 
 describe('chat commands', () => {
-  const command = (seq: number, name: 'stop' | 'model' | 'status' | 'continue', args = ''): SessionCommand => ({
+  type Name = 'stop' | 'model' | 'status' | 'continue' | 'usage' | 'help' | 'new';
+  const command = (seq: number, name: Name, args = ''): SessionCommand => ({
     ...record(seq),
     command: { name, args },
   });
-  const received = (seq: number, name: 'stop' | 'model' | 'status' | 'continue', args = ''): SessionEvent => ({
+  /** A CommandReceived as recorded before it carried its outcome (upcast when folded). */
+  const legacy = (seq: number, name: Name, args = ''): SessionEvent => ({
     type: 'CommandReceived',
     data: { turnId: `turn-${seq}`, seq, messageId: `m${seq}`, command: { name, args }, correlationId: `c${seq}` },
   });
+  /** The CommandReceived the decider records on `state` (with its outcome). */
+  const received = (state: SessionState, seq: number, name: Name, args = ''): SessionEvent =>
+    decide(command(seq, name, args), state).find((e) => e.type === 'CommandReceived')!;
+  const fold = (events: SessionEvent[]) => events.reduce<SessionState>(evolve, initialState);
   const turnStarted: SessionEvent = { type: 'TurnStarted', data: { turnId: 'turn-1' } };
 
-  it('records a command in the message order, and /model as a ModelChanged too', () => {
+  it('records a command in the message order with what it does, and /model as a ModelChanged too', () => {
     given(started, message(1))
       .when(command(2, 'model', 'gpt-4.1'))
-      .then([received(2, 'model', 'gpt-4.1'), { type: 'ModelChanged', data: { model: 'gpt-4.1' } }]);
+      .then([
+        { ...legacy(2, 'model', 'gpt-4.1'), data: { ...legacy(2, 'model', 'gpt-4.1').data, outcome: { answer: { kind: 'text', text: 'The model is now gpt-4.1.' } } } } as SessionEvent,
+        { type: 'ModelChanged', data: { model: 'gpt-4.1' } },
+      ]);
     given(started, message(1))
       .when(command(2, 'model', 'default'))
-      .then([received(2, 'model', 'default'), { type: 'ModelChanged', data: { model: null } }]);
-    given(started, message(1), received(2, 'stop')).when(command(2, 'stop')).then([]);
+      .then([
+        { ...legacy(2, 'model', 'default'), data: { ...legacy(2, 'model', 'default').data, outcome: { answer: { kind: 'text', text: "The model is now the agent's default." } } } } as SessionEvent,
+        { type: 'ModelChanged', data: { model: null } },
+      ]);
+    given(started, message(1), legacy(2, 'stop')).when(command(2, 'stop')).then([]);
+  });
+
+  it.each([
+    ['/stop, idle with nothing waiting', 'stop', [started], { dropQueue: true, answer: { kind: 'text', text: 'There is nothing to stop.' } }],
+    ['/stop, idle with messages waiting', 'stop', [started, message(1)], { dropQueue: true, answer: { kind: 'text', text: 'Stopped.' } }],
+    ['/stop during a turn', 'stop', [started, message(1), turnStarted], { dropQueue: true, cancelTurn: true }],
+    ['/stop as a session’s first message', 'stop', [], { dropQueue: true, answer: { kind: 'text', text: 'There is nothing to stop.' } }],
+    ['/continue', 'continue', [started], { queue: 'Please continue where you stopped.' }],
+    ['/status', 'status', [started], { answer: { kind: 'status' } }],
+    ['/usage', 'usage', [started], { answer: { kind: 'usage' } }],
+    ['/model without a name', 'model', [started], { answer: { kind: 'status' } }],
+    ['/new', 'new', [started], { answer: { kind: 'text', text: 'Started a new conversation.' } }],
+  ] as Array<[string, Name, SessionEvent[], unknown]>)('decides %s', (_, name, before, outcome) => {
+    const state = fold(before);
+    const seq = (state.status === 'empty' ? 0 : state.lastSeq) + 1;
+    expect(received(state, seq, name)).toMatchObject({ data: { outcome } });
+  });
+
+  it('/help lists /usage; folding applies the recorded text, whatever the texts of today', () => {
+    const help = received(fold([started]), 1, 'help');
+    expect(help).toMatchObject({ data: { outcome: { answer: { text: expect.stringContaining('/usage') } } } });
+    const recorded = { ...help, data: { ...help.data, outcome: { answer: { kind: 'text', text: 'as decided then' } } } } as SessionEvent;
+    expect(fold([started, recorded])).toMatchObject({ notices: [{ kind: 'text', text: 'as decided then' }] });
   });
 
   it("/stop during a turn cancels it at the next step, answering the model's open tool calls", () => {
-    const events = [started, message(1), turnStarted, responded([call]), message(2), received(3, 'stop')];
-    const state = events.reduce<SessionState>(evolve, initialState);
+    const before = [started, message(1), turnStarted, responded([call]), message(2)];
+    const state = fold([...before, received(fold(before), 3, 'stop')]);
     expect(state).toMatchObject({ cancelRequested: true, queue: [] });
     expect(nextStep(state, limits)).toEqual({ kind: 'cancel' });
     const cancelled = evolve(state, {
@@ -203,10 +238,9 @@ describe('chat commands', () => {
   });
 
   it('answers /stop when idle, and /status, before anything else', () => {
-    const state = [started, message(1), received(2, 'stop'), received(3, 'status')].reduce<SessionState>(
-      evolve,
-      initialState,
-    );
+    const one = fold([started, message(1)]);
+    const two = fold([started, message(1), received(one, 2, 'stop')]);
+    const state = fold([started, message(1), received(one, 2, 'stop'), received(two, 3, 'status')]);
     expect(nextStep(state, limits)).toMatchObject({ kind: 'notify', notice: { kind: 'text', text: 'Stopped.' } });
     expect(state).toMatchObject({ queue: [] });
     const sent = evolve(state, {
@@ -217,8 +251,35 @@ describe('chat commands', () => {
   });
 
   it('/continue queues a turn that goes on', () => {
-    const state = [started, received(1, 'continue')].reduce<SessionState>(evolve, initialState);
+    const state = fold([started, received(fold([started]), 1, 'continue')]);
     expect(nextStep(state, limits)).toEqual({ kind: 'start-turn', turnId: 'turn-1' });
+  });
+
+  describe('streams recorded before commands carried their outcome still fold as they did', () => {
+    it('/stop idle and during a turn, /continue, /status, /model, /help', () => {
+      expect(fold([started, message(1), legacy(2, 'stop'), legacy(3, 'status')])).toMatchObject({
+        queue: [],
+        notices: [
+          { kind: 'text', text: 'Stopped.', turnId: 'turn-2' },
+          { kind: 'status', turnId: 'turn-3' },
+        ],
+      });
+      expect(fold([started, message(1), turnStarted, message(2), legacy(3, 'stop')])).toMatchObject({
+        cancelRequested: true,
+        queue: [],
+        notices: [],
+      });
+      expect(fold([started, legacy(1, 'continue')])).toMatchObject({
+        queue: [{ turnId: 'turn-1', text: 'Please continue where you stopped.' }],
+      });
+      expect(fold([started, legacy(1, 'model', 'gpt-4.1'), legacy(2, 'model')])).toMatchObject({
+        notices: [{ kind: 'text', text: 'The model is now gpt-4.1.' }, { kind: 'status' }],
+      });
+      // The /help text of that time, not today's.
+      const help = fold([started, legacy(1, 'help')]);
+      expect(help).toMatchObject({ notices: [{ kind: 'text', text: expect.stringMatching(/^Commands: \/new/) }] });
+      expect(help.status !== 'empty' && help.notices[0]!.kind === 'text' && help.notices[0]!.text).not.toContain('/usage');
+    });
   });
 });
 
@@ -482,11 +543,37 @@ describe('agent configuration versions', () => {
     given(started, configured(3), message(1)).when(record(2)).then([message(2)]);
   });
 
-  it('a refused command is told as a notice, in the message order', () => {
-    const state = [
-      started,
-      { type: 'CommandReceived', data: { turnId: 't', seq: 1, messageId: 'm1', command: { name: 'refused', args: 'Only an owner may.' }, correlationId: 'c' } },
-    ].reduce<SessionState>((s, e) => evolve(s, e as SessionEvent), initialState);
-    expect(state).toMatchObject({ notices: [{ kind: 'text', text: 'Only an owner may.' }] });
+  it('a refused command, and a notice the router decided, are told as notices, in the message order', () => {
+    const refused = decide({ ...record(1), command: { name: 'refused', args: 'Only an owner may.' } }, initialState);
+    const afterRefused = refused.reduce<SessionState>(evolve, initialState);
+    const notice = decide({ ...record(2), command: { name: 'notice', args: 'Your code: K7QX-M2PD.' } }, afterRefused);
+    expect(notice.reduce<SessionState>(evolve, afterRefused)).toMatchObject({
+      notices: [
+        { kind: 'text', text: 'Only an owner may.' },
+        { kind: 'text', text: 'Your code: K7QX-M2PD.' },
+      ],
+    });
+    // Recorded before outcomes were: the same.
+    const old: SessionEvent = {
+      type: 'CommandReceived',
+      data: { turnId: 't', seq: 1, messageId: 'm1', command: { name: 'refused', args: 'Only an owner may.' }, correlationId: 'c' },
+    };
+    expect([started, old].reduce<SessionState>(evolve, initialState)).toMatchObject({
+      notices: [{ kind: 'text', text: 'Only an owner may.' }],
+    });
+  });
+
+  it('AgentConfigured carries the version’s MCP servers and skills when it has some', () => {
+    const mcp = { name: 'docs', transport: 'streamable-http' as const, url: 'https://mcp.example/docs', toolsAllowed: null };
+    const skill = { name: 'triage', description: 'Sort issues', instructions: 'Read the issue, label it.' };
+    given(started, configured(3), message(1))
+      .when({ ...record(2), agentVersion: 4, agentExtras: { mcpServers: [mcp], skills: [skill] } })
+      .then([
+        { type: 'AgentConfigured', data: { agentId: 'default', version: 4, mcpServers: [mcp], skills: [skill] } },
+        message(2),
+      ]);
+    given(started, configured(3), message(1))
+      .when({ ...record(2), agentVersion: 4, agentExtras: { mcpServers: [], skills: [] } })
+      .then([configured(4), message(2)]);
   });
 });

@@ -12,7 +12,7 @@ import { nextStep, type Step } from './session.decider';
 import { evolve, type SessionState } from './session.state';
 import type { Loaded, SessionStore } from './session.store';
 import type { RunningState, TurnEffects } from './turn.effects';
-import { cancelTurn, completeTurn, failTurn, sendFile, sendNotice, statusText, suspendTurn } from './turn.outcomes';
+import { cancelTurn, completeTurn, failTurn, sendFile, sendNotice, suspendTurn } from './turn.outcomes';
 
 /** Another runner holds the session now: this one stops without writing. */
 export class LeaseLost extends Error {}
@@ -160,8 +160,8 @@ export class SessionRun {
       case 'notify': {
         const active = this.state as Exclude<SessionState, { status: 'empty' }>;
         const { notice } = step;
-        const defaultModel = notice.kind === 'status' ? await effects.defaultModelOf(tenantId, active).catch(() => 'unavailable') : '';
-        const text = notice.kind === 'status' ? statusText(active, defaultModel) : notice.text;
+        // status and usage are composed now, from the state and what was recorded; NoticeSent keeps the text.
+        const text = notice.kind === 'text' ? notice.text : await effects.composeNotice(tenantId, active, notice.kind);
         return this.commit(sendNotice(active, tenantId, bus.topology, notice, text));
       }
       case 'compact': {

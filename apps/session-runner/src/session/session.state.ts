@@ -1,5 +1,6 @@
-import type { ChatRef, SessionEvent, ToolCall, Usage } from '@clawfleet/contracts';
+import type { ChatRef, CommandOutcome, SessionEvent, ToolCall, Usage } from '@clawfleet/contracts';
 import type { RecordedEvent } from '@clawfleet/event-store';
+import { outcomeOfLegacyCommand } from './legacy-events';
 
 /** What the model sees of the conversation, in order. */
 export type HistoryItem =
@@ -31,13 +32,22 @@ export interface TurnProgress {
   readonly usage: Usage;
 }
 
-/** A short answer of the platform to a command, waiting to be sent; `status` is composed when sent. */
+/**
+ * A short answer of the platform to a command, waiting to be sent; `status` and `usage` are composed
+ * from the state (and the agent's usage today) when sent, and `NoticeSent` records the text.
+ */
 export type Notice = { readonly turnId: string; readonly messageId: string; readonly correlationId: string } & (
-  { readonly kind: 'text'; readonly text: string } | { readonly kind: 'status' }
+  | { readonly kind: 'text'; readonly text: string }
+  | { readonly kind: 'status' }
+  | { readonly kind: 'usage' }
 );
 
-export const HELP =
-  'Commands: /new starts a new conversation, /stop stops the running turn, /continue goes on after a failure or a stop, /status shows the session, /model [name] shows or sets the model (/model default goes back), /help shows this.';
+/** Tokens and model calls of one model in a session. */
+export interface ModelUsage {
+  readonly inputTokens: number;
+  readonly outputTokens: number;
+  readonly calls: number;
+}
 
 interface Base {
   readonly sessionId: string;
@@ -55,6 +65,8 @@ interface Base {
   readonly history: readonly HistoryItem[];
   readonly queue: readonly QueuedMessage[];
   readonly usage: Usage;
+  /** `usage` by the model that used it (responses and summaries), for /usage and its cost. */
+  readonly modelUsage: Readonly<Record<string, ModelUsage>>;
   /** The model the user chose with /model; null: the agent's default. */
   readonly model: string | null;
   readonly notices: readonly Notice[];
@@ -107,6 +119,27 @@ const add = (a: Usage, b: Usage): Usage => ({
   inputTokens: a.inputTokens + b.inputTokens,
   outputTokens: a.outputTokens + b.outputTokens,
 });
+const addModel = (byModel: Readonly<Record<string, ModelUsage>>, model: string, usage: Usage) => {
+  const before = byModel[model] ?? { inputTokens: 0, outputTokens: 0, calls: 0 };
+  return { ...byModel, [model]: { ...add(before, usage), calls: before.calls + 1 } };
+};
+
+/** Applies a command's decided outcome: drop the queue, cancel the turn, queue a message, answer. */
+function applyCommand(
+  state: Exclude<SessionState, { status: 'empty' }>,
+  data: { turnId: string; seq: number; messageId: string; correlationId: string },
+  outcome: CommandOutcome,
+): SessionState {
+  const { turnId, seq, messageId, correlationId } = data;
+  const queue = outcome.dropQueue ? [] : state.queue;
+  return {
+    ...state,
+    lastSeq: seq,
+    queue: outcome.queue !== undefined ? [...queue, { turnId, messageId, text: outcome.queue, correlationId }] : queue,
+    cancelRequested: state.cancelRequested || (outcome.cancelTurn === true && state.status !== 'idle'),
+    notices: outcome.answer ? [...state.notices, { turnId, messageId, correlationId, ...outcome.answer }] : state.notices,
+  };
+}
 
 function invalid(state: SessionState, event: SessionEvent): never {
   throw new Error(`${event.type} cannot follow a session in status ${state.status}`);
@@ -129,6 +162,7 @@ export function evolve(state: SessionState, recorded: RecordedEvent<SessionEvent
       history: [],
       queue: [],
       usage: ZERO,
+      modelUsage: {},
       model: null,
       notices: [],
       cancelRequested: false,
@@ -141,56 +175,16 @@ export function evolve(state: SessionState, recorded: RecordedEvent<SessionEvent
       const { turnId, messageId, text, seq, correlationId } = event.data;
       return { ...state, lastSeq: seq, queue: [...state.queue, { turnId, messageId, text, correlationId }] };
     }
-    case 'CommandReceived': {
-      const { turnId, seq, messageId, command, correlationId } = event.data;
-      const next = { ...state, lastSeq: seq };
-      const ref = { turnId, messageId, correlationId };
-      const notice = (text: string): SessionState => ({
-        ...next,
-        notices: [...state.notices, { ...ref, kind: 'text', text }],
-      });
-      switch (command.name) {
-        case 'stop':
-          // Stops the running turn and drops what waits behind it: the user wants the agent to stop.
-          return state.status === 'idle'
-            ? {
-                ...next,
-                queue: [],
-                notices: [
-                  ...state.notices,
-                  { ...ref, kind: 'text', text: state.queue.length > 0 ? 'Stopped.' : 'There is nothing to stop.' },
-                ],
-              }
-            : { ...next, queue: [], cancelRequested: true };
-        case 'continue':
-          return {
-            ...next,
-            queue: [...state.queue, { turnId, messageId, text: 'Please continue where you stopped.', correlationId }],
-          };
-        case 'status':
-          return { ...next, notices: [...state.notices, { ...ref, kind: 'status' }] };
-        case 'model':
-          return command.args
-            ? notice(`The model is now ${command.args === 'default' ? "the agent's default" : command.args}.`)
-            : { ...next, notices: [...state.notices, { ...ref, kind: 'status' }] };
-        case 'new':
-          return notice('Started a new conversation.');
-        case 'help':
-          return notice(HELP);
-        case 'unknown':
-          return notice(`Unknown command ${command.args}. ${HELP}`);
-        case 'refused':
-          return notice(command.args);
-        default:
-          return command.name satisfies never;
-      }
-    }
+    case 'CommandReceived':
+      // What the command does was decided when it was recorded; streams from before that are upcast.
+      return applyCommand(state, event.data, event.data.outcome ?? outcomeOfLegacyCommand(event.data.command, state));
     case 'ContextCompacted': {
       if (state.status !== 'running') return invalid(state, event);
       const { replacedItems, summary, usage } = event.data;
       return {
         ...state,
         usage: add(state.usage, usage),
+        modelUsage: addModel(state.modelUsage, event.data.model, usage),
         history: [
           { role: 'user', turnId: 'summary', text: `${SUMMARY_PREFIX}${summary}` },
           ...state.history.slice(replacedItems),
@@ -263,11 +257,12 @@ export function evolve(state: SessionState, recorded: RecordedEvent<SessionEvent
     }
     case 'ModelResponded': {
       if (state.status !== 'running') return invalid(state, event);
-      const { text, toolCalls, usage } = event.data;
+      const { text, toolCalls, usage, model } = event.data;
       return {
         ...state,
         history: [...state.history, { role: 'assistant', text, toolCalls }],
         usage: add(state.usage, usage),
+        modelUsage: addModel(state.modelUsage, model, usage),
         turn: {
           ...state.turn,
           round: state.turn.round + 1,

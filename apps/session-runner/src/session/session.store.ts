@@ -9,7 +9,7 @@ import {
   type QueryRunnerLike,
 } from '@clawfleet/event-store';
 import { deriveId, queryPrepared, uuidV7Ids } from '@clawfleet/platform';
-import { dailyUsageWrite, isEmptyDelta, sessionIndexWrite } from '@clawfleet/records';
+import { dailyUsageWrite, isEmptyUsage, sessionIndexWrite } from '@clawfleet/records';
 import { Inject, Injectable, Optional } from '@nestjs/common';
 import { DataSource } from 'typeorm';
 import { RUNNER_CONFIG, type RunnerConfig } from '../config';
@@ -23,7 +23,7 @@ export const streamIdOf = (sessionId: string) => `session-${sessionId}`;
 export type Loaded = LoadedState<SessionState>;
 
 /** Bump when SessionState's shape changes: older snapshots are ignored and rebuilt. */
-const SNAPSHOTS = { schemaVersion: 2, every: 100 };
+const SNAPSHOTS = { schemaVersion: 3, every: 100 };
 
 /** Publishes the outbox rows an append committed (the relay's fast path). */
 export interface OutboxPublishing {
@@ -94,7 +94,7 @@ export class SessionStore {
     const summary = stateAfter && summaryOf(tenantId, stateAfter);
     const usage = usageOf(events);
     const also = summary
-      ? [sessionIndexWrite(summary), ...(isEmptyDelta(usage) ? [] : [dailyUsageWrite(tenantId, summary.agentId, usage)])]
+      ? [sessionIndexWrite(summary), ...(isEmptyUsage(usage) ? [] : [dailyUsageWrite(tenantId, summary.agentId, usage)])]
       : [];
     const { version, outboxIds, alongsideRows } = await this.events.appendWithOutbox(
       tenantId,

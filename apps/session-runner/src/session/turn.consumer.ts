@@ -4,6 +4,7 @@ import { ConflictError, KeyedQueue } from '@clawfleet/platform';
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { PinoLogger } from 'nestjs-pino';
 import { AgentConfigs } from '../agents/agent-configs';
+import { ModelError } from '../llm/llm.port';
 import { RUNNER_CONFIG, type RunnerConfig } from '../config';
 import { decide, MessageGap, type RecordUserMessage, type SessionCommand } from './session.decider';
 import { evolve, type SessionState } from './session.state';
@@ -59,6 +60,7 @@ export class TurnConsumer implements OnApplicationBootstrap, OnApplicationShutdo
   @OnEvent('session-runner', TurnRequested)
   async onTurnRequested(event: TurnRequested): Promise<void> {
     const { sessionId, agentId, agentVersion, chat, turnId, seq, message, source, command } = event.data;
+    const agentExtras = agentVersion === undefined ? undefined : await this.extrasOf(event.tenantId, agentId, agentVersion);
     const record: RecordUserMessage = {
       type: 'RecordUserMessage',
       sessionId,
@@ -73,6 +75,7 @@ export class TurnConsumer implements OnApplicationBootstrap, OnApplicationShutdo
       correlationId: event.correlationId,
       command,
       agentVersion,
+      ...(agentExtras && { agentExtras }),
     };
     try {
       await this.record(event.tenantId, sessionId, record);
@@ -83,6 +86,21 @@ export class TurnConsumer implements OnApplicationBootstrap, OnApplicationShutdo
     }
     if (command?.name === 'stop' || (!command && (await this.queueModeOf(event.tenantId, agentId, agentVersion)) === 'interrupt'))
       this.executor.interrupt(streamIdOf(sessionId));
+  }
+
+  /**
+   * The MCP servers and skills of the version the message was routed with (the runner's cache: one
+   * read per version), for `AgentConfigured`. A version that cannot be loaded records none: its turn
+   * fails with the reason at its first model call.
+   */
+  private async extrasOf(tenantId: string, agentId: string, version: number) {
+    try {
+      const { mcpServers, skills } = await this.agents.resolve(tenantId, agentId, version);
+      return { mcpServers, skills };
+    } catch (error) {
+      if (error instanceof ModelError) return undefined;
+      throw error;
+    }
   }
 
   private async queueModeOf(tenantId: string, agentId: string, version: number | undefined) {

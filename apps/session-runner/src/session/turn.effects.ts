@@ -4,7 +4,8 @@ import { ModelError, type ModelResponse } from '../llm/llm.port';
 import type { ToolBox, ToolContext, ToolResult } from '../tools/tool.port';
 import { WEB_FETCH } from '../tools/web-fetch';
 import { sanitizeResponse, sanitizeToolResult, type SanitizedResponse } from './sanitize';
-import { historyTokens, type SessionState } from './session.state';
+import { historyTokens, type ModelUsage, type SessionState } from './session.state';
+import { statusText, usageText, type ModelPrices } from './turn.outcomes';
 
 /** Token budgets shared by the replicas: a model call is made only with tokens reserved for it. */
 export interface BudgetPort {
@@ -29,6 +30,10 @@ export interface TurnEffectsDeps {
   readonly tools: ToolBox;
   /** Where a failed model call's full error and a sanitised response are logged (warn). */
   readonly warn?: (fields: Record<string, unknown>, message: string) => void;
+  /** What was recorded of an agent's usage today, for /usage (absent: shown as unavailable). */
+  readonly usage?: { agentToday(tenantId: string, agentId: string): Promise<Record<string, ModelUsage>> };
+  /** MODEL_PRICES, for /usage. */
+  readonly prices?: ModelPrices;
 }
 
 export type RunningState = Extract<SessionState, { status: 'running' }>;
@@ -101,6 +106,17 @@ export function createTurnEffects(deps: TurnEffectsDeps) {
     /** The model a session runs when it pinned none: its agent version's first. */
     async defaultModelOf(tenantId: string, state: { agentId: string; agentVersion?: number | null }): Promise<string> {
       return (await agentOf(tenantId, state)).defaultModel;
+    },
+
+    /** The text of a `status` or `usage` notice, composed when it is sent. */
+    async composeNotice(
+      tenantId: string,
+      state: Exclude<SessionState, { status: 'empty' }>,
+      kind: 'status' | 'usage',
+    ): Promise<string> {
+      if (kind === 'status') return statusText(state, await agentOf(tenantId, state).catch(() => undefined));
+      const today = await deps.usage?.agentToday(tenantId, state.agentId).catch(() => undefined);
+      return usageText(state, today, deps.prices ?? {});
     },
 
     /** The agent's limits the planner needs (rounds, queue mode), for a session's version. */

@@ -15,7 +15,7 @@ import { outboxMessage, type OutboxMessage } from '@clawfleet/event-store';
 import type { z } from 'zod';
 import { deriveId } from '@clawfleet/platform';
 import { failureText } from './failure-texts';
-import type { Notice, SessionState } from './session.state';
+import type { ModelUsage, Notice, SessionState } from './session.state';
 import type { RunningState } from './turn.effects';
 
 const CUT_NOTE = '\n\n[The reply was cut: it was longer than the platform sends in one message.]';
@@ -259,15 +259,54 @@ export function cancelTurn(state: RunningState, tenantId: string, topology: Topo
   };
 }
 
-/** What /status answers. */
-export function statusText(state: ActiveState, defaultModel: string): string {
+/** USD per million tokens, by model (MODEL_PRICES). */
+export type ModelPrices = Readonly<Record<string, { readonly input: number; readonly output: number }>>;
+
+const n = (x: number) => x.toLocaleString('en');
+
+/** What /status answers: the agent and version, the model, the session, the running turn, the usage so far. */
+export function statusText(
+  state: ActiveState,
+  agent: { readonly version: number | null; readonly defaultModel: string } | undefined,
+): string {
   const doing =
     state.status === 'running'
-      ? 'Working on a turn.'
+      ? `Working on a turn (${state.turn.round} model call(s) and ${state.turn.toolCallsDone} tool call(s) done).`
       : state.status === 'suspended'
         ? 'Waiting for an answer.'
         : 'Idle.';
   const queued = state.queue.length > 0 ? ` ${state.queue.length} message(s) waiting.` : '';
   const { inputTokens, outputTokens } = state.usage;
-  return `${doing}${queued} Turns: ${state.turns}. Tokens: ${inputTokens} in, ${outputTokens} out. Model: ${state.model ?? defaultModel}.`;
+  const version = agent?.version ? ` (version ${agent.version})` : '';
+  const model = state.model ?? agent?.defaultModel ?? 'unavailable';
+  return `${doing}${queued} Turns: ${state.turns}. Tokens: ${inputTokens} in, ${outputTokens} out. Model: ${model}. Agent: ${state.agentId}${version}. Session: ${state.sessionId}.`;
+}
+
+/** Tokens, calls and, where every model has a price, the cost of some usage by model. */
+function usageLine(byModel: Readonly<Record<string, ModelUsage>>, prices: ModelPrices): string {
+  const all = Object.entries(byModel);
+  const total = all.reduce((t, [, u]) => ({ i: t.i + u.inputTokens, o: t.o + u.outputTokens, c: t.c + u.calls }), {
+    i: 0,
+    o: 0,
+    c: 0,
+  });
+  const line = `${n(total.i)} tokens in, ${n(total.o)} out, ${n(total.c)} model call(s)`;
+  if (all.length === 0) return line;
+  const unpriced = all.filter(([model]) => !prices[model]).map(([model]) => model);
+  if (unpriced.length > 0) return `${line}; no price for ${unpriced.join(', ')} (MODEL_PRICES)`;
+  const usd = all.reduce(
+    (sum, [model, u]) => sum + (u.inputTokens * prices[model]!.input + u.outputTokens * prices[model]!.output) / 1e6,
+    0,
+  );
+  return `${line}, $${usd.toFixed(4)}`;
+}
+
+/** What /usage answers: the session's tokens and cost, and the agent's today (UTC) across its sessions. */
+export function usageText(
+  state: ActiveState,
+  agentToday: Readonly<Record<string, ModelUsage>> | undefined,
+  prices: ModelPrices,
+): string {
+  const today = agentToday ? usageLine(agentToday, prices) : 'unavailable right now';
+  return `This session: ${usageLine(state.modelUsage, prices)}. Agent ${state.agentId} today (UTC): ${today}.`;
 }

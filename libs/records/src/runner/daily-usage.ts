@@ -3,7 +3,7 @@ import { queryPrepared } from '@clawfleet/platform';
 import type { DataSource } from 'typeorm';
 import { boundedLimit, Conditions, type PageRequest } from '../keyset';
 
-/** What one append adds to the day's usage of an agent. */
+/** Usage summed over a day (or a range): tokens, model calls, turns ended. */
 export interface UsageDelta {
   readonly inputTokens: number;
   readonly outputTokens: number;
@@ -12,22 +12,53 @@ export interface UsageDelta {
   readonly turns: number;
 }
 
-export const isEmptyDelta = (d: UsageDelta) =>
-  d.inputTokens === 0 && d.outputTokens === 0 && d.modelCalls === 0 && d.turns === 0;
+/** One model's tokens and calls. */
+export interface ModelUsageDelta {
+  readonly inputTokens: number;
+  readonly outputTokens: number;
+  readonly calls: number;
+}
+
+/** What one append adds to the day's usage of an agent: per model, and the turns it ended. */
+export interface RecordedUsage {
+  readonly byModel: Readonly<Record<string, ModelUsageDelta>>;
+  readonly turns: number;
+}
+
+export const isEmptyUsage = (u: RecordedUsage) => u.turns === 0 && Object.keys(u.byModel).length === 0;
+
+/** The row of the day that holds what no model did (turns ended). */
+const NO_MODEL = '';
+
+const ADD_USAGE = `INSERT INTO runner.usage_daily AS u
+    (tenant_id, day, agent_id, model, input_tokens, output_tokens, model_calls, turns)
+  SELECT $1::text, (now() AT TIME ZONE 'UTC')::date, $2::text, m.model, m.i, m.o, m.c, m.t
+  FROM unnest($3::text[], $4::bigint[], $5::bigint[], $6::int[], $7::int[]) AS m(model, i, o, c, t)
+  WHERE EXISTS (SELECT 1 FROM appended)
+  ON CONFLICT (tenant_id, day, agent_id, model) DO UPDATE SET
+    input_tokens = u.input_tokens + EXCLUDED.input_tokens, output_tokens = u.output_tokens + EXCLUDED.output_tokens,
+    model_calls = u.model_calls + EXCLUDED.model_calls, turns = u.turns + EXCLUDED.turns`;
 
 /**
- * Adds to the agent's usage of the current UTC day, in the same statement as the append that records
- * the usage (session-runner only): a model call is counted once, whatever crashes and retries happen.
+ * Adds to the agent's usage of the current UTC day, by model, in the same statement as the append
+ * that records the usage (session-runner only): a model call is counted once, whatever crashes and
+ * retries happen. One upsert serves both readers: the admin API's per-agent days and /usage's models.
  */
-export function dailyUsageWrite(tenantId: string, agentId: string, delta: UsageDelta): AlongsideWrite {
+export function dailyUsageWrite(tenantId: string, agentId: string, usage: RecordedUsage): AlongsideWrite {
+  const models = Object.keys(usage.byModel).sort();
+  const rows = models.map((m) => ({ model: m, ...usage.byModel[m]!, turns: 0 }));
+  if (usage.turns > 0) rows.push({ model: NO_MODEL, inputTokens: 0, outputTokens: 0, calls: 0, turns: usage.turns });
   return {
-    sql: `INSERT INTO runner.usage_daily AS u (tenant_id, day, agent_id, input_tokens, output_tokens, model_calls, turns)
-          SELECT $1::text, (now() AT TIME ZONE 'UTC')::date, $2::text, $3::bigint, $4::bigint, $5::int, $6::int
-          WHERE EXISTS (SELECT 1 FROM appended)
-          ON CONFLICT (tenant_id, day, agent_id) DO UPDATE SET
-            input_tokens = u.input_tokens + EXCLUDED.input_tokens, output_tokens = u.output_tokens + EXCLUDED.output_tokens,
-            model_calls = u.model_calls + EXCLUDED.model_calls, turns = u.turns + EXCLUDED.turns`,
-    params: [tenantId, agentId, delta.inputTokens, delta.outputTokens, delta.modelCalls, delta.turns],
+    sql: ADD_USAGE,
+    params: [
+      tenantId,
+      agentId,
+      rows.map((r) => r.model),
+      rows.map((r) => r.inputTokens),
+      rows.map((r) => r.outputTokens),
+      rows.map((r) => r.calls),
+      rows.map((r) => r.turns),
+    ],
   };
 }
 
@@ -55,8 +86,8 @@ interface Row {
   agent_id: string;
   input_tokens: string;
   output_tokens: string;
-  model_calls: number;
-  turns: number;
+  model_calls: number | string;
+  turns: number | string;
 }
 
 const toUsage = (r: Row): DayUsage => ({
@@ -87,8 +118,10 @@ export class DailyUsage {
     const limit = c.param(boundedLimit(page.limit));
     const { rows } = await queryPrepared<Row>(
       this.dataSource,
-      `SELECT to_char(day, 'YYYY-MM-DD') AS day, agent_id, input_tokens, output_tokens, model_calls, turns
-       FROM runner.usage_daily WHERE ${c.where} ORDER BY day DESC, agent_id DESC LIMIT $${limit}`,
+      `SELECT to_char(day, 'YYYY-MM-DD') AS day, agent_id, sum(input_tokens) AS input_tokens,
+              sum(output_tokens) AS output_tokens, sum(model_calls) AS model_calls, sum(turns) AS turns
+       FROM runner.usage_daily WHERE ${c.where}
+       GROUP BY day, agent_id ORDER BY day DESC, agent_id DESC LIMIT $${limit}`,
       c.params,
     );
     return rows.map(toUsage);
@@ -106,5 +139,19 @@ export class DailyUsage {
     );
     const { day: _d, agentId: _a, ...total } = toUsage({ ...rows[0]!, day: '', agent_id: '' });
     return total;
+  }
+
+  /** The agent's tokens and model calls of the current UTC day, by model (what /usage shows). */
+  async agentToday(tenantId: string, agentId: string): Promise<Record<string, ModelUsageDelta>> {
+    const { rows } = await queryPrepared<{ model: string; i: string; o: string; c: number }>(
+      this.dataSource,
+      `SELECT model, input_tokens AS i, output_tokens AS o, model_calls AS c FROM runner.usage_daily
+       WHERE tenant_id = $1 AND day = (now() AT TIME ZONE 'UTC')::date AND agent_id = $2 AND model <> $3
+       ORDER BY model`,
+      [tenantId, agentId, NO_MODEL],
+    );
+    return Object.fromEntries(
+      rows.map((r) => [r.model, { inputTokens: Number(r.i), outputTokens: Number(r.o), calls: Number(r.c) }]),
+    );
   }
 }
