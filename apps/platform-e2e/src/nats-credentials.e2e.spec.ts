@@ -12,6 +12,7 @@ import {
 } from '@clawfleet/testing';
 import { jetstream, jetstreamManager, RetentionPolicy, StorageType } from '@nats-io/jetstream';
 import type { NatsConnection } from '@nats-io/transport-node';
+import { adminClient, type AdminClient } from './support/admin-client';
 import { eventually } from './support/fixture';
 import { startSecuredBus, type SecuredBus } from './support/secured-bus';
 
@@ -24,6 +25,8 @@ let model: FakeOpenAI;
 let platform: Platform;
 let t: Topology;
 const open: NatsConnection[] = [];
+const BOOTSTRAP = 'bootstrap-key-for-the-credentials-spec-0123456789';
+let api: AdminClient;
 
 beforeAll(async () => {
   bus = await startSecuredBus('c');
@@ -36,8 +39,12 @@ beforeAll(async () => {
     natsUrl: bus.url,
     model: { baseUrl: model.url, apiKey: 'test-key', name: 'fake-model' },
     env: { SHUTDOWN_GRACE_MS: '2000' },
-    appEnv: bus.appEnv(),
+    appEnv: {
+      ...bus.appEnv(),
+      'admin-api': { ...bus.appEnv()['admin-api'], ADMIN_BOOTSTRAP_KEY: BOOTSTRAP },
+    },
   });
+  api = adminClient(platform.url('admin-api'), BOOTSTRAP);
 });
 afterAll(async () => {
   await Promise.allSettled(open.map((nc) => nc.close()));
@@ -97,6 +104,53 @@ describe('the platform with one NATS user per service', () => {
   });
 });
 
+describe('admin-api with its own NATS user', () => {
+  it("announces a provisioning change (its outbox, EVENTS) that reaches the router, and an operator's message reaches the chat", async () => {
+    const chat = await openChat(platform.url('channel-gateway'), 'lobby');
+    // Routed (and cached by the router) before anything is bound: the environment's agent answers.
+    await chat.send('hello before', 'lobby-0');
+    expect(await chat.nextReply(30_000)).toMatchObject({ kind: 'reply' });
+    expect(model.requests.at(-1)!.model).toBe('fake-model');
+
+    const agent = await api.POST('/v1/tenants/{tenantId}/agents', {
+      params: { path: { tenantId: 'default' } },
+      body: {
+        id: 'greeter',
+        config: { instructions: 'You greet.', models: [{ provider: 'openai', model: 'fake-greeter' }] },
+      },
+    });
+    expect(agent.response.status).toBe(201);
+    const group = await api.POST('/v1/tenants/{tenantId}/groups', {
+      params: { path: { tenantId: 'default' } },
+      body: { channel: 'http', chatId: 'lobby' },
+    });
+    const binding = await api.POST('/v1/tenants/{tenantId}/bindings', {
+      params: { path: { tenantId: 'default' } },
+      body: { groupId: group.data!.id, agentId: 'greeter', engageMode: 'always' },
+    });
+    expect(binding.response.status).toBe(201);
+
+    // No cache waits its TTL: the announcement admin-api published under its own user dropped the router's.
+    await chat.send('hello after', 'lobby-1');
+    expect(await chat.nextReply(30_000)).toMatchObject({ kind: 'reply' });
+    expect(model.requests.at(-1)!.model).toBe('fake-greeter');
+
+    // An operator's message goes into INBOUND through admin-api's outbox, and is answered in the chat.
+    const sessions = await api.GET('/v1/tenants/{tenantId}/sessions', { params: { path: { tenantId: 'default' } } });
+    const session = sessions.data!.items.find((s) => s.chat.chatId === 'lobby')!;
+    const sent = await api.POST('/v1/tenants/{tenantId}/sessions/{sessionId}/messages', {
+      params: { path: { tenantId: 'default', sessionId: session.id } },
+      body: { text: 'an operator writes' },
+    });
+    expect(sent.response.status).toBe(202);
+    expect(await chat.nextReply(30_000)).toMatchObject({ kind: 'reply', text: 'echo: an operator writes' });
+    await chat.close();
+
+    expect(bus.violations()).toEqual([]);
+    expect(platform.unexpectedExits()).toEqual([]);
+  });
+});
+
 describe("what a service's user does not own is refused by the server", () => {
   it.each<[BusService, string, (t: Topology) => string]>([
     ['channel-gateway', 'a turn request', (t) => t.subjects.turnRequested('default', 'forged-session')],
@@ -106,7 +160,8 @@ describe("what a service's user does not own is refused by the server", () => {
     ['delivery', 'an outbound reply', (t) => t.subjects.outboundReady('http')],
     ['delivery', 'a turn fact', (t) => t.subjects.event('turn.completed', 'default')],
     ['scheduler', 'a turn request', (t) => t.subjects.turnRequested('default', 'forged-session')],
-    ['admin-api', 'an inbound message', (t) => t.subjects.inboundReceived('http', 3)],
+    ['admin-api', 'a turn fact', (t) => t.subjects.event('turn.completed', 'default')],
+    ['admin-api', 'a delivery fact', (t) => t.subjects.event('delivery.succeeded', 'default')],
   ])('%s may not publish %s', async (service, _what, subject) => {
     const js = jetstream(await as(service));
     expect(await refused(() => js.publish(subject(t), payload, { timeout: 5_000 }))).toMatch(

@@ -39,6 +39,11 @@ export interface ServiceBusUse {
   readonly subscribeCore: readonly string[];
   /** Streams read with short-lived ordered consumers, and the filter subjects those may have. */
   readonly read: Partial<Record<StreamKey, readonly string[]>>;
+  /**
+   * Lists, redrives and removes dead letters, as the `dlq` user does: reads and deletes DLQ messages
+   * and publishes each again to the subject it was consumed from.
+   */
+  readonly deadLetters?: boolean;
 }
 
 /** Stands for a variable part of a subject; everything from it on becomes `>`. */
@@ -93,8 +98,16 @@ export function busUse(t: Topology): Record<BusService, ServiceBusUse> {
     }),
     // Connected and ready; its subjects come with its issue.
     scheduler: use({}),
-    // Writes provisioning data and tells the caches (`provisioning.changed`, core NATS).
-    'admin-api': use({ publishCore: [pattern(s.provisioningChanged(v))] }),
+    // Through its outbox: the announcement of a provisioning change (stored in EVENTS; routers and
+    // runners see it with core subscriptions) and an operator's message or /stop into INBOUND. Its
+    // dead-letter routes redrive consumed work to where it was going, as the `dlq` user does.
+    'admin-api': use({
+      publish: {
+        INBOUND: [pattern(s.inboundReceived(v, v))],
+        EVENTS: [pattern(s.provisioningChanged(v))],
+      },
+      deadLetters: true,
+    }),
   };
 }
 
@@ -144,12 +157,22 @@ export function streamsUsedBy(t: Topology, service: BusService): StreamKey[] {
     ...(Object.keys(use.publish) as StreamKey[]),
     ...(Object.keys(use.read) as StreamKey[]),
     ...consumed,
-    ...(consumed.length ? (['DLQ'] as const) : []),
+    ...(consumed.length || use.deadLetters ? (['DLQ'] as const) : []),
   ]);
   return (Object.keys(t.streams) as StreamKey[]).filter((k) => keys.has(k));
 }
 
 const unique = (list: readonly string[]) => [...new Set(list)];
+
+/** Reading and removing dead letters, and a redrive's publish to the subject each was consumed from. */
+function deadLetterRights(t: Topology): string[] {
+  const dlq = t.streams.DLQ.name;
+  const all = t.namespace ? `${t.namespace}.>` : '>';
+  return [
+    ...['MSG.GET', 'MSG.DELETE'].map((op) => `${API}.STREAM.${op}.${dlq}`),
+    ...t.consumers.flatMap((c) => (c.filterSubject === all ? t.streams[c.stream].subjects : [c.filterSubject])),
+  ];
+}
 
 /**
  * Least-privilege permissions of every user: services publish and consume what `busUse` and the
@@ -178,6 +201,7 @@ export function busPermissions(t: Topology): Record<BusUser, NatsPermissions> {
         }),
         ...Object.values(use.publish).flat(),
         ...use.publishCore,
+        ...(use.deadLetters ? deadLetterRights(t) : []),
       ]),
       subscribe: unique([`${busInboxPrefix(name)}.>`, ...use.subscribeCore]),
     };
@@ -199,15 +223,7 @@ export function busPermissions(t: Topology): Record<BusUser, NatsPermissions> {
     },
     // Reads and removes dead letters; a redrive publishes each to the subject it was consumed from.
     dlq: {
-      publish: unique([
-        `${API}.INFO`,
-        ...['INFO', 'MSG.GET', 'MSG.DELETE'].map((op) => `${API}.STREAM.${op}.${dlq}`),
-        ...t.consumers.flatMap((c) =>
-          c.filterSubject === (t.namespace ? `${t.namespace}.>` : '>')
-            ? t.streams[c.stream].subjects
-            : [c.filterSubject],
-        ),
-      ]),
+      publish: unique([`${API}.INFO`, `${API}.STREAM.INFO.${dlq}`, ...deadLetterRights(t)]),
       subscribe: [`${busInboxPrefix('dlq')}.>`],
     },
   };

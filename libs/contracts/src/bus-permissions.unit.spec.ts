@@ -36,11 +36,12 @@ const publishers = (subject: string, all: Record<BusUser, NatsPermissions> = per
 const subscribers = (subject: string) => BUS_USERS.filter((u) => may(perms[u].subscribe, subject));
 
 describe('the permissions derived from the topology', () => {
-  it('let each fact be published by the one service that produces it (and dlq, which redrives consumed work)', () => {
-    expect(publishers(t.subjects.inboundReceived('http', 3))).toEqual(['channel-gateway', 'dlq']);
-    expect(publishers(t.subjects.inboundReceived('telegram', 7))).toEqual(['channel-gateway', 'dlq']);
-    expect(publishers(t.subjects.turnRequested('acme', 's-1'))).toEqual(['router', 'dlq']);
-    expect(publishers(t.subjects.outboundReady('http'))).toEqual(['session-runner', 'dlq']);
+  it('let each fact be published by the one service that produces it (and admin-api and dlq, which redrive consumed work)', () => {
+    // admin-api also puts an operator's message or /stop into INBOUND (through its outbox).
+    expect(publishers(t.subjects.inboundReceived('http', 3))).toEqual(['channel-gateway', 'admin-api', 'dlq']);
+    expect(publishers(t.subjects.inboundReceived('telegram', 7))).toEqual(['channel-gateway', 'admin-api', 'dlq']);
+    expect(publishers(t.subjects.turnRequested('acme', 's-1'))).toEqual(['router', 'admin-api', 'dlq']);
+    expect(publishers(t.subjects.outboundReady('http'))).toEqual(['session-runner', 'admin-api', 'dlq']);
     expect(publishers(t.subjects.event('turn.completed', 'acme'))).toEqual(['session-runner']);
     expect(publishers(t.subjects.event('turn.failed', 'acme'))).toEqual(['session-runner']);
     expect(publishers(t.subjects.event('delivery.succeeded', 'acme'))).toEqual(['delivery']);
@@ -49,8 +50,11 @@ describe('the permissions derived from the topology', () => {
     expect(publishers(t.subjects.httpMailbox('cli', 'acme', 'alice'))).toEqual(['delivery']);
     expect(publishers(t.subjects.progress('http', 'acme', 'alice'))).toEqual(['session-runner']);
     expect(publishers(t.subjects.provisioningChanged('acme'))).toEqual(['admin-api']);
-    // Nobody publishes tool completions yet: a forged one is refused.
-    expect(publishers(t.subjects.toolCompleted('acme', 's-1'))).toEqual(['dlq']);
+    // A JetStream subject of EVENTS, published through admin-api's outbox; routers and runners subscribe to it.
+    expect(t.streams.EVENTS.subjects.some((s) => matches(s, t.subjects.provisioningChanged('acme')))).toBe(true);
+    expect(subscribers(t.subjects.provisioningChanged('acme'))).toEqual(['router', 'session-runner']);
+    // Nobody publishes tool completions yet (only a redrive does).
+    expect(publishers(t.subjects.toolCompleted('acme', 's-1'))).toEqual(['admin-api', 'dlq']);
   });
 
   it("let a consumer's dead letters go only where that consumer's messages come from", () => {
@@ -112,8 +116,8 @@ describe('the permissions derived from the topology', () => {
       expect(publishers(`$JS.API.STREAM.DELETE.${stream.name}`)).toEqual([]);
       expect(publishers(`$JS.API.STREAM.PURGE.${stream.name}`)).toEqual([]);
     }
-    expect(publishers('$JS.API.STREAM.MSG.GET.DLQ')).toEqual(['dlq']);
-    expect(publishers('$JS.API.STREAM.MSG.DELETE.DLQ')).toEqual(['dlq']);
+    expect(publishers('$JS.API.STREAM.MSG.GET.DLQ')).toEqual(['admin-api', 'dlq']);
+    expect(publishers('$JS.API.STREAM.MSG.DELETE.DLQ')).toEqual(['admin-api', 'dlq']);
     expect(publishers('$JS.API.STREAM.MSG.GET.INBOUND')).toEqual([]);
   });
 
@@ -133,7 +137,7 @@ describe('the permissions derived from the topology', () => {
       'session-runner': ['TURNS', 'OUTBOUND', 'EVENTS', 'DLQ'],
       delivery: ['OUTBOUND', 'EVENTS', 'DLQ', 'HTTP_MAILBOX'],
       scheduler: [],
-      'admin-api': [],
+      'admin-api': ['INBOUND', 'EVENTS', 'DLQ'],
     });
     for (const service of BUS_SERVICES) {
       const info = (Object.keys(t.streams) as StreamKey[]).filter((k) =>
@@ -167,7 +171,7 @@ describe('the permissions derived from the topology', () => {
         expect([user, subject, !named || /\.ACME_PROD_[A-Z_]+\b/.test(subject)]).toEqual([user, subject, true]);
       }
     }
-    expect(publishers(ns.subjects.turnRequested('acme', 's-1'), all)).toEqual(['router', 'dlq']);
+    expect(publishers(ns.subjects.turnRequested('acme', 's-1'), all)).toEqual(['router', 'admin-api', 'dlq']);
     expect(publishers(t.subjects.turnRequested('acme', 's-1'), all)).toEqual([]);
     expect(publishers('$JS.API.CONSUMER.CREATE.ACME_PROD_TURNS.session-runner.acme-prod.>', all)).toEqual([
       'session-runner',

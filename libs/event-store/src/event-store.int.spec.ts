@@ -51,7 +51,7 @@ beforeAll(async () => {
   // Conflicts are expected here; TypeORM would print each failed statement.
   dataSource.setOptions({ logger: 'simple-console', logging: false });
   await dataSource.initialize();
-  expect(await migrate(dataSource)).toEqual(['EventStore1732100000000']);
+  expect(await migrate(dataSource)).toEqual(['EventStore1732100000000', 'OutboxOwner1732100000880']);
   store = new EventStore(dataSource);
 });
 

@@ -30,7 +30,7 @@ const toRecorded = (row: EventRow): RecordedEvent => ({
 
 const COLUMNS = 'stream_id, tenant_id, version, global_position, event_id, type, data, metadata, recorded_at';
 
-const APPEND_PARAMS = 13;
+const APPEND_PARAMS = 14;
 
 // One statement, one round trip: claim the expected version, insert the events and the outbox
 // messages, run the caller's write alongside, and wake the relay. Nothing is written unless the
@@ -51,8 +51,8 @@ const appendSql = (newStream: boolean, alongside?: string, also: readonly string
     WHERE EXISTS (SELECT 1 FROM appended)
     RETURNING global_position
   ), o AS (
-    INSERT INTO eventstore.outbox (message_id, subject, payload, headers)
-    SELECT u.message_id, u.subject, u.payload, u.headers
+    INSERT INTO eventstore.outbox (message_id, subject, payload, headers, owner)
+    SELECT u.message_id, u.subject, u.payload, u.headers, $14::text
     FROM unnest($9::text[], $10::text[], $11::text[], $12::jsonb[]) AS u(message_id, subject, payload, headers)
     WHERE EXISTS (SELECT 1 FROM appended)
     RETURNING id
@@ -92,6 +92,11 @@ export interface AppendOptions {
    * itself right after the commit (`OutboxRelay.publishNow`): the relay then only sweeps leftovers.
    */
   readonly notifyRelay?: boolean;
+  /**
+   * The service whose relay publishes the outbox messages (`OutboxRelayOptions.owner`): with one NATS
+   * user per service, another service's relay would be refused. Absent: any relay takes them.
+   */
+  readonly outboxOwner?: string;
   /** A write that commits in the same statement as the events, and only if they are appended. */
   readonly alongside?: AlongsideWrite;
   /**
@@ -166,6 +171,7 @@ export class EventStore {
       outbox.map((m) => m.payload),
       outbox.map((m) => JSON.stringify(m.headers ?? {})),
       options.notifyRelay ?? true,
+      options.outboxOwner ?? null,
       ...(options.alongside?.params ?? []),
       ...(options.also ?? []).flatMap((w) => w.params),
     ];

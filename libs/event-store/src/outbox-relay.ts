@@ -9,8 +9,9 @@ export interface QueryRunnerLike {
   query(sql: string, params?: unknown[]): Promise<unknown>;
 }
 
-// Only one relay publishes at a time, so the bus sees messages in commit order.
-const RELAY_LOCK = 7_210_451_302;
+// One relay per service publishes at a time, so the bus sees its messages in commit order: the
+// advisory lock (class, hashtext(owner)), a key space of its own (two int4 keys, not one bigint).
+const RELAY_LOCK_CLASS = 721_045;
 const encoder = new TextEncoder();
 
 interface OutboxRow {
@@ -23,6 +24,11 @@ interface OutboxRow {
 
 export interface OutboxRelayOptions {
   readonly databaseUrl: string;
+  /**
+   * The service this relay publishes for (its NATS user): it takes only the rows appended with this
+   * `outboxOwner` (and rows without one), and is the leader among that service's replicas only.
+   */
+  readonly owner: string;
   readonly publisher: Publisher;
   readonly logger: Logger;
   /** Look for work this often even without a notification (a lost NOTIFY, a standby taking over). */
@@ -38,7 +44,9 @@ export interface OutboxRelayOptions {
 /**
  * Publishes committed outbox messages to JetStream with Nats-Msg-Id = message id, then deletes them.
  * A crash between publish and delete republishes; JetStream's duplicate window keeps one copy.
- * Woken by NOTIFY from the appending transaction; one leader per database via an advisory lock.
+ * Woken by NOTIFY from the appending transaction; one leader per service and database via an
+ * advisory lock. Each service's relay takes only its own rows: with one NATS user per service, a
+ * relay publishing another service's subjects would be refused and those rows stranded.
  */
 export class OutboxRelay {
   private client?: Client;
@@ -109,6 +117,11 @@ export class OutboxRelay {
     return this.leader;
   }
 
+  /** The service whose rows this relay publishes: what its writers append as `outboxOwner`. */
+  get owner(): string {
+    return this.options.owner;
+  }
+
   private async connect(): Promise<void> {
     const client = new Client({ connectionString: this.options.databaseUrl, application_name: 'outbox-relay' });
     client.on('error', (error) => {
@@ -152,15 +165,19 @@ export class OutboxRelay {
     if (!this.client) await this.connect();
     const client = this.client!;
     if (!this.leader) {
-      const { rows } = await client.query('SELECT pg_try_advisory_lock($1) AS ok', [RELAY_LOCK]);
+      const { rows } = await client.query('SELECT pg_try_advisory_lock($1, hashtext($2)) AS ok', [
+        RELAY_LOCK_CLASS,
+        this.options.owner,
+      ]);
       this.leader = rows[0].ok;
       if (!this.leader) return;
     }
     for (;;) {
       const { rows } = await client.query<OutboxRow>(
         `SELECT id, message_id, subject, payload, headers FROM eventstore.outbox
-         WHERE created_at <= now() - $2 * interval '1 millisecond' ORDER BY id LIMIT $1`,
-        [this.options.batchSize ?? 256, this.options.leftoverAfterMs ?? 0],
+         WHERE (owner = $3 OR owner IS NULL) AND created_at <= now() - $2 * interval '1 millisecond'
+         ORDER BY id LIMIT $1`,
+        [this.options.batchSize ?? 256, this.options.leftoverAfterMs ?? 0, this.options.owner],
       );
       if (rows.length === 0) return;
       // Published in one pipeline: JetStream stores them in the order they are sent.

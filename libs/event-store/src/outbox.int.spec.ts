@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto';
 import pino from 'pino';
 import type { DataSource } from 'typeorm';
 import { EventStore } from './event-store';
-import { eventStoreMigrations } from './index';
+import { eventStoreMigrations, OutboxOwner1732100000880 } from './index';
 import { outboxMessage } from './outbox-message';
 import { OutboxRelay } from './outbox-relay';
 
@@ -42,6 +42,18 @@ class CountingPublisher extends Publisher {
     return super.publishRaw(message);
   }
 }
+
+/** The real publisher, recording every subject it is asked to publish (what a relay published). */
+class RecordingPublisher extends Publisher {
+  readonly published: Array<{ subject: string; msgId: string }> = [];
+  override async publishRaw(message: RawMessage) {
+    this.published.push({ subject: message.subject, msgId: message.msgId });
+    return super.publishRaw(message);
+  }
+}
+
+/** The service the relays of these specs publish for, unless a spec says otherwise. */
+const OWNER = 'svc-a';
 
 let db: TestDatabase;
 let dataSource: DataSource;
@@ -83,8 +95,8 @@ afterAll(async () => {
   await db?.drop();
 });
 
-async function startRelay(publisher: Publisher = new Publisher(js)): Promise<OutboxRelay> {
-  const relay = new OutboxRelay({ databaseUrl: db.url, publisher, logger, pollMs: 50 });
+async function startRelay(publisher: Publisher = new Publisher(js), owner = OWNER): Promise<OutboxRelay> {
+  const relay = new OutboxRelay({ databaseUrl: db.url, owner, publisher, logger, pollMs: 50 });
   relays.push(relay);
   await relay.start();
   return relay;
@@ -109,7 +121,7 @@ function succeeded(tenantId: string) {
 }
 
 /** Appends one event to a new stream, with an outbox message for its bus envelope. */
-async function appendWithOutbox(tenantId: string, subject: string) {
+async function appendWithOutbox(tenantId: string, subject: string, owner = OWNER) {
   const envelope = succeeded(tenantId);
   await store.append(
     tenantId,
@@ -118,6 +130,7 @@ async function appendWithOutbox(tenantId: string, subject: string) {
     [{ id: envelope.id, type: envelope.type, data: envelope.data }],
     {
       outbox: [outboxMessage(DeliverySucceeded, subject, envelope)],
+      outboxOwner: owner,
     },
   );
   return envelope;
@@ -255,6 +268,92 @@ describe('OutboxRelay', () => {
       await published(subject, 21);
       expect(follower.isLeader).toBe(true);
       expect(followerCounts.published).toEqual([later.id]);
+    });
+  });
+
+  describe("with the relays of two services on one database (each service's NATS user publishes only its own subjects)", () => {
+    it("has each service's relay lead its own rows: it publishes its service's leftovers and never the other's", async () => {
+      const a = freshSubject();
+      const b = freshSubject();
+      // Leftovers of both services: committed while neither relay ran (their writers crashed).
+      const ofA = [];
+      const ofB = [];
+      for (let i = 0; i < 3; i++) {
+        ofA.push(await appendWithOutbox(a.tenantId, a.subject, 'svc-a'));
+        ofB.push(await appendWithOutbox(b.tenantId, b.subject, 'svc-b'));
+      }
+      const publisherA = new RecordingPublisher(js);
+      const relayA = await startRelay(publisherA, 'svc-a');
+      await published(a.subject, 3);
+      await waitFor(async () => (await outboxSize()) === 3, "svc-a's rows deleted");
+      // A few more polls of relayA's (every 50 ms): svc-b's rows stay for svc-b's relay.
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(await copiesOn(b.subject)).toBe(0);
+      expect(await outboxSize()).toBe(3);
+
+      const publisherB = new RecordingPublisher(js);
+      const relayB = await startRelay(publisherB, 'svc-b');
+      await published(b.subject, 3);
+      await outboxEmpty();
+      // Both lead at once: one leader per service, not per database.
+      expect([relayA.isLeader, relayB.isLeader]).toEqual([true, true]);
+      expect(publisherA.published).toEqual(ofA.map((e) => ({ subject: a.subject, msgId: e.id })));
+      expect(publisherB.published).toEqual(ofB.map((e) => ({ subject: b.subject, msgId: e.id })));
+
+      // While both run, a later leftover of svc-b's goes to svc-b's relay only.
+      const later = await appendWithOutbox(b.tenantId, b.subject, 'svc-b');
+      await published(b.subject, 4);
+      await outboxEmpty();
+      expect(publisherB.published.at(-1)).toEqual({ subject: b.subject, msgId: later.id });
+      expect(publisherA.published.filter((p) => p.subject === b.subject)).toEqual([]);
+      expect(await copiesOn(a.subject)).toBe(3);
+    });
+
+    it('publishes a row without an owner (written before owners existed) by whichever relay runs', async () => {
+      const { tenantId, subject } = freshSubject();
+      const envelope = await appendWithOutbox(tenantId, subject);
+      await dataSource.query(`UPDATE eventstore.outbox SET owner = NULL WHERE message_id = $1`, [envelope.id]);
+      await startRelay(new Publisher(js), 'svc-b');
+      await published(subject, 1);
+      await outboxEmpty();
+    });
+
+    it("gives rows written before the owner column to their writer's relay, known by their subject", async () => {
+      const migration = new OutboxOwner1732100000880();
+      const runner = dataSource.createQueryRunner();
+      try {
+        await migration.down(runner);
+        const ns = t.namespace;
+        const subjects = [
+          `${ns}.outbound.ready.http`,
+          `${ns}.events.turn.completed.acme`,
+          `${ns}.inbound.received.http.3`,
+          `${ns}.events.provisioning.changed.acme`,
+          'events.turn.failed.acme',
+          `${ns}.events.delivery.succeeded.acme`,
+        ];
+        for (const [i, subject] of subjects.entries()) {
+          await runner.query(`INSERT INTO eventstore.outbox (message_id, subject, payload) VALUES ($1, $2, '{}')`, [
+            `old-${i}`,
+            subject,
+          ]);
+        }
+        await migration.up(runner);
+        const rows: Array<{ owner: string | null }> = await runner.query(
+          `SELECT owner FROM eventstore.outbox ORDER BY id`,
+        );
+        expect(rows.map((r) => r.owner)).toEqual([
+          'session-runner',
+          'session-runner',
+          'admin-api',
+          'admin-api',
+          'session-runner',
+          null,
+        ]);
+      } finally {
+        await runner.query(`DELETE FROM eventstore.outbox`);
+        await runner.release();
+      }
     });
   });
 

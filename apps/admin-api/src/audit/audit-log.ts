@@ -3,6 +3,7 @@ import { auditStreamId, PLATFORM_TENANT, type AuditEvent } from '@clawfleet/cont
 import { EventStore, type OutboxMessage } from '@clawfleet/event-store';
 import { uuidV7Ids } from '@clawfleet/platform';
 import type { EntityManager } from 'typeorm';
+import { ADMIN_OUTBOX_OWNER } from './outbox';
 
 export interface AuditOptions {
   /**
@@ -47,7 +48,7 @@ export async function recordAudit(
     version,
     [{ id: options.id ?? uuidV7Ids.next(), ...event }],
     // The caller publishes the messages right after the commit; the relay takes what it misses.
-    { manager, outbox: options.outbox ?? [], notifyRelay: false },
+    { manager, outbox: options.outbox ?? [], outboxOwner: ADMIN_OUTBOX_OWNER, notifyRelay: false },
   );
   return { recorded: true, outboxIds };
 }

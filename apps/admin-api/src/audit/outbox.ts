@@ -1,4 +1,5 @@
 import { Bus } from '@clawfleet/bus';
+import type { BusService } from '@clawfleet/contracts';
 import { OutboxRelay, type OutboxMessage } from '@clawfleet/event-store';
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { PinoLogger } from 'nestjs-pino';
@@ -7,8 +8,12 @@ import { ADMIN_CONFIG, type AdminConfig } from '../config';
 
 /**
  * Publishes what the admin API's changes put in the outbox (an operator's message, a /stop): at once
- * after the commit, and after a crash (the relay: one leader per database, whichever service).
+ * after the commit, and after a crash (the relay: one leader among admin-api's replicas, taking only
+ * the rows admin-api appended, `ADMIN_OUTBOX_OWNER`: its NATS user may publish nothing else).
  */
+/** The `outboxOwner` of every outbox row admin-api appends (`recordAudit`), and its relay's owner. */
+export const ADMIN_OUTBOX_OWNER = 'admin-api' satisfies BusService;
+
 @Injectable()
 export class AdminOutbox implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly relay: OutboxRelay;
@@ -22,6 +27,7 @@ export class AdminOutbox implements OnApplicationBootstrap, OnApplicationShutdow
     logger.setContext('outbox-relay');
     this.relay = new OutboxRelay({
       databaseUrl: config.DATABASE_URL,
+      owner: ADMIN_OUTBOX_OWNER,
       publisher: bus.publisher,
       logger: logger.logger,
       leftoverAfterMs: 2_000,

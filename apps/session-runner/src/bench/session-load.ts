@@ -16,7 +16,7 @@ import { evolve, initialState } from '../session/session.state';
 import { SessionStore, streamIdOf } from '../session/session.store';
 
 // Its sessions write no outbox messages: nothing to publish.
-const noOutbox = { publishNow: async () => undefined };
+const noOutbox = { owner: 'session-runner', publishNow: async () => undefined };
 
 const TENANT = 'bench';
 const BATCH = 400;

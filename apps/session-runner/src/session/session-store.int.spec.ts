@@ -14,7 +14,7 @@ let usage: DailyUsage;
 
 beforeAll(async () => {
   db = await createMigratedDatabase(runnerMigrations, { applicationName: 'session-store-spec' });
-  store = new SessionStore(db.dataSource, { publishNow: async () => undefined });
+  store = new SessionStore(db.dataSource, { owner: 'session-runner', publishNow: async () => undefined });
   index = new SessionIndex(db.dataSource);
   usage = new DailyUsage(db.dataSource);
 });

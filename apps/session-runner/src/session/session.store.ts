@@ -27,6 +27,8 @@ const SNAPSHOTS = { schemaVersion: 3, every: 100 };
 
 /** Publishes the outbox rows an append committed (the relay's fast path). */
 export interface OutboxPublishing {
+  /** The service whose relay publishes the rows (`outboxOwner`). */
+  readonly owner: string;
   publishNow(messages: readonly OutboxMessage[], ids: readonly string[], run: QueryRunnerLike): Promise<void>;
 }
 
@@ -103,6 +105,7 @@ export class SessionStore {
       events.map(withId),
       {
         outbox,
+        outboxOwner: this.relay.owner, // only this service's relay may publish them
         notifyRelay: false, // published right below; the relay only sweeps what this misses
         alongside,
         also,

@@ -1,4 +1,5 @@
 import { Bus } from '@clawfleet/bus';
+import type { BusService } from '@clawfleet/contracts';
 import { OutboxRelay, type OutboxMessage, type QueryRunnerLike } from '@clawfleet/event-store';
 import { Inject, Injectable, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { PinoLogger } from 'nestjs-pino';
@@ -13,11 +14,18 @@ export class OutboxRelayService implements OnApplicationBootstrap, OnApplication
     logger.setContext('outbox-relay');
     this.relay = new OutboxRelay({
       databaseUrl: config.DATABASE_URL,
+      // Its NATS user may publish only its own subjects: the leader of session-runner's relays takes its rows only.
+      owner: 'session-runner' satisfies BusService,
       publisher: bus.publisher,
       logger: logger.logger,
       // Appends publish their own messages at once (publishNow); the relay takes what is left after a crash.
       leftoverAfterMs: 2_000,
     });
+  }
+
+  /** What appends write as `outboxOwner`: the rows this service's relay publishes. */
+  get owner(): string {
+    return this.relay.owner;
   }
 
   publishNow(messages: readonly OutboxMessage[], ids: readonly string[], run: QueryRunnerLike): Promise<void> {
