@@ -77,8 +77,9 @@ export function busUse(t: Topology): Record<BusService, ServiceBusUse> {
       read: { HTTP_MAILBOX: mailboxes.map((c) => pattern(s.httpMailbox(c, v, v))) },
       subscribeCore: mailboxes.map((c) => pattern(s.progress(c, v, v))),
     }),
+    // A pairing approved by `/pair` is announced (acknowledged JetStream publish, republished on redelivery).
     router: use({
-      publish: { TURNS: [pattern(s.turnRequested(v, v))] },
+      publish: { TURNS: [pattern(s.turnRequested(v, v))], EVENTS: [pattern(s.provisioningChanged(v))] },
       subscribeCore: [pattern(s.provisioningChanged(v))],
     }),
     // Its outbox relay publishes the replies and the turn facts; progress is core NATS.

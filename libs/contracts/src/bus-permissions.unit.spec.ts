@@ -49,7 +49,8 @@ describe('the permissions derived from the topology', () => {
     expect(publishers(t.subjects.httpMailbox('http', 'acme', 'alice'))).toEqual(['delivery']);
     expect(publishers(t.subjects.httpMailbox('cli', 'acme', 'alice'))).toEqual(['delivery']);
     expect(publishers(t.subjects.progress('http', 'acme', 'alice'))).toEqual(['session-runner']);
-    expect(publishers(t.subjects.provisioningChanged('acme'))).toEqual(['admin-api']);
+    // admin-api with every change; a router when an owner's /pair approves a pairing.
+    expect(publishers(t.subjects.provisioningChanged('acme'))).toEqual(['router', 'admin-api']);
     // A JetStream subject of EVENTS, published through admin-api's outbox; routers and runners subscribe to it.
     expect(t.streams.EVENTS.subjects.some((s) => matches(s, t.subjects.provisioningChanged('acme')))).toBe(true);
     expect(subscribers(t.subjects.provisioningChanged('acme'))).toEqual(['router', 'session-runner']);
@@ -133,7 +134,7 @@ describe('the permissions derived from the topology', () => {
     const used = Object.fromEntries(BUS_SERVICES.map((s) => [s, streamsUsedBy(t, s)]));
     expect(used).toEqual({
       'channel-gateway': ['INBOUND', 'HTTP_MAILBOX'],
-      router: ['INBOUND', 'TURNS', 'DLQ'],
+      router: ['INBOUND', 'TURNS', 'EVENTS', 'DLQ'],
       'session-runner': ['TURNS', 'OUTBOUND', 'EVENTS', 'DLQ'],
       delivery: ['OUTBOUND', 'EVENTS', 'DLQ', 'HTTP_MAILBOX'],
       scheduler: [],
