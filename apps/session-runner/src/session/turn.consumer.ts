@@ -81,8 +81,16 @@ export class TurnConsumer implements OnApplicationBootstrap, OnApplicationShutdo
       if (error instanceof MessageGap) this.waiting.park(this.refOf(event.tenantId, sessionId), record, Date.now());
       throw error;
     }
-    if (command?.name === 'stop' || (!command && (await this.queueModeOf(event.tenantId, agentId, agentVersion)) === 'interrupt'))
-      this.executor.interrupt(streamIdOf(sessionId));
+    const streamId = streamIdOf(sessionId);
+    if (command?.name === 'stop') this.executor.interrupt(streamId);
+    // A message cuts a call short only in `interrupt` queue mode, and only a call this runner is making:
+    // most messages find none, so they are acked without a look at their agent's configuration.
+    else if (
+      !command &&
+      this.executor.isCalling(streamId) &&
+      (await this.queueModeOf(event.tenantId, agentId, agentVersion)) === 'interrupt'
+    )
+      this.executor.interrupt(streamId);
   }
 
   private async queueModeOf(tenantId: string, agentId: string, version: number | undefined) {
