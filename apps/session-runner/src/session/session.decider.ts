@@ -23,7 +23,14 @@ export interface RecordUserMessage {
   readonly skipMissing?: boolean;
   /** The agent's configuration version the router saw; recorded when it is not the session's. */
   readonly agentVersion?: number;
+  /** The store refused to record the message (`reason`): record `MessageRefused` in its place. */
+  readonly refused?: { readonly reason: string };
 }
+
+/** The code of a message the store refused, in `MessageRefused` and its `turn.failed`. */
+export const MESSAGE_UNSTORABLE = 'message-unstorable';
+export const REFUSED_TEXT =
+  'Your message could not be stored, so it was not answered: it contains characters this installation cannot keep. Please send it again without them.';
 
 /** A message arrived before its predecessor was recorded: retried until it is, or the gap is settled. */
 export class MessageGap extends TransientError {
@@ -73,10 +80,26 @@ export function decide(command: SessionCommand, state: SessionState): SessionEve
               },
             ]
           : [];
-      const recorded: SessionEvent[] = command.command
-        ? [{ type: 'CommandReceived', data: { turnId, seq, messageId, command: command.command, correlationId } }]
-        : [{ type: 'UserMessageAdded', data: { turnId, seq, messageId, text, sender, source, correlationId } }];
-      if (command.command?.name === 'model' && command.command.args) {
+      const { refused } = command;
+      const recorded: SessionEvent[] = refused
+        ? [
+            {
+              type: 'MessageRefused',
+              data: {
+                turnId,
+                seq,
+                messageId,
+                correlationId,
+                code: MESSAGE_UNSTORABLE,
+                reason: refused.reason,
+                text: REFUSED_TEXT,
+              },
+            },
+          ]
+        : command.command
+          ? [{ type: 'CommandReceived', data: { turnId, seq, messageId, command: command.command, correlationId } }]
+          : [{ type: 'UserMessageAdded', data: { turnId, seq, messageId, text, sender, source, correlationId } }];
+      if (!refused && command.command?.name === 'model' && command.command.args) {
         recorded.push({
           type: 'ModelChanged',
           data: { model: command.command.args === 'default' ? null : command.command.args },

@@ -17,7 +17,14 @@ import { cancelTurn, completeTurn, failTurn, sendNotice, statusText, suspendTurn
 export class LeaseLost extends Error {}
 
 /** What intake appends to a session whose turn is running. */
-const INTAKE_EVENTS = new Set(['UserMessageAdded', 'CommandReceived', 'ModelChanged', 'MessagesSkipped', 'AgentConfigured']);
+const INTAKE_EVENTS = new Set([
+  'UserMessageAdded',
+  'CommandReceived',
+  'ModelChanged',
+  'MessagesSkipped',
+  'MessageRefused',
+  'AgentConfigured',
+]);
 
 type Outcome = { events: SessionEvent[]; outbox: OutboxMessage[] };
 

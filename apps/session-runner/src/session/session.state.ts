@@ -203,6 +203,11 @@ export function evolve(state: SessionState, recorded: RecordedEvent<SessionEvent
       const { toSeq, turnId, messageId, correlationId, text } = event.data;
       return { ...state, lastSeq: toSeq, notices: [...state.notices, { turnId, messageId, correlationId, kind: 'text', text }] };
     }
+    case 'MessageRefused': {
+      const { seq, turnId, messageId, correlationId, text } = event.data;
+      const notice = { turnId, messageId, correlationId, kind: 'text' as const, text };
+      return { ...state, lastSeq: seq, turns: state.turns + 1, notices: [...state.notices, notice] };
+    }
     case 'AgentConfigured':
       return { ...state, agentVersion: event.data.version };
     case 'NoticeSent':
