@@ -59,14 +59,18 @@ export function createCleanup() {
   };
 }
 
-/** Starts the bench platform: { db, model, platform, gateway, namespace, query, stopPlatform }; cleanup gets every undo step. */
-export async function startBench(libs, cleanup, { env = {} } = {}) {
+/**
+ * Starts the bench platform: { db, model, platform, gateway, namespace, query, stopPlatform }; cleanup gets every undo step.
+ * `beforeLaunch(db)` runs on the new database before any app connects (e.g. to set log_statement on it).
+ */
+export async function startBench(libs, cleanup, { env = {}, beforeLaunch } = {}) {
   const { testing } = libs;
   const steps = { push: ([what, step]) => cleanup.add(what, step) };
 
   try {
     const db = await testing.createTestDatabase('cf_bench');
     steps.push(['drop database', () => db.drop()]);
+    await beforeLaunch?.(db);
     const namespace = testing.uniqueNamespace('bench');
     steps.push(['delete streams', () => deleteStreams(libs, testing.TEST_NATS_URL, namespace)]);
     const model = await testing.startFakeOpenAI({ latencyMs: 0 });
