@@ -117,7 +117,8 @@ export async function openChat(gatewayUrl: string, chatId: string, options: Open
           notify();
           return;
         }
-        await new Promise((resolve) => setTimeout(resolve, RECONNECT_DELAY_MS));
+        // Unref'd: a chat a spec forgot to close does not keep its process alive while it reconnects.
+        await new Promise((resolve) => setTimeout(resolve, RECONNECT_DELAY_MS).unref());
         if (abort.signal.aborted) break;
         try {
           body = await connect(lastEventId ?? '0');
