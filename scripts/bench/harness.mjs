@@ -64,14 +64,19 @@ export function createCleanup() {
 /** The user every bench chat belongs to (one channel:client key, as one client would have). */
 export const BENCH_USER = 'bench-user';
 
-/** Starts the bench platform: { db, model, platform, gateway, admin, chatKey, namespace, query, stopPlatform }; cleanup gets every undo step. */
-export async function startBench(libs, cleanup, { env = {} } = {}) {
+/**
+ * Starts the bench platform: { db, model, platform, gateway, admin, chatKey, namespace, query, stopPlatform }; cleanup
+ * gets every undo step. `beforeLaunch(db)` runs on the new database before any app connects (e.g. to set
+ * log_statement on it).
+ */
+export async function startBench(libs, cleanup, { env = {}, beforeLaunch } = {}) {
   const { testing } = libs;
   const steps = { push: ([what, step]) => cleanup.add(what, step) };
 
   try {
     const db = await testing.createTestDatabase('cf_bench');
     steps.push(['drop database', () => db.drop()]);
+    await beforeLaunch?.(db);
     const namespace = testing.uniqueNamespace('bench');
     steps.push(['delete streams', () => deleteStreams(libs, testing.TEST_NATS_URL, namespace)]);
     const model = await testing.startFakeOpenAI({ latencyMs: 0 });

@@ -5,6 +5,7 @@ import {
   MAX_MESSAGE_CHARS,
   MAX_REPLY_CHARS,
   OutboundReady,
+  TurnFailed,
   TurnRequested,
 } from '@clawfleet/contracts';
 import { uuidV7Ids } from '@clawfleet/platform';
@@ -12,6 +13,7 @@ import Docker from 'dockerode';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { Client } from 'pg';
 import { readSessionStreams, type StoredEvent } from './support/event-store-probe';
 import { eventually, startPlatform, type PlatformFixture } from './support/fixture';
 import { openProvisioning } from './support/provisioning';
@@ -101,6 +103,16 @@ describe('a model that misbehaves', () => {
 });
 
 /** The events of the session of an HTTP chat. */
+async function withDb<T>(url: string, use: (db: Client) => Promise<T>): Promise<T> {
+  const db = new Client({ connectionString: url });
+  await db.connect();
+  try {
+    return await use(db);
+  } finally {
+    await db.end();
+  }
+}
+
 async function sessionOf(chatId: string): Promise<StoredEvent[]> {
   const owned = f.chatRef(chatId).chatId;
   const streams = [...(await readSessionStreams(f.db.url)).values()];
@@ -177,6 +189,63 @@ describe('a post that names its sender, or has no valid key', () => {
     expect(res.status).toBe(403);
     expect(res.headers.get('www-authenticate')).toBe('Bearer realm="clawfleet", error="insufficient_scope", scope="channel:client"');
     expect((await f.bus.messages('INBOUND')).length).toBe(before);
+  });
+});
+
+describe('text the contracts accept but the database refuses', () => {
+  // A UTF8 database stores every text the contracts accept; one in another encoding (LATIN1, say)
+  // refuses what it has no character for, with SQLSTATE 22P05. This trigger is such a database for
+  // one character (U+2603), at the real store boundary: the session's event insert.
+  beforeAll(async () => {
+    await withDb(f.db.url, (db) =>
+      db.query(`
+        CREATE FUNCTION public.refuse_snowmen() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+          IF strpos(NEW.data::text, U&'\\2603') > 0 THEN
+            RAISE EXCEPTION 'character with byte sequence 0xe2 0x98 0x83 in encoding "UTF8" has no equivalent in encoding "LATIN1"'
+              USING ERRCODE = 'untranslatable_character';
+          END IF;
+          RETURN NEW;
+        END $$;
+        CREATE TRIGGER refuse_snowmen BEFORE INSERT ON eventstore.events FOR EACH ROW EXECUTE FUNCTION public.refuse_snowmen();`),
+    );
+  });
+  afterAll(() => withDb(f.db.url, (db) => db.query(`DROP FUNCTION public.refuse_snowmen() CASCADE`)));
+
+  it('ends the message as turn.failed with a short notice, and the next message goes on at once', async () => {
+    const chat = await f.openChat('refused-by-store');
+    await chat.send('first');
+    expect(await chat.nextReply(15_000)).toMatchObject({ kind: 'reply', text: 'echo: first' });
+    const refused = await chat.send('a snowman \u2603');
+    expect(await chat.nextReply(15_000)).toMatchObject({
+      kind: 'notice',
+      replyTo: refused.messageId,
+      text: expect.stringMatching(/^Your message could not be stored/),
+    });
+    // No wait for a gap timeout: the refused message took its place in the session's order.
+    await chat.send('after');
+    expect(await chat.nextReply(15_000)).toMatchObject({ kind: 'reply', text: 'echo: after' });
+
+    const events = await sessionOf('refused-by-store');
+    expect(events.filter((e) => e.type === 'UserMessageAdded').map((e) => e.data.text)).toEqual(['first', 'after']);
+    const recorded = events.find((e) => e.type === 'MessageRefused')!;
+    expect(recorded.data).toMatchObject({ seq: 2, messageId: refused.messageId, code: 'message-unstorable' });
+    expect(recorded.data.reason).toMatch(/cannot be stored: character with byte sequence 0xe2 0x98 0x83/);
+    const failed = (await f.bus.messages('EVENTS'))
+      .map((m) => TurnFailed.envelope.safeParse(m.json()))
+      .flatMap((e) => (e.success && e.data.data.turnId === recorded.data.turnId ? [e.data.data] : []));
+    expect(failed).toEqual([expect.objectContaining({ code: 'message-unstorable', retryable: false })]);
+    expect((await f.bus.messages('DLQ')).filter((m) => m.string().includes(refused.messageId))).toEqual([]);
+    const asked = f.model.requests.map((r) => r.lastUserText);
+    expect(asked).toContain('after');
+    expect(asked.some((text) => text?.includes('snowman'))).toBe(false);
+    // A redelivery of the refused message is a no-op: nothing more is recorded or sent.
+    const turn = (await f.bus.messages('TURNS')).find((m) => m.string().includes(refused.messageId))!;
+    await f.bus.publishRaw(turn.subject, turn.data, 'replay-refused');
+    await chat.send('last');
+    expect(await chat.nextReply(15_000)).toMatchObject({ kind: 'reply', text: 'echo: last' });
+    expect(chat.replies.map((r) => r.kind)).toEqual(['reply', 'notice', 'reply', 'reply']);
+    await chat.close();
   });
 });
 

@@ -1,3 +1,4 @@
+import { ownedChatId } from '@clawfleet/auth';
 import { connectNats } from '@clawfleet/bus';
 import { BUS_SERVICES, topology, type BusService, type Topology } from '@clawfleet/contracts';
 import {
@@ -106,7 +107,9 @@ describe('the platform with one NATS user per service', () => {
 
 describe('admin-api with its own NATS user', () => {
   it("announces a provisioning change (its outbox, EVENTS) that reaches the router, and an operator's message reaches the chat", async () => {
-    const chat = await openChat(platform.url('channel-gateway'), 'lobby');
+    const mint = await openKeyMint(db.url);
+    const { key } = await mint.clientKey('lobby').finally(() => mint.close());
+    const chat = await openChat(platform.url('channel-gateway'), 'lobby', { key });
     // Routed (and cached by the router) before anything is bound: the environment's agent answers.
     await chat.send('hello before', 'lobby-0');
     expect(await chat.nextReply(30_000)).toMatchObject({ kind: 'reply' });
@@ -137,7 +140,7 @@ describe('admin-api with its own NATS user', () => {
 
     // An operator's message goes into INBOUND through admin-api's outbox, and is answered in the chat.
     const sessions = await api.GET('/v1/tenants/{tenantId}/sessions', { params: { path: { tenantId: 'default' } } });
-    const session = sessions.data!.items.find((s) => s.chat.chatId === 'lobby')!;
+    const session = sessions.data!.items.find((s) => s.chat.chatId === ownedChatId('lobby', 'lobby'))!;
     const sent = await api.POST('/v1/tenants/{tenantId}/sessions/{sessionId}/messages', {
       params: { path: { tenantId: 'default', sessionId: session.id } },
       body: { text: 'an operator writes' },

@@ -83,7 +83,7 @@ beforeAll(async () => {
   nc = await connectNats(TEST_NATS_URL, 'bus-int-spec');
   js = jetstream(nc);
   jsm = await jetstreamManager(nc);
-  publisher = new Publisher(js);
+  publisher = new Publisher(js, nc);
 });
 
 afterAll(async () => {

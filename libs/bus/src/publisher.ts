@@ -4,9 +4,11 @@ import type { JetStreamClient, PubAck } from '@nats-io/jetstream';
 import { headers as natsHeaders, type MsgHdrs, type NatsConnection } from '@nats-io/transport-node';
 import type { z } from 'zod';
 import { encodeEvent } from './codec';
+import { PubAcks } from './pub-acks';
 
 export const HEADER_EVENT_TYPE = 'Clawfleet-Event-Type';
 export const HEADER_TENANT = 'Clawfleet-Tenant';
+const PUBLISH_TIMEOUT_MS = 5_000;
 
 export interface RawMessage {
   readonly subject: string;
@@ -18,10 +20,15 @@ export interface RawMessage {
 
 /** The narrow publishing port apps get: validated, deduplicated, traced. */
 export class Publisher {
+  /** With the connection: JetStream publishes and acks over one subscription (see PubAcks); without, `js.publish`. */
+  private readonly acks?: PubAcks;
+
   constructor(
     private readonly js: JetStreamClient,
     private readonly nc?: NatsConnection,
-  ) {}
+  ) {
+    if (nc) this.acks = new PubAcks(nc);
+  }
 
   /**
    * Fire-and-forget on core NATS, for what may be lost (progress of a reply being written): no
@@ -58,7 +65,13 @@ export class Publisher {
     for (const [key, value] of Object.entries(message.headers ?? {})) hdrs.set(key, value);
     if (!hdrs.has('traceparent')) injectTraceContext({ get: (k) => hdrs.get(k) || undefined, set: (k, v) => hdrs.set(k, v) });
     try {
-      return await this.js.publish(message.subject, message.payload, { msgID: message.msgId, headers: hdrs, timeout: 5_000 });
+      return this.acks
+        ? await this.acks.publish(message.subject, message.payload, hdrs, message.msgId, PUBLISH_TIMEOUT_MS)
+        : await this.js.publish(message.subject, message.payload, {
+            msgID: message.msgId,
+            headers: hdrs,
+            timeout: PUBLISH_TIMEOUT_MS,
+          });
     } catch (error) {
       throw new TransientError(`publish to ${message.subject} failed: ${(error as Error).message}`);
     }

@@ -108,6 +108,23 @@ export type SessionEvent =
       type: 'MessagesSkipped';
       data: { fromSeq: number; toSeq: number; turnId: string; messageId: string; correlationId: string; text: string };
     }
+  /**
+   * Message `seq` could not be recorded: the store refused its content for good (a character the
+   * database cannot keep). It takes its place in the order without its content, the user is sent
+   * `text`, and the turn it asked for counts as failed (`code`, `reason`; `turn.failed` on the bus).
+   */
+  | {
+      type: 'MessageRefused';
+      data: {
+        turnId: string;
+        seq: number;
+        messageId: string;
+        correlationId: string;
+        code: string;
+        reason: string;
+        text: string;
+      };
+    }
   /** The first `replacedItems` of the prompt history were summarized; the events themselves stay. */
   | {
       type: 'ContextCompacted';

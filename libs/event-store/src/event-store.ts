@@ -277,20 +277,25 @@ export class EventStore {
 }
 
 /**
- * The last guard: PostgreSQL refused the text of an event or a message (a NUL, a lone surrogate).
- * The same append would fail every time, so it is a ValidationError (not retried), which names the
- * problem instead of "unsupported Unicode escape sequence" after many retries. The producers
- * prevent it (the contracts refuse such text, session-runner sanitises what models and tools
- * produce); reaching this is a bug in a producer.
+ * PostgreSQL refused the text of an append: the same append would fail every time. A
+ * ValidationError (not retried), which names the problem instead of "unsupported Unicode escape
+ * sequence" after many retries; its own class, so a writer can record the refusal instead.
  */
-function unstorable(error: unknown, streamId: string): ValidationError | undefined {
+export class UnstorableError extends ValidationError {}
+
+/**
+ * The last guard: PostgreSQL refused the text of an event or a message (a NUL, a lone surrogate, or
+ * a character a database not in UTF8 has no equivalent for). The producers prevent the first two (the
+ * contracts refuse such text, session-runner sanitises what models and tools produce).
+ */
+function unstorable(error: unknown, streamId: string): UnstorableError | undefined {
   const { code, message = '', detail = '' } = error as { code?: string; message?: string; detail?: string };
   const text =
     code === '22P05' || // untranslatable_character: \u0000 in jsonb
     code === '22021' || // character_not_in_repertoire: a NUL byte in a text column
     (code === '22P02' && /surrogate|unicode/i.test(`${message} ${detail}`)); // a lone surrogate in jsonb
   if (!text) return undefined;
-  return new ValidationError(`the append to ${streamId} holds text that cannot be stored: ${message} (${detail})`, {
+  return new UnstorableError(`the append to ${streamId} holds text that cannot be stored: ${message} (${detail})`, {
     streamId,
     pgCode: code,
   });

@@ -39,6 +39,11 @@ export interface OutboxRelayOptions {
    * over what that process did not publish (it crashed, NATS was down). 0: publish everything.
    */
   readonly leftoverAfterMs?: number;
+  /**
+   * Rows `publishNow` published are deleted together at most this often (default 200 ms), one
+   * statement for every writer of the process meanwhile; keep it well below `leftoverAfterMs`.
+   */
+  readonly deleteEveryMs?: number;
 }
 
 /**
@@ -58,6 +63,8 @@ export class OutboxRelay {
   /** Rows published by `publishNow`, to delete; deleted together, one statement for all writers. */
   private published: string[] = [];
   private deleting?: Promise<void>;
+  private deleteTimer?: NodeJS.Timeout;
+  private deleteRun?: QueryRunnerLike;
 
   constructor(private readonly options: OutboxRelayOptions) {}
 
@@ -69,6 +76,7 @@ export class OutboxRelay {
   async stop(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.timer);
+    this.deleteNow(); // what was published is deleted before the process goes
     await this.deleting;
     await this.draining;
     await this.client?.end().catch(() => undefined);
@@ -76,8 +84,9 @@ export class OutboxRelay {
 
   /**
    * The fast path: the writer publishes its own committed outbox rows at once; they are deleted
-   * after, together with what other writers published meanwhile. Any failure leaves the rows to the
-   * relay, whose copies JetStream's duplicate window drops. Publishing in one pipeline keeps their order.
+   * after (at most every `deleteEveryMs`), together with what other writers published meanwhile. Any
+   * failure leaves the rows to the relay, whose copies JetStream's duplicate window drops. Publishing
+   * in one pipeline keeps their order.
    */
   async publishNow(messages: readonly OutboxMessage[], ids: readonly string[], run: QueryRunnerLike): Promise<void> {
     if (ids.length === 0) return;
@@ -97,7 +106,15 @@ export class OutboxRelay {
       return;
     }
     this.published.push(...ids);
-    this.deleting ??= this.deletePublished(run);
+    this.deleteRun = run;
+    if (this.stopped) this.deleteNow();
+    else this.deleteTimer ??= setTimeout(() => this.deleteNow(), this.options.deleteEveryMs ?? 200);
+  }
+
+  private deleteNow(): void {
+    clearTimeout(this.deleteTimer);
+    this.deleteTimer = undefined;
+    if (this.published.length > 0 && this.deleteRun) this.deleting ??= this.deletePublished(this.deleteRun);
   }
 
   private async deletePublished(run: QueryRunnerLike): Promise<void> {

@@ -384,3 +384,76 @@ describe('OutboxRelay', () => {
     expect(relay.isLeader).toBe(true);
   });
 });
+
+describe('the fast path (publishNow)', () => {
+  /** Runs queries on the spec's pool, counting the deletes. */
+  const countingRunner = () => {
+    const deletes: string[][] = [];
+    return {
+      deletes,
+      query: (sql: string, params?: unknown[]) => {
+        if (sql.startsWith('DELETE')) deletes.push(params![0] as string[]);
+        return dataSource.query(sql, params);
+      },
+    };
+  };
+  const rowsOf = async (ids: string[]) =>
+    (await dataSource.query(`SELECT id FROM eventstore.outbox WHERE id = ANY($1::bigint[])`, [ids])).length;
+
+  async function publishThree(relay: OutboxRelay, run: ReturnType<typeof countingRunner>) {
+    const { tenantId, subject } = freshSubject();
+    const ids: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const envelope = succeeded(tenantId);
+      const message = outboxMessage(DeliverySucceeded, subject, envelope);
+      const { outboxIds } = await store.appendWithOutbox(
+        tenantId,
+        `delivery-${envelope.id}`,
+        0,
+        [{ id: envelope.id, type: envelope.type, data: envelope.data }],
+        { outbox: [message], notifyRelay: false },
+      );
+      await relay.publishNow([message], outboxIds, run);
+      ids.push(...outboxIds);
+    }
+    await published(subject, 3);
+    return ids;
+  }
+
+  it('deletes what several writers published in one statement per window, and before the process stops', async () => {
+    const relay = new OutboxRelay({
+      databaseUrl: db.url,
+      owner: 'session-runner',
+      publisher: new Publisher(js),
+      logger,
+      leftoverAfterMs: 60_000,
+      deleteEveryMs: 60_000,
+    });
+    relays.push(relay);
+    await relay.start();
+    const run = countingRunner();
+    const ids = await publishThree(relay, run);
+    // Published, and kept until the window ends: not one delete per append.
+    expect(await rowsOf(ids)).toBe(3);
+    expect(run.deletes).toEqual([]);
+    await relay.stop();
+    expect(run.deletes).toEqual([ids]);
+    expect(await rowsOf(ids)).toBe(0);
+  });
+
+  it('deletes them within the default window, while the process runs', async () => {
+    const relay = new OutboxRelay({
+      databaseUrl: db.url,
+      owner: 'session-runner',
+      publisher: new Publisher(js),
+      logger,
+      leftoverAfterMs: 2_000,
+    });
+    relays.push(relay);
+    await relay.start();
+    const run = countingRunner();
+    const ids = await publishThree(relay, run);
+    await waitFor(async () => (await rowsOf(ids)) === 0, 'the published rows to be deleted');
+    expect(run.deletes.flat().sort()).toEqual([...ids].sort());
+  });
+});

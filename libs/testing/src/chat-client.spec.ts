@@ -66,7 +66,10 @@ async function startGateway() {
         s.write(frame.slice(20));
       }
     },
-    endStreams: (lastFrame = '') => streams.forEach((s) => s.end(lastFrame)),
+    endStreams: (lastFrame = '') => {
+      streams.forEach((s) => s.end(lastFrame));
+      streams.clear();
+    },
     close: () => new Promise<void>((ok) => (server.closeAllConnections(), server.close(() => ok()))),
   };
 }
@@ -111,10 +114,34 @@ describe('chat client', () => {
     await chat.close();
   });
 
-  it('fails waiting replies when the stream ends, and rejects invalid replies', async () => {
+  it('resumes with Last-Event-ID when the gateway ends the stream: nothing missed, nothing twice', async () => {
+    const chat = await openChat(gateway.url, 'c1', { key: 'cf_key' });
+    gateway.reply('first');
+    expect((await chat.nextReply(5_000)).text).toBe('first');
+    gateway.endStreams();
+    gateway.reply('while away');
+    expect((await chat.nextReply(5_000)).text).toBe('while away');
+    gateway.reply('after');
+    expect((await chat.nextReply(5_000)).text).toBe('after');
+    expect(chat.replies.map((r) => r.text)).toEqual(['first', 'while away', 'after']);
+    expect(gateway.resumeHeaders).toEqual([undefined, '1']);
+    await chat.close();
+  });
+
+  it('before the first reply, resumes from the start of the mailbox', async () => {
     const chat = await openChat(gateway.url, 'c1', { key: 'cf_key' });
     gateway.endStreams();
-    await expect(chat.nextReply(5_000)).rejects.toThrow(/event stream of chat c1 ended/);
+    gateway.reply('while away');
+    expect((await chat.nextReply(5_000)).text).toBe('while away');
+    expect(gateway.resumeHeaders).toEqual([undefined, '0']);
+    await chat.close();
+  });
+
+  it('fails waiting replies once the gateway stays away, and rejects invalid replies', async () => {
+    const away = await startGateway();
+    const chat = await openChat(away.url, 'c1', { key: 'cf_key', reconnectForMs: 300 });
+    await away.close();
+    await expect(chat.nextReply(5_000)).rejects.toThrow(/event stream of chat c1 (ended|failed).*reconnecting failed/);
     await chat.close();
 
     const strict = await openChat(gateway.url, 'c1', { key: 'cf_key' });

@@ -33,18 +33,29 @@ export interface OpenChatOptions {
   readonly key: string;
   /** Resume after this event id (sent as `Last-Event-ID`). */
   readonly lastEventId?: string;
+  /**
+   * How long the client keeps trying to reconnect an ended or broken stream before waiting replies
+   * fail (default 15 s): a gateway ends a stream whose subscription it must recreate (heartbeats
+   * missed under load, NATS restarted) and expects the client to come back with `Last-Event-ID`.
+   */
+  readonly reconnectForMs?: number;
 }
+
+const RECONNECT_DELAY_MS = 100;
 
 /**
  * Opens the HTTP channel of a chat: `POST /v1/chats/:chatId/messages` to talk, the SSE stream
  * `GET /v1/chats/:chatId/events` to listen, both with the key. Resolves once the stream's headers
  * arrived, which the gateway sends only after subscribing, so no reply to a message sent afterwards
- * can be missed.
+ * can be missed. When the stream ends or breaks, the client opens it again with `Last-Event-ID` = the
+ * last reply's id, as a browser's EventSource does; before the first reply with `0`, which replays the
+ * chat's mailbox from its start (open a chat that has replies already with `lastEventId`).
  */
 export async function openChat(gatewayUrl: string, chatId: string, options: OpenChatOptions): Promise<ChatClient> {
   const base = `${gatewayUrl.replace(/\/$/, '')}/v1/chats/${encodeURIComponent(chatId)}`;
   const authorization = `Bearer ${options.key}`;
   const replies: Reply[] = [];
+  const seen = new Set<string>();
   const changed = new Set<() => void>();
   const notify = () => changed.forEach((listener) => listener());
   let lastEventId = options.lastEventId;
@@ -52,13 +63,27 @@ export async function openChat(gatewayUrl: string, chatId: string, options: Open
   let cursor = 0;
 
   const abort = new AbortController();
-  const response = await fetch(`${base}/events`, {
-    headers: { accept: 'text/event-stream', authorization, ...(lastEventId ? { 'last-event-id': lastEventId } : {}) },
-    signal: abort.signal,
-  });
-  if (!response.ok || !response.body) {
+  const connect = async (resumeAfter: string | undefined) => {
+    const response = await fetch(`${base}/events`, {
+      headers: {
+        accept: 'text/event-stream',
+        authorization,
+        ...(resumeAfter !== undefined && { 'last-event-id': resumeAfter }),
+      },
+      signal: abort.signal,
+    });
+    if (!response.ok || !response.body) {
+      const body = await response.text().catch(() => '');
+      throw new Error(`GET ${base}/events answered ${response.status}: ${body}`);
+    }
+    return response.body;
+  };
+  let body: ReadableStream<Uint8Array>;
+  try {
+    body = await connect(lastEventId);
+  } catch (error) {
     abort.abort();
-    throw new Error(`GET ${base}/events answered ${response.status}: ${await response.text().catch(() => '')}`);
+    throw error;
   }
 
   const parser = createParser({
@@ -71,22 +96,56 @@ export async function openChat(gatewayUrl: string, chatId: string, options: Open
       // A reply that breaks the contract must fail the spec, not be skipped.
       if (!data.success) return void (ended ??= new Error(`invalid reply event ${event.data}: ${data.error.message}`));
       lastEventId = event.id ?? lastEventId;
+      // A resumed stream starts right after the last id seen; an id seen twice would be the gateway's fault.
+      if (event.id !== undefined && seen.has(event.id)) return;
+      if (event.id !== undefined) seen.add(event.id);
       replies.push({ ...data.data, eventId: event.id });
     },
   });
   const reading = (async () => {
-    const decoder = new TextDecoder();
-    try {
-      for await (const chunk of response.body!) {
-        parser.feed(decoder.decode(chunk, { stream: true }));
-        notify();
+    const reconnectForMs = options.reconnectForMs ?? 15_000;
+    let failingSince: number | undefined;
+    let why = '';
+    for (;;) {
+      try {
+        const decoder = new TextDecoder();
+        for await (const chunk of body) {
+          parser.feed(decoder.decode(chunk, { stream: true }));
+          notify();
+        }
+        why = 'ended';
+      } catch (error) {
+        if (abort.signal.aborted) break;
+        why = `failed: ${String(error)}`;
       }
-      ended ??= new Error(`the event stream of chat ${chatId} ended`);
-    } catch (error) {
-      ended ??= abort.signal.aborted
-        ? new Error('chat closed')
-        : new Error(`the event stream of chat ${chatId} failed: ${String(error)}`);
+      parser.reset();
+      // The gateway ended it for a reason a reconnect would not change (the key revoked, a bad reply).
+      if (ended) break;
+      // Reconnect after the last reply seen, until the gateway stays unreachable for `reconnectForMs`.
+      for (;;) {
+        failingSince ??= Date.now();
+        if (abort.signal.aborted) break;
+        if (Date.now() - failingSince > reconnectForMs) {
+          ended ??= new Error(
+            `the event stream of chat ${chatId} ${why}, and reconnecting failed for ${reconnectForMs} ms`,
+          );
+          notify();
+          return;
+        }
+        // Unref'd: a chat a spec forgot to close does not keep its process alive while it reconnects.
+        await new Promise((resolve) => setTimeout(resolve, RECONNECT_DELAY_MS).unref());
+        if (abort.signal.aborted) break;
+        try {
+          body = await connect(lastEventId ?? '0');
+          failingSince = undefined;
+          break;
+        } catch (error) {
+          if (!abort.signal.aborted) why = `${why}; reconnecting: ${String(error)}`.slice(-500);
+        }
+      }
+      if (abort.signal.aborted) break;
     }
+    ended ??= new Error('chat closed');
     notify();
   })();
 

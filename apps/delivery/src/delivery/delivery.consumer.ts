@@ -1,10 +1,11 @@
-import { Bus, causedBy, makeEnvelope, OnEvent } from '@clawfleet/bus';
+import { Bus, causedBy, makeEnvelope, OnEvent, type MessageContext } from '@clawfleet/bus';
 import { DeliveryFailed, DeliverySucceeded, OutboundReady, storableText, type EventDefinition } from '@clawfleet/contracts';
 import type { z } from 'zod';
 import { deriveId, DomainError, KeyedQueue, TransientError, ValidationError } from '@clawfleet/platform';
 import { Inject, Injectable } from '@nestjs/common';
 import { CHANNEL_SENDERS, type ChannelSender } from './channel-sender';
 import { DeliveryLog, type Settlement } from '@clawfleet/records';
+import { SessionCursors } from './session-cursors';
 
 /**
  * Sends each reply once, in the session's order: a reply whose predecessor is not settled yet waits
@@ -16,6 +17,8 @@ export class DeliveryConsumer {
   // Replies of a session arrive in seq order (the relay publishes in commit order): sending them one
   // at a time per session keeps that order here, so only replicas racing each other ever wait.
   private readonly sessions = new KeyedQueue();
+  /** Session cursors as this process last read or wrote them: most replies need no read (see SessionCursors). */
+  private readonly cursors = new SessionCursors();
 
   constructor(
     private readonly bus: Bus,
@@ -26,13 +29,13 @@ export class DeliveryConsumer {
   }
 
   @OnEvent('delivery', OutboundReady)
-  onOutbound(outbound: OutboundReady): Promise<void> {
-    return this.sessions.run(outbound.data.sessionId, () => this.deliver(outbound));
+  onOutbound(outbound: OutboundReady, context?: MessageContext): Promise<void> {
+    return this.sessions.run(outbound.data.sessionId, () => this.deliver(outbound, context?.deliveryCount ?? 1));
   }
 
-  private async deliver(outbound: OutboundReady): Promise<void> {
+  private async deliver(outbound: OutboundReady, deliveryCount: number): Promise<void> {
     const { data } = outbound;
-    const settled = await this.log.settledUpTo(outbound.tenantId, data.sessionId);
+    const settled = await this.settledUpTo(outbound, deliveryCount);
     // Settled before, so not sent again; but the process that settled it may have died before it
     // reported the outcome (the message was not acked then): report it again, under the same id.
     if (data.seq <= settled) return this.reportAgain(outbound);
@@ -54,8 +57,21 @@ export class DeliveryConsumer {
     }
   }
 
+  /** The session's highest settled seq: remembered, or read from the store (see SessionCursors). */
+  private async settledUpTo(outbound: OutboundReady, deliveryCount: number): Promise<number> {
+    const { tenantId, data } = outbound;
+    const key = `${tenantId}|${data.sessionId}`;
+    const idempotent = this.senders.get(data.chat.channel)?.idempotent ?? false;
+    const known = this.cursors.trusted(key, data.seq, deliveryCount, idempotent);
+    if (known !== undefined) return known;
+    const settled = await this.log.settledUpTo(tenantId, data.sessionId);
+    this.cursors.remember(key, settled);
+    return settled;
+  }
+
   private async settle(outbound: OutboundReady, settlement: Settlement): Promise<void> {
     await this.log.settle(outbound, settlement);
+    this.cursors.remember(`${outbound.tenantId}|${outbound.data.sessionId}`, outbound.data.seq);
     await this.report(outbound, settlement);
   }
 

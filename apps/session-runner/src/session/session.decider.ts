@@ -35,6 +35,8 @@ export interface RecordUserMessage {
   readonly agentVersion?: number;
   /** That version's MCP servers and skills (read by intake), carried in `AgentConfigured`. */
   readonly agentExtras?: { readonly mcpServers: readonly AgentMcpServer[]; readonly skills: readonly AgentSkill[] };
+  /** The store refused to record the message (`reason`): record `MessageRefused` in its place. */
+  readonly refused?: { readonly reason: string };
 }
 
 /** What AgentConfigured carries of a version beyond its number: only what the version has. */
@@ -44,6 +46,11 @@ function extrasOf(extras: RecordUserMessage['agentExtras']) {
     ...(extras && extras.skills.length > 0 ? { skills: [...extras.skills] } : {}),
   };
 }
+
+/** The code of a message the store refused, in `MessageRefused` and its `turn.failed`. */
+export const MESSAGE_UNSTORABLE = 'message-unstorable';
+export const REFUSED_TEXT =
+  'Your message could not be stored, so it was not answered: it contains characters this installation cannot keep. Please send it again without them.';
 
 /** A message arrived before its predecessor was recorded: retried until it is, or the gap is settled. */
 export class MessageGap extends TransientError {
@@ -94,22 +101,38 @@ export function decide(command: SessionCommand, state: SessionState): SessionEve
             ]
           : [];
       // A command's effect and answer are decided here, on the state it arrives in; folding applies them.
-      const recorded: SessionEvent[] = command.command
+      const { refused } = command;
+      const recorded: SessionEvent[] = refused
         ? [
             {
-              type: 'CommandReceived',
+              type: 'MessageRefused',
               data: {
                 turnId,
                 seq,
                 messageId,
-                command: command.command,
                 correlationId,
-                outcome: decideCommand(command.command, state),
+                code: MESSAGE_UNSTORABLE,
+                reason: refused.reason,
+                text: REFUSED_TEXT,
               },
             },
           ]
-        : [{ type: 'UserMessageAdded', data: { turnId, seq, messageId, text, sender, source, correlationId } }];
-      if (command.command?.name === 'model' && command.command.args) {
+        : command.command
+          ? [
+              {
+                type: 'CommandReceived',
+                data: {
+                  turnId,
+                  seq,
+                  messageId,
+                  command: command.command,
+                  correlationId,
+                  outcome: decideCommand(command.command, state),
+                },
+              },
+            ]
+          : [{ type: 'UserMessageAdded', data: { turnId, seq, messageId, text, sender, source, correlationId } }];
+      if (!refused && command.command?.name === 'model' && command.command.args) {
         recorded.push({
           type: 'ModelChanged',
           data: { model: command.command.args === 'default' ? null : command.command.args },

@@ -1,6 +1,15 @@
 import type { SessionEvent } from '@clawfleet/contracts';
 import { TransientError, ValidationError } from '@clawfleet/platform';
-import { decide, MessageGap, nextStep, skippedText, type RecordUserMessage, type SessionCommand } from './session.decider';
+import {
+  decide,
+  MESSAGE_UNSTORABLE,
+  MessageGap,
+  nextStep,
+  REFUSED_TEXT,
+  skippedText,
+  type RecordUserMessage,
+  type SessionCommand,
+} from './session.decider';
 import { evolve, initialState, type SessionState } from './session.state';
 
 const sessionId = '01936b2e-0000-7000-8000-000000000001';
@@ -121,6 +130,40 @@ describe('session decider', () => {
     it('decides nothing for a skipped message that turns up later, nor for skipping again', () => {
       given(started, message(1), skipped(2, 3, 4), message(4)).when(record(3)).then([]);
       given(started, message(1), skipped(2, 3, 4), message(4)).when({ ...record(4), skipMissing: true }).then([]);
+    });
+  });
+
+  describe('when the store refused to record a message', () => {
+    const refusedEvent = (seq: number): SessionEvent => ({
+      type: 'MessageRefused',
+      data: {
+        turnId: `turn-${seq}`,
+        seq,
+        messageId: `m${seq}`,
+        correlationId: `c${seq}`,
+        code: MESSAGE_UNSTORABLE,
+        reason: 'no equivalent in LATIN1',
+        text: REFUSED_TEXT,
+      },
+    });
+    const refused = (seq: number): RecordUserMessage => ({ ...record(seq), refused: { reason: 'no equivalent in LATIN1' } });
+    it('records the refusal in its place, without the content', () => {
+      given(started, message(1)).when(refused(2)).then([refusedEvent(2)]);
+      given().when(refused(1)).then([started, refusedEvent(1)]);
+      given(started).when({ ...refused(1), command: { name: 'model', args: 'x' } }).then([refusedEvent(1)]);
+    });
+    it('moves the session on, tells the user, and counts the turn as ended', () => {
+      const state = given(started, message(1), refusedEvent(2)).state;
+      expect(state.status !== 'empty' && [state.lastSeq, state.turns, state.queue.length]).toEqual([2, 1, 1]);
+      expect(nextStep(state, limits)).toEqual({
+        kind: 'notify',
+        notice: { turnId: 'turn-2', messageId: 'm2', correlationId: 'c2', kind: 'text', text: REFUSED_TEXT },
+      });
+    });
+    it('decides nothing when the refused message comes again (idempotency)', () => {
+      given(started, refusedEvent(1)).when(record(1)).then([]);
+      given(started, refusedEvent(1)).when(refused(1)).then([]);
+      given(started, refusedEvent(1)).when(record(2)).then([message(2)]);
     });
   });
 

@@ -86,6 +86,11 @@ export class SessionExecutor implements OnApplicationBootstrap, BeforeApplicatio
     this.interrupts.get(streamId)?.abort();
   }
 
+  /** Whether this runner is making a model or tool call for the session now (what `interrupt` cuts short). */
+  isCalling(streamId: string): boolean {
+    return this.interrupts.has(streamId);
+  }
+
   /**
    * Makes sure someone works on the session: this runner, unless it or another one already does.
    * `claimed`: this runner took the lease while writing the session at that state (intake), so the run

@@ -26,7 +26,14 @@ export interface RunLease {
 }
 
 /** What intake appends to a session whose turn is running. */
-const INTAKE_EVENTS = new Set(['UserMessageAdded', 'CommandReceived', 'ModelChanged', 'MessagesSkipped', 'AgentConfigured']);
+const INTAKE_EVENTS = new Set([
+  'UserMessageAdded',
+  'CommandReceived',
+  'ModelChanged',
+  'MessagesSkipped',
+  'MessageRefused',
+  'AgentConfigured',
+]);
 
 type Outcome = { events: SessionEvent[]; outbox: OutboxMessage[] };
 

@@ -88,27 +88,32 @@ export const SUMMARY_PREFIX = 'Summary of the earlier conversation:\n';
 
 // History arrays and their items are never changed, only replaced: their counts are kept, so planning a
 // step (several times a turn) does not re-measure a long conversation.
-const itemChars = new WeakMap<HistoryItem, number>();
 const historyCounts = new WeakMap<readonly HistoryItem[], number>();
+// A history only grows at its end (a compaction starts a new one with its summary): by its first item,
+// the longest history measured so far, so the next one measures only what was appended since.
+const measuredFrom = new WeakMap<
+  HistoryItem,
+  { readonly length: number; readonly last: HistoryItem; readonly chars: number }
+>();
+
+const charsOf = (item: HistoryItem) =>
+  item.role === 'assistant'
+    ? item.text.length + JSON.stringify(item.toolCalls).length
+    : item.role === 'user'
+      ? item.text.length
+      : item.content.length;
 
 /** A rough token count of the prompt history (4 characters a token): enough to decide on compaction. */
 export function historyTokens(history: readonly HistoryItem[]): number {
   const counted = historyCounts.get(history);
   if (counted !== undefined) return counted;
-  let chars = 0;
-  for (const item of history) {
-    let n = itemChars.get(item);
-    if (n === undefined) {
-      n =
-        item.role === 'assistant'
-          ? item.text.length + JSON.stringify(item.toolCalls).length
-          : item.role === 'user'
-            ? item.text.length
-            : item.content.length;
-      itemChars.set(item, n);
-    }
-    chars += n;
-  }
+  const first = history[0];
+  const known = first && measuredFrom.get(first);
+  const prefix = known && known.length <= history.length && history[known.length - 1] === known.last ? known : undefined;
+  let chars = prefix?.chars ?? 0;
+  for (let i = prefix?.length ?? 0; i < history.length; i++) chars += charsOf(history[i]!);
+  if (first && (!known || history.length >= known.length))
+    measuredFrom.set(first, { length: history.length, last: history[history.length - 1]!, chars });
   const tokens = Math.ceil(chars / 4);
   historyCounts.set(history, tokens);
   return tokens;
@@ -196,6 +201,11 @@ export function evolve(state: SessionState, recorded: RecordedEvent<SessionEvent
     case 'MessagesSkipped': {
       const { toSeq, turnId, messageId, correlationId, text } = event.data;
       return { ...state, lastSeq: toSeq, notices: [...state.notices, { turnId, messageId, correlationId, kind: 'text', text }] };
+    }
+    case 'MessageRefused': {
+      const { seq, turnId, messageId, correlationId, text } = event.data;
+      const notice = { turnId, messageId, correlationId, kind: 'text' as const, text };
+      return { ...state, lastSeq: seq, turns: state.turns + 1, notices: [...state.notices, notice] };
     }
     case 'AgentConfigured':
       return { ...state, agentVersion: event.data.version };

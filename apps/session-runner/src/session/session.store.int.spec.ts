@@ -13,7 +13,7 @@ let db: MigratedDatabase;
 let store: SessionStore;
 let raw: EventStore;
 let usage: DailyUsage;
-const noOutbox = { publishNow: async () => undefined };
+const noOutbox = { owner: 'session-runner', publishNow: async () => undefined };
 
 beforeAll(async () => {
   db = await createMigratedDatabase(runnerMigrations, { applicationName: 'session-store-spec' });

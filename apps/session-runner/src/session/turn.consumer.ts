@@ -1,5 +1,6 @@
-import { OnEvent } from '@clawfleet/bus';
-import { ToolCompleted, TurnRequested } from '@clawfleet/contracts';
+import { Bus, OnEvent } from '@clawfleet/bus';
+import { storableText, ToolCompleted, TurnRequested, type SessionEvent } from '@clawfleet/contracts';
+import { UnstorableError, type OutboxMessage } from '@clawfleet/event-store';
 import { ConflictError, KeyedQueue } from '@clawfleet/platform';
 import { Inject, Injectable, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import { PinoLogger } from 'nestjs-pino';
@@ -12,6 +13,7 @@ import { WaitingMessages } from './waiting-messages';
 import { SessionExecutor } from './session.executor';
 import { SessionLeases, type SessionRef } from '../work/session-leases';
 import { SessionStore, streamIdOf, type Loaded } from './session.store';
+import { refusedMessageFact } from './turn.outcomes';
 
 // The runner appends to the same stream between our read and our append; a conflict only means "read again".
 const ATTEMPTS = 10;
@@ -42,6 +44,7 @@ export class TurnConsumer implements OnApplicationBootstrap, OnApplicationShutdo
     @Inject(RUNNER_CONFIG) private readonly config: RunnerConfig,
     private readonly agents: AgentConfigs,
     private readonly logger: PinoLogger,
+    private readonly bus: Bus,
   ) {
     logger.setContext('intake');
   }
@@ -84,8 +87,16 @@ export class TurnConsumer implements OnApplicationBootstrap, OnApplicationShutdo
       if (error instanceof MessageGap) this.waiting.park(this.refOf(event.tenantId, sessionId), record, Date.now());
       throw error;
     }
-    if (command?.name === 'stop' || (!command && (await this.queueModeOf(event.tenantId, agentId, agentVersion)) === 'interrupt'))
-      this.executor.interrupt(streamIdOf(sessionId));
+    const streamId = streamIdOf(sessionId);
+    if (command?.name === 'stop') this.executor.interrupt(streamId);
+    // A message cuts a call short only in `interrupt` queue mode, and only a call this runner is making:
+    // most messages find none, so they are acked without a look at their agent's configuration.
+    else if (
+      !command &&
+      this.executor.isCalling(streamId) &&
+      (await this.queueModeOf(event.tenantId, agentId, agentVersion)) === 'interrupt'
+    )
+      this.executor.interrupt(streamId);
   }
 
   /**
@@ -178,6 +189,14 @@ export class TurnConsumer implements OnApplicationBootstrap, OnApplicationShutdo
     }
   }
 
+  /** What intake publishes with its append: the `turn.failed` of a refused message. */
+  private factsOf(tenantId: string, events: readonly SessionEvent[], stateAfter: SessionState): OutboxMessage[] {
+    if (stateAfter.status === 'empty') return [];
+    return events.flatMap((e) =>
+      e.type === 'MessageRefused' ? [refusedMessageFact(stateAfter, tenantId, this.bus.topology, e.data)] : [],
+    );
+  }
+
   private refOf(tenantId: string, sessionId: string): SessionRef {
     return { tenantId, streamId: streamIdOf(sessionId) };
   }
@@ -208,9 +227,17 @@ export class TurnConsumer implements OnApplicationBootstrap, OnApplicationShutdo
         const appended = await this.store.appendWith(tenantId, streamId, version, events, {
           stateAfter,
           alongside: claim,
+          outbox: this.factsOf(tenantId, events, stateAfter),
         });
         return appended.alongside ? { state: stateAfter, version: appended.version } : 'taken';
       } catch (error) {
+        // The store refuses this message's content for good (a character the database cannot keep):
+        // its refusal takes its place in the order, so the session's next message does not wait for it.
+        if (error instanceof UnstorableError && command.type === 'RecordUserMessage' && !command.refused) {
+          this.logger.warn({ session, seq: command.seq, err: error }, 'the store refused a message: recorded as refused');
+          command = { ...command, refused: { reason: storableText(error.message, 2_000) } };
+          continue;
+        }
         if (!(error instanceof ConflictError) || attempt >= ATTEMPTS) throw error;
       }
     }

@@ -16,9 +16,21 @@ export interface BudgetPort {
   settle(reservationId: string | null, usedTokens: number): Promise<void>;
 }
 
+// The JSON size of each tool spec, measured once (an agent's specs are the same objects call after call).
+const specChars = new WeakMap<object, number>();
+const toolsChars = (tools: readonly object[]) => {
+  let chars = tools.length + 1; // JSON.stringify(tools).length: brackets and commas, and each spec
+  for (const spec of tools) {
+    let n = specChars.get(spec);
+    if (n === undefined) specChars.set(spec, (n = JSON.stringify(spec).length));
+    chars += n;
+  }
+  return tools.length === 0 ? 2 : chars;
+};
+
 /** A rough token count of a prompt (4 characters a token), enough to reserve a budget before a call. */
-const estimateTokens = (state: RunningState, instructions: string, tools: unknown) =>
-  historyTokens(state.history) + Math.ceil((instructions.length + JSON.stringify(tools).length) / 4);
+const estimateTokens = (state: RunningState, instructions: string, tools: readonly object[]) =>
+  historyTokens(state.history) + Math.ceil((instructions.length + toolsChars(tools)) / 4);
 
 export interface TurnEffectsDeps {
   readonly budgets: BudgetPort;

@@ -105,6 +105,34 @@ function turnFact<T extends string, S extends z.ZodType>(
   return outboxMessage(definition, topology.subjects.event(definition.type, tenantId), envelope);
 }
 
+/**
+ * The `turn.failed` fact of a message the store refused (`MessageRefused`): its turn never ran. The
+ * user's notice goes out with the session's other notices, in its reply order.
+ */
+export function refusedMessageFact(
+  state: ActiveState,
+  tenantId: string,
+  topology: Topology,
+  refused: Extract<SessionEvent, { type: 'MessageRefused' }>['data'],
+): OutboxMessage {
+  const { turnId, correlationId, code, reason } = refused;
+  const envelope = makeEnvelope(TurnFailed, {
+    id: deriveId(TurnFailed.type, turnId),
+    tenantId,
+    correlationId,
+    causationId: turnId,
+    data: {
+      sessionId: state.sessionId,
+      turnId,
+      agentId: state.agentId,
+      code,
+      reason: storableText(reason, 2_000),
+      retryable: false,
+    },
+  });
+  return outboxMessage(TurnFailed, topology.subjects.event(TurnFailed.type, tenantId), envelope);
+}
+
 /** The turn's answer: recorded, and in the same commit the reply and the fact that the turn completed. */
 export function completeTurn(state: RunningState, tenantId: string, topology: Topology, text: string): Outcome {
   const { turn } = state;
