@@ -1,3 +1,4 @@
+import { chatKey } from '@clawfleet/contracts';
 import { openChat, type RecordedRequest } from '@clawfleet/testing';
 import { randomBytes, randomUUID } from 'node:crypto';
 import { Client } from 'pg';
@@ -203,7 +204,7 @@ describe('a chat through the HTTP channel', () => {
       try {
         const { rows } = await pg.query(
           `SELECT outcome, decisions FROM router.inbound_outcomes WHERE tenant_id = 'default' AND message_key = $1`,
-          [`http:desk#${messageId}`],
+          [`${chatKey(f.chatRef('desk'))}#${messageId}`],
         );
         return rows[0];
       } finally {

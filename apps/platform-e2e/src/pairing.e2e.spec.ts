@@ -34,7 +34,7 @@ const outcomeOf = async (tenantId: string, chatId: string, messageId: string) =>
   (
     await p.dataSource.query(
       `SELECT outcome, decisions FROM router.inbound_outcomes WHERE tenant_id = $1 AND message_key = $2`,
-      [tenantId, `http:${chatId}#${messageId}`],
+      [tenantId, `${chatKey({ channel: 'http', chatId })}#${messageId}`],
     )
   )[0];
 const settled = (tenantId: string, chatId: string, messageId: string) =>

@@ -133,6 +133,9 @@ describe('the session index', () => {
     const a = await started(summary('idx-time'));
     const b = await started(summary('idx-time'));
     const { updatedAt: bAt } = (await index.get('idx-time', b.sessionId))!;
+    // The API's times have millisecond precision, the index's microseconds: a's update must fall in a
+    // later millisecond than b's for `updatedSince: aAt` to leave b out.
+    await new Promise((resolve) => setTimeout(resolve, 5));
     await store.append('idx-time', `session-${a.sessionId}`, 1, noted(), { also: [sessionIndexWrite(a)] });
     const { updatedAt: aAt } = (await index.get('idx-time', a.sessionId))!;
     expect(await walk('idx-time', {}, 10)).toEqual([a.sessionId, b.sessionId]);
