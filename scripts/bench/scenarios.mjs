@@ -226,6 +226,9 @@ export async function listSessions(ctx, count, repeats = 100) {
     walkPageSize: pageSize,
     agentFiltered: summarize(firstFiltered),
     runningFiltered: summarize(running),
+  };
+}
+
 /** The tool calls of a chat's session, timed by the store: ToolCallStarted → ToolCallCompleted commit, per call (ms). */
 async function toolCallTimes(ctx, chatId) {
   const rows = await ctx.query(
