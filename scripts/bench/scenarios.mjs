@@ -67,7 +67,7 @@ export async function sequential(ctx, count) {
     await ctx.query(
       `SELECT (e.data->>'latencyMs')::float AS ms FROM eventstore.events e
        WHERE e.type = 'ModelResponded' AND e.stream_id IN (
-         SELECT stream_id FROM eventstore.events WHERE type = 'SessionStarted' AND data->'chat'->>'chatId' LIKE '%:' || $1)
+         SELECT stream_id FROM eventstore.events WHERE type = 'SessionStarted' AND data->'chat'->>'chatId' = $1)
        ORDER BY e.version`,
       [ctx.ownedChatId(`${chatId}-0`)],
     )
@@ -235,9 +235,9 @@ async function toolCallTimes(ctx, chatId) {
     `SELECT e.type, e.data->>'toolCallId' AS id, extract(epoch FROM e.recorded_at) * 1000 AS ms
      FROM eventstore.events e
      WHERE e.type IN ('ToolCallStarted', 'ToolCallCompleted') AND e.stream_id IN (
-       SELECT stream_id FROM eventstore.events WHERE type = 'SessionStarted' AND data->'chat'->>'chatId' LIKE '%:' || $1)
+       SELECT stream_id FROM eventstore.events WHERE type = 'SessionStarted' AND data->'chat'->>'chatId' = $1)
      ORDER BY e.global_position`,
-    [chatId],
+    [ctx.ownedChatId(chatId)],
   );
   const started = new Map();
   const out = [];
@@ -279,9 +279,9 @@ export async function sandbox(ctx, { sessions, calls }) {
     await chat.close();
     const [ms] = await toolCallTimes(ctx, `${chatId}-0`);
     const [session] = await ctx.query(
-      // An HTTP chat is its user's own: the platform knows it as `<user tag>:<name>`.
-      `SELECT data->>'sessionId' AS id FROM eventstore.events WHERE type = 'SessionStarted' AND data->'chat'->>'chatId' LIKE '%:' || $1`,
-      [`${chatId}-0`],
+      // An HTTP chat is its user's own: the platform knows it by its owned id.
+      `SELECT data->>'sessionId' AS id FROM eventstore.events WHERE type = 'SessionStarted' AND data->'chat'->>'chatId' = $1`,
+      [ctx.ownedChatId(`${chatId}-0`)],
     );
     let container;
     for (let t = 0; t < 40 && !container; t++) {
